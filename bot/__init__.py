@@ -1,0 +1,1 @@
+"""Vietnamese career-guidance assistant for grade-9 students of former Vĩnh Phúc."""
