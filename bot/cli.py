@@ -15,6 +15,7 @@ from typing import List, Optional
 from bot.config import ConfigError
 
 COMMAND_MODULES = [
+    "bot.preflight",
     "bot.migrations.commands",
     "bot.catalog.commands",
     "bot.web.commands",

@@ -1,13 +1,25 @@
-"""Entry point for the Rasa server process: `python -m bot.rasa_main run ...`.
+"""Entry point for Rasa commands: `python -m bot.rasa_main run ...` (same arguments as `rasa`).
 
-Same arguments as the `rasa` command; applies bot.compat first so the socket.io
-websocket transport works on Python 3.11.
+Before handing over to Rasa it
+- applies bot.compat (socket.io websockets on Python 3.11),
+- fills the environment variables that endpoints.yml / credentials.yml refer to
+  with the defaults of bot.config, so the embedded profile needs no setup.
 """
-from bot import compat
+import os
 
-compat.apply()
+from bot import compat
+from bot.config import get_settings
+
+
+def export_default_environment() -> None:
+    settings = get_settings()
+    os.environ.setdefault("DATABASE_URL", settings.database_url)
+    os.environ.setdefault("ACTION_ENDPOINT_URL", settings.action_endpoint)
+
 
 if __name__ == "__main__":
+    compat.apply()
+    export_default_environment()
     from rasa.__main__ import main
 
     main()

@@ -1,0 +1,59 @@
+# Every target is idempotent. `make run` and `make test` set up whatever is missing.
+SHELL := /bin/bash
+PY := .venv/bin/python
+RASA := $(PY) -m bot.rasa_main
+export PYTHONHASHSEED := 0
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: setup install db model run test check validate pytest story-test bench-catalog bench-nlu bench-load clean
+
+setup: install check db model
+
+install:
+	@scripts/install.sh
+
+check: install
+	@$(PY) -m bot check
+
+db: install
+	@echo "[setup] upgrading the database schema and importing the catalogue (data/catalog)"
+	@$(PY) -m bot db upgrade
+	@if [ -d data/catalog ] && ls data/catalog/*.yml >/dev/null 2>&1; then $(PY) -m bot catalog import data/catalog; fi
+
+model: install
+	@$(PY) scripts/train.py
+
+run: setup
+	@echo "[run] starting action server (:5055), Rasa server (:5005), web app (:8000); Ctrl-C stops all"
+	@echo "[run]   chat page:      http://localhost:8000/"
+	@echo "[run]   console:        http://localhost:8000/console"
+	@echo "[run]   REST channel:   http://localhost:5005/webhooks/rest/webhook"
+	@exec .venv/bin/honcho start -f Procfile
+
+validate: install
+	@echo "[test] rasa data validate"
+	@$(RASA) data validate --fail-on-warnings
+
+pytest: setup
+	@echo "[test] pytest"
+	@$(PY) -m pytest -q
+
+story-test: model
+	@echo "[test] rasa test core on tests/test_stories.yml (--fail-on-prediction-errors)"
+	@$(RASA) test core --model models/assistant.tar.gz --stories tests/test_stories.yml \
+	  --fail-on-prediction-errors --out results/stories
+
+test: setup validate pytest story-test
+	@echo "[test] all green"
+
+bench-catalog: setup
+	@$(PY) bench/catalog.py
+
+bench-nlu: install
+	@$(PY) bench/nlu.py
+
+bench-load: setup
+	@$(PY) bench/load.py
+
+clean:
+	rm -rf models results test-artifacts var
