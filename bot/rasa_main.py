@@ -15,6 +15,8 @@ def export_default_environment() -> None:
     settings = get_settings()
     os.environ.setdefault("DATABASE_URL", settings.database_url)
     os.environ.setdefault("ACTION_ENDPOINT_URL", settings.action_endpoint)
+    # Users are minors: no usage data leaves the machine.
+    os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
 
 
 if __name__ == "__main__":
