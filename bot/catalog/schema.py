@@ -31,6 +31,9 @@ TABLE_FILES = (
 )
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
 class CatalogValidationError(ValueError):
     """One problem in one field of one record of one file."""
 
@@ -228,7 +231,7 @@ def _read_file(path: Path, table: str) -> List[Any]:
     except (OSError, UnicodeDecodeError) as exc:
         raise CatalogValidationError(label, None, None, f"cannot be read: {exc}") from None
     try:
-        document = yaml.safe_load(text)
+        document = yaml.load(text, Loader=_LOADER)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
