@@ -234,9 +234,7 @@ def lookup_group(session: Session, text: str) -> Optional[BeneficiaryGroup]:
 def _id_or_lookup(session: Session, model: type, value: Optional[str]) -> Optional[str]:
     if value is None:
         return None
-    if session.get(model, value) is not None:
-        return value
-    return _resolve(session, model, value)
+    return _resolve(session, model, value)  # ids are keys of the alias index too
 
 
 # ------------------------------------------------------------ area graph
