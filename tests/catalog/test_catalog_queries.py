@@ -1,0 +1,203 @@
+"""Queries on the seed catalogue, on SQLite and PostgreSQL."""
+from __future__ import annotations
+
+import datetime as dt
+import unicodedata
+
+import pytest
+
+from bot.catalog import queries as q
+
+TODAY = dt.date(2026, 11, 27)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "vinh tuong",
+        "Vĩnh Tường",
+        "VINH TUONG",
+        "h vinh tuong",
+        "h. Vĩnh Tường",
+        "huyện Vĩnh Tường",
+        "huyen vinh tuong",
+        unicodedata.normalize("NFD", "Vĩnh Tường"),
+        "VT",
+        "vinh_tuong",
+        "vinh tuong cu",
+        "vinh tuongg",
+        "Vinh Tưong",
+    ],
+)
+def test_lookup_area_spellings(session, text):
+    area = q.lookup_area(session, text)
+    assert area is not None and area.id == "vinh_tuong"
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("TP Vĩnh Yên", "vinh_yen"),
+        ("thành phố Phúc Yên", "phuc_yen"),
+        ("tp phuc yen", "phuc_yen"),
+        ("xã Vĩnh Thành", "vinh_thanh"),
+        ("Lũng Hoà", "lung_hoa"),
+        ("tam dao", "tam_dao"),
+        ("tam duong", "tam_duong"),
+        ("Phú Thọ", "phu_tho"),
+        ("tỉnh Vĩnh Phúc", "vinh_phuc"),
+    ],
+)
+def test_lookup_area_other_units(session, text, expected):
+    assert q.lookup_area(session, text).id == expected
+
+
+def test_lookup_area_rejects_unknown_and_short_noise(session):
+    assert q.lookup_area(session, "Hà Nội") is None
+    assert q.lookup_area(session, "") is None
+    assert q.lookup_area(session, "XY") is None
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("điện CN", "dien_cong_nghiep"),
+        ("dien cong nghiep", "dien_cong_nghiep"),
+        ("Điện công nghệp", "dien_cong_nghiep"),
+        ("ô tô", "cong_nghe_o_to"),
+        ("IT", "cong_nghe_thong_tin"),
+        ("tin học", "cong_nghe_thong_tin"),
+        ("nghề hàn", "han"),
+        ("mầm non", "giao_duc_mam_non"),
+    ],
+)
+def test_lookup_occupation(session, text, expected):
+    assert q.lookup_occupation(session, text).id == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [("sơ cấp", "so_cap"), ("sc", "so_cap"), ("TC", "trung_cap"), ("trung cap", "trung_cap"), ("cao dang", "cao_dang"), ("CĐ", "cao_dang"), ("hệ cao đẳng", "cao_dang")],
+)
+def test_lookup_level(session, text, expected):
+    assert q.lookup_level(session, text).id == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [("hộ nghèo", "ho_ngheo"), ("nha ngheo", "ho_ngheo"), ("cận nghèo", "ho_can_ngheo"), ("dân tộc", "dan_toc_thieu_so"), ("khuyết tật", "khuyet_tat"), ("mồ côi", "mo_coi")],
+)
+def test_lookup_group(session, text, expected):
+    assert q.lookup_group(session, text).id == expected
+
+
+@pytest.mark.parametrize(
+    "text,expected",
+    [
+        ("trường cao đẳng kỹ thuật công nghệ vĩnh phúc", "cd_ktcn_vinh_phuc"),
+        ("CĐ KTCN VP", "cd_ktcn_vinh_phuc"),
+        ("cao dang nghe viet duc", "cd_nghe_vinh_phuc"),
+        ("Cao đẳng Vĩnh Phúc", "cd_vinh_phuc"),
+    ],
+)
+def test_lookup_institution(session, text, expected):
+    assert q.lookup_institution(session, text).id == expected
+
+
+def test_current_units_and_former_district(session):
+    assert [a.id for a in q.current_units(session, "vinh_tuong")] == ["vinh_thanh"]
+    assert [a.id for a in q.current_units(session, "yen_lac")] == ["phu_tho"]
+    assert [a.id for a in q.current_units(session, "lung_hoa")] == ["vinh_thanh"]
+    assert [a.id for a in q.current_units(session, "vinh_thanh")] == ["vinh_thanh"]
+    assert [a.id for a in q.current_units(session, "vinh_phuc")] == ["phu_tho"]
+    assert q.former_district(session, "vinh_thanh").id == "vinh_tuong"
+    assert q.former_district(session, "tan_phu").id == "vinh_tuong"
+    assert q.former_district(session, "yen_lac").id == "yen_lac"
+    assert q.former_district(session, "phu_tho") is None
+
+
+def test_policy_dates_nq19_expired_today_in_force_2023(session):
+    today = {p.id for p in q.applicable_policies(session, level="trung_cap", area="vinh_tuong", on=TODAY)}
+    assert "nq_19_2021_vp_trung_cap" not in today
+    in_2023 = {p.id for p in q.applicable_policies(session, level="trung_cap", area="vinh_tuong", on=dt.date(2023, 6, 1))}
+    assert "nq_19_2021_vp_trung_cap" in in_2023
+    assert "nd_81_2021_thcs_trung_cap" in in_2023 and "nd_81_2021_thcs_trung_cap" not in today
+    assert "nd_238_2025_thcs_trung_cap" in today and "nd_238_2025_thcs_trung_cap" not in in_2023
+
+
+def test_policy_dates_nq36_from_2026(session):
+    before = {p.id for p in q.applicable_policies(session, level="cao_dang", area="vinh_yen", on=dt.date(2025, 12, 31))}
+    after = {p.id for p in q.applicable_policies(session, level="cao_dang", area="vinh_yen", on=dt.date(2026, 1, 1))}
+    assert "nq_36_2025_pt_ho_tro_hang_thang" not in before
+    assert "nq_36_2025_pt_ho_tro_hang_thang" in after
+    # reached through a new commune too (vinh_thanh -> phu_tho)
+    via_commune = {p.id for p in q.applicable_policies(session, level="trung_cap", area="xã Vĩnh Thành", on=TODAY)}
+    assert "nq_36_2025_pt_ho_tro_hang_thang" in via_commune
+
+
+def test_policies_filter_by_level_and_group(session):
+    poor = {p.id for p in q.applicable_policies(session, level="so_cap", groups=["ho_ngheo"], on=TODAY)}
+    assert {"qd_46_2015_3_trieu", "qd_46_2015_ho_ngheo_dtts"} <= poor
+    assert "qd_46_2015_can_ngheo" not in poor and "qd_46_2015_khuyet_tat" not in poor
+    no_group = {p.id for p in q.applicable_policies(session, level="so_cap", on=TODAY)}
+    assert "qd_46_2015_3_trieu" not in no_group  # group-restricted
+    assert "qd_46_2015_tien_an" in no_group  # no group restriction
+    tc = {p.id for p in q.applicable_policies(session, level="trung_cap", on=TODAY)}
+    assert not any(p.startswith("qd_46") for p in tc)
+    plans = {p.id for p in q.applicable_policies(session, on=dt.date(2024, 1, 1), area="vinh_phuc", include_plans=True)}
+    assert "kh_137_2019_vp_huong_nghiep" in plans
+    assert "kh_137_2019_vp_huong_nghiep" not in {p.id for p in q.applicable_policies(session, on=dt.date(2024, 1, 1), area="vinh_phuc")}
+
+
+def test_no_district_specific_policy_recorded(session):
+    for area in ("vinh_tuong", "vinh_thanh", "yen_lac"):
+        assert q.area_specific_policies(session, area, on=TODAY) == []
+
+
+def test_programmes_ranked_by_distance(session):
+    from_phuc_yen = q.find_programmes(session, area="phuc_yen", limit=10)
+    assert from_phuc_yen[0].institution.id == "cd_vinh_phuc" and from_phuc_yen[0].distance_km == 0.0
+    distances = [h.distance_km for h in from_phuc_yen]
+    assert distances == sorted(distances)
+    from_vinh_yen = q.find_programmes(session, area="vinh_yen", limit=10)
+    assert from_vinh_yen[0].institution.id == "cd_ktcn_vinh_phuc"
+    assert from_vinh_yen[-1].institution.id == "cd_vinh_phuc"
+    # a new commune without coordinates uses its former district's centre
+    from_commune = q.find_programmes(session, occupation="han", area="vinh_thanh")
+    from_district = q.find_programmes(session, occupation="han", area="vinh_tuong")
+    assert from_commune[0].distance_km == from_district[0].distance_km is not None
+    assert len(q.find_programmes(session, area="phuc_yen", limit=2)) == 2
+
+
+def test_programme_filters(session):
+    hits = q.find_programmes(session, occupation="dien_cong_nghiep", level="trung_cap", combined_route=True)
+    assert [h.institution.id for h in hits] == ["cd_ktcn_vinh_phuc"]
+    assert hits[0].distance_km is None
+    assert q.find_programmes(session, occupation="giao_duc_mam_non", level="trung_cap") == []
+    assert q.find_programmes(session, occupation="giao_duc_mam_non", combined_route=True) == []
+    assert [h.programme.id for h in q.find_programmes(session, occupation="mầm non", level="CĐ")] == [
+        "cd_vinh_phuc__giao_duc_mam_non__cao_dang"
+    ]
+    assert q.find_programmes(session, occupation="phi công") == []
+    # merged schools are never offered
+    assert all(h.institution.status == "active" for h in q.find_programmes(session, limit=50))
+
+
+def test_riasec_and_combined_route_institutions(session):
+    realistic = [o.id for o in q.occupations_by_riasec(session, "RI", limit=3)]
+    assert "giao_duc_mam_non" not in realistic and len(realistic) == 3
+    assert q.occupations_by_riasec(session, ["S"], limit=1)[0].id == "giao_duc_mam_non"
+    assert q.occupations_by_riasec(session, "") == []
+    assert [i.id for i in q.institutions_with_combined_route(session, area="vinh_tuong")] == ["cd_ktcn_vinh_phuc"]
+
+
+def test_get_by_id_and_confidence_helpers(session):
+    policy = q.get_policy(session, "nq_36_2025_pt_ho_tro_hang_thang")
+    assert policy.amount_vnd == 800000 and policy.unit == "đồng/người/tháng" and policy.issuer == "HĐND tỉnh Phú Thọ"
+    assert policy.valid_from == dt.date(2026, 1, 1) and policy.is_verified and not policy.is_unverified
+    assert q.get_policy(session, "nd_238_2025_van_hoa_9plus_cong_lap").is_unverified
+    assert q.get_policy(session, "nd_81_2021_thcs_trung_cap").superseded_by_id == "nd_238_2025_thcs_trung_cap"
+    assert q.get_institution(session, "cd_nghe_vinh_phuc").successor_id == "cd_ktcn_vinh_phuc"
+    assert q.get_area(session, "vinh_tuong").abolished_on == dt.date(2025, 7, 1)
+    assert q.get_level(session, "so_cap").confidence_label == "kiểm chứng một phần"
+    assert q.get_group(session, "nobody") is None and q.get_occupation(session, "han").name == "Hàn"
