@@ -61,7 +61,7 @@ def seed(url: str) -> None:
 
 
 def _postgres_database():
-    from conftest import POSTGRES_ADMIN_URL, require_postgres  # tests/conftest.py
+    from tests.conftest import POSTGRES_ADMIN_URL, require_postgres
     import sqlalchemy as sa
 
     require_postgres()
