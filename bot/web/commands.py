@@ -61,13 +61,13 @@ def _users_set_active(args, active: bool) -> int:
 def _purge(args) -> int:
     from bot.db import check_database, get_engine
     from bot.web.console.retention import purge
-    from bot.web.console.settings import get_console_settings
+    from bot.web.console.settings import low_confidence_default
 
     check_database(args.url)
     if args.days < 1:
         print("error: --days must be at least 1", file=sys.stderr)
         return 1
-    result = purge(get_engine(args.url), args.days, low_confidence=get_console_settings().low_confidence)
+    result = purge(get_engine(args.url), args.days, low_confidence=low_confidence_default())
     print(f"purged {result.conversations} conversations ({result.events} events) and "
           f"{result.callbacks} closed callback requests older than {args.days} days")
     return 0
@@ -75,11 +75,11 @@ def _purge(args) -> int:
 
 def _sync(args) -> int:
     from bot.db import check_database, get_engine
-    from bot.web.console.settings import get_console_settings
+    from bot.web.console.settings import low_confidence_default
     from bot.web.console.sync import sync_events
 
     check_database(args.url)
-    count = sync_events(get_engine(args.url), low_confidence=get_console_settings().low_confidence)
+    count = sync_events(get_engine(args.url), low_confidence=low_confidence_default())
     print(f"synced {count} events")
     return 0
 

@@ -46,6 +46,10 @@ def load_secret() -> bytes:
     return generated.encode("utf-8")
 
 
+def low_confidence_default() -> float:
+    return float(os.environ.get("CONSOLE_LOW_CONFIDENCE") or 0.6)
+
+
 def retention_days_default() -> int:
     return int(os.environ.get("RETENTION_DAYS") or 180)
 
@@ -56,7 +60,7 @@ def get_console_settings() -> ConsoleSettings:
         secret=load_secret(),
         cookie_secure=_flag("CONSOLE_COOKIE_SECURE", False),
         session_hours=int(env.get("CONSOLE_SESSION_HOURS") or 12),
-        low_confidence=float(env.get("CONSOLE_LOW_CONFIDENCE") or 0.6),
+        low_confidence=low_confidence_default(),
         retention_days=retention_days_default(),
         page_size=int(env.get("CONSOLE_PAGE_SIZE") or 50),
         login_max_failures=int(env.get("CONSOLE_LOGIN_MAX_FAILURES") or 5),
