@@ -5,6 +5,8 @@ from pathlib import Path
 
 from sanic import Sanic, response
 
+from bot.web.console.views import register as register_console
+
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 
 
@@ -20,4 +22,5 @@ def create_app(name: str = "assistant_web") -> Sanic:
     async def chat_page(_request):
         return await response.file(STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8")
 
+    register_console(app)
     return app

@@ -1,0 +1,229 @@
+"""Counsellor console benchmark: 100,000 conversations in PostgreSQL.
+
+    /work/main/.venv/bin/python bench/console.py [--conversations 100000] [--requests 25]
+        [--admin-url postgresql://postgres@127.0.0.1:5432/test] [--keep]
+
+1. creates a fresh database, runs the migrations, lets the masking tracker
+   store create Rasa's `events` table;
+2. bulk-loads conversations in Rasa's own event format with COPY (session start,
+   user messages with parse_data, actions, bot replies, slots);
+3. runs the console's incremental summary sync over all of it;
+4. starts the real web app and measures the conversation list with filters
+   over HTTP (median of N requests each, logged in as a counsellor).
+Target: median < 300 ms for the list page with a filter.
+"""
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import random
+import statistics
+import sys
+import time
+import uuid
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "console")]
+
+import requests  # noqa: E402
+import sqlalchemy as sa  # noqa: E402
+
+INTENTS = [
+    ("find_programme", "em muốn học {occ} ở {area_text}"),
+    ("ask_support_policy", "học trung cấp ở {area_text} có được miễn học phí không"),
+    ("ask_combined_route", "học 9+ là gì vậy ad"),
+    ("ask_admission", "hồ sơ nhập học trung cấp gồm những gì"),
+    ("compare_paths", "nên học nghề hay thi vào cấp 3"),
+    ("ask_career_prospects", "học {occ} ra làm ở đâu lương bao nhiêu"),
+    ("ask_vocational_levels", "trung cấp với cao đẳng khác gì nhau"),
+    ("greet", "chào ad"),
+    ("request_human", "cho em gặp thầy cô tư vấn"),
+]
+AREAS = [("vinh_yen", "Vĩnh Yên"), ("phuc_yen", "Phúc Yên"), ("binh_xuyen", "Bình Xuyên"), ("yen_lac", "Yên Lạc"),
+         ("vinh_tuong", "Vĩnh Tường"), ("tam_duong", "Tam Dương"), ("tam_dao", "Tam Đảo"), ("lap_thach", "Lập Thạch"),
+         ("song_lo", "Sông Lô")]
+OCCUPATIONS = ["điện công nghiệp", "công nghệ ô tô", "hàn", "công nghệ thông tin", "kế toán"]
+CHANNELS = ["socketio", "socketio", "zalo", "zalo", "zalo", "rest"]
+
+
+def _action(name, ts, policy=None, confidence=None):
+    return {"event": "action", "timestamp": ts, "metadata": {}, "name": name, "policy": policy,
+            "confidence": confidence, "action_text": None, "hide_rule_turn": False}
+
+
+def conversation_rows(rng: random.Random, sender_id: str, start: float):
+    channel = rng.choice(CHANNELS)
+    ts = start
+    rows = [("action", ts, None, "action_session_start", _action("action_session_start", ts)),
+            ("session_started", ts, None, None, {"event": "session_started", "timestamp": ts, "metadata": {}}),
+            ("action", ts, None, "action_listen", _action("action_listen", ts))]
+    role = rng.choice(["student", "student", "parent", None])
+    for _ in range(rng.choice([1, 1, 2, 3])):
+        ts += rng.uniform(5, 60)
+        intent, template = rng.choice(INTENTS)
+        area_id, area_text = rng.choice(AREAS)
+        text = template.format(occ=rng.choice(OCCUPATIONS), area_text=area_text)
+        confidence = round(rng.uniform(0.35, 0.99), 3)
+        entities = []
+        if area_text in text:
+            start_at = text.index(area_text)
+            entities.append({"entity": "area", "start": start_at, "end": start_at + len(area_text), "value": area_id,
+                             "extractor": "DIETClassifier", "confidence_entity": 0.9})
+        fallback = rng.random() < 0.08
+        name = "nlu_fallback" if fallback else intent
+        ranking = [{"name": "nlu_fallback", "confidence": 0.3}] if fallback else []
+        ranking.append({"name": intent, "confidence": 0.25 if fallback else confidence})
+        parse = {"intent": {"name": name, "confidence": 0.3 if fallback else confidence}, "entities": entities,
+                 "text": text, "message_id": uuid.uuid4().hex, "metadata": {}, "intent_ranking": ranking}
+        user = {"event": "user", "timestamp": ts, "metadata": {}, "text": text, "parse_data": parse,
+                "input_channel": channel, "message_id": parse["message_id"]}
+        rows.append(("user", ts, name, None, user))
+        if role:
+            rows.append(("slot", ts, None, "user_role", {"event": "slot", "timestamp": ts, "metadata": {},
+                                                         "name": "user_role", "value": role}))
+        action = "action_default_fallback" if fallback else f"utter_{intent}"
+        rows.append(("action", ts + 0.2, None, action, _action(action, ts + 0.2, "RulePolicy", 1.0)))
+        reply = "Xin lỗi, em nói rõ hơn được không?" if fallback else f"Thông tin về {intent} (nguồn: Sở GD&ĐT, 2025)."
+        rows.append(("bot", ts + 0.3, None, None, {"event": "bot", "timestamp": ts + 0.3, "metadata": {"utter_action": action},
+                                                    "text": reply, "data": {"elements": None, "quick_replies": None,
+                                                                            "buttons": None, "attachment": None,
+                                                                            "image": None, "custom": None}}))
+        rows.append(("action", ts + 0.4, None, "action_listen", _action("action_listen", ts + 0.4, "RulePolicy", 1.0)))
+    return rows
+
+
+def _copy_escape(value) -> str:
+    if value is None:
+        return r"\N"
+    return str(value).replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+
+
+def load_events(url: str, conversations: int, seed: int = 7) -> int:
+    import psycopg2
+
+    rng = random.Random(seed)
+    now = time.time()
+    span = 180 * 86400
+    conn = psycopg2.connect(url)
+    total = 0
+    try:
+        with conn.cursor() as cur:
+            buffer = io.StringIO()
+            for i in range(conversations):
+                start = now - span + span * i / conversations + rng.uniform(0, 30)
+                sender_id = f"bench-{i:06d}-{uuid.UUID(int=rng.getrandbits(128)).hex[:8]}"
+                for type_name, ts, intent, action, data in conversation_rows(rng, sender_id, start):
+                    data["timestamp"] = ts
+                    buffer.write("\t".join(_copy_escape(v) for v in (
+                        sender_id, type_name, ts, intent, action, json.dumps(data))) + "\n")
+                    total += 1
+                if buffer.tell() > 16_000_000:
+                    buffer.seek(0)
+                    cur.copy_expert("COPY events (sender_id, type_name, timestamp, intent_name, action_name, data) "
+                                    "FROM STDIN", buffer)
+                    buffer = io.StringIO()
+            buffer.seek(0)
+            cur.copy_expert("COPY events (sender_id, type_name, timestamp, intent_name, action_name, data) FROM STDIN", buffer)
+        conn.commit()
+        with conn.cursor() as cur:
+            conn.autocommit = True
+            cur.execute("ANALYZE")
+    finally:
+        conn.close()
+    return total
+
+
+def measure(client: requests.Session, url: str, n: int) -> float:
+    client.get(url)  # warm-up
+    samples = []
+    for _ in range(n):
+        started = time.perf_counter()
+        resp = client.get(url)
+        samples.append((time.perf_counter() - started) * 1000)
+        assert resp.status_code == 200, resp.status_code
+    return statistics.median(samples)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--conversations", type=int, default=100_000)
+    parser.add_argument("--requests", type=int, default=25)
+    parser.add_argument("--admin-url", default="postgresql://postgres@127.0.0.1:5432/test")
+    parser.add_argument("--keep", action="store_true", help="keep the benchmark database")
+    args = parser.parse_args()
+
+    from helpers import WebApp, create_user, login, make_store, migrate
+
+    admin = sa.create_engine(args.admin_url, isolation_level="AUTOCOMMIT", future=True)
+    name = f"console_bench_{uuid.uuid4().hex[:8]}"
+    with admin.connect() as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    url = args.admin_url.rsplit("/", 1)[0] + f"/{name}"
+    app = None
+    try:
+        migrate(url)
+        make_store(url).engine.dispose()  # Rasa creates `events` exactly as in production
+        create_user(url, "bench", "counsellor")
+
+        t0 = time.perf_counter()
+        events = load_events(url, args.conversations)
+        t_load = time.perf_counter() - t0
+        print(f"generated {args.conversations:,} conversations / {events:,} events (COPY) in {t_load:.1f} s")
+
+        from bot.db import get_engine
+        from bot.web.console.sync import sync_events
+
+        t0 = time.perf_counter()
+        synced = sync_events(get_engine(url), batch_size=20_000)
+        t_sync = time.perf_counter() - t0
+        print(f"summary sync: {synced:,} events in {t_sync:.1f} s ({synced / t_sync:,.0f} events/s)")
+        with admin.connect():
+            pass
+        with get_engine(url).connect() as conn:
+            conn.execute(sa.text("ANALYZE"))
+            n = conn.execute(sa.text("SELECT COUNT(*) FROM console_conversations")).scalar_one()
+        print(f"summary rows: {n:,}")
+
+        app = WebApp(url)
+        client = login(app.base, "bench")
+        cases = [
+            ("no filter", "/console/conversations"),
+            ("fallback", "/console/conversations?fallback=1"),
+            ("intent", "/console/conversations?intent=ask_support_policy"),
+            ("channel+area", "/console/conversations?channel=zalo&area=vinh_tuong"),
+            ("role+low confidence", "/console/conversations?role=parent&low=1"),
+            ("date range+fallback", "/console/conversations?from=2025-01-01&to=2030-01-01&fallback=1"),
+            ("text search (no diacritics)", "/console/conversations?q=mien+hoc+phi"),
+        ]
+        html = client.get(app.base + "/console/conversations?fallback=1").text
+        import re
+
+        nxt = re.search(r'href="(/console/conversations\?[^"]*after=[^"]+)" id="next-page"', html)
+        if nxt:
+            cases.append(("fallback, page 2 (keyset)", nxt.group(1).replace("&amp;", "&")))
+        print(f"list page over HTTP, median of {args.requests} requests (incl. count + sync check):")
+        results = {}
+        for label, path in cases:
+            results[label] = measure(client, app.base + path, args.requests)
+            print(f"  {label:32s} {results[label]:7.1f} ms")
+        verdict = "PASS" if results["fallback"] < 300 else "FAIL"
+        print(f"filtered list (fallback) median {results['fallback']:.1f} ms: {verdict} (< 300 ms)")
+        return 0 if verdict == "PASS" else 1
+    finally:
+        if app:
+            app.stop()
+        from bot.db import dispose_engines
+
+        dispose_engines()
+        if not args.keep:
+            with admin.connect() as conn:
+                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        else:
+            print(f"kept database {url}")
+        admin.dispose()
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,119 @@
+"""`python -m bot users ...`, `python -m bot purge`, `python -m bot console sync`."""
+from __future__ import annotations
+
+import getpass
+import sys
+
+import sqlalchemy as sa
+
+
+def _users_create(args) -> int:
+    from bot.db import check_database, session_scope
+    from bot.web.console.auth import create_user
+
+    check_database(args.url)
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Mật khẩu: ")
+        if getpass.getpass("Nhập lại mật khẩu: ") != password:
+            print("error: hai lần nhập mật khẩu không khớp", file=sys.stderr)
+            return 1
+    try:
+        with session_scope(args.url) as session:
+            user = create_user(session, args.username, password, args.role, args.full_name or "")
+            print(f"created {user.role} {user.username}")
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def _users_list(args) -> int:
+    from bot.db import check_database, session_scope
+    from bot.web.store import ConsoleUser
+
+    check_database(args.url)
+    with session_scope(args.url) as session:
+        for user in session.execute(sa.select(ConsoleUser).order_by(ConsoleUser.username)).scalars():
+            state = "active" if user.is_active else "disabled"
+            print(f"{user.username}\t{user.role}\t{state}\t{user.last_login_at or '-'}")
+    return 0
+
+
+def _users_set_active(args, active: bool) -> int:
+    from bot.db import check_database, session_scope
+    from bot.web.store import ConsoleSession, ConsoleUser
+
+    check_database(args.url)
+    with session_scope(args.url) as session:
+        user = session.execute(sa.select(ConsoleUser).where(ConsoleUser.username == args.username.lower())).scalar_one_or_none()
+        if user is None:
+            print(f"error: no user {args.username!r}", file=sys.stderr)
+            return 1
+        user.is_active = active
+        if not active:  # a disabled account is logged out everywhere at once
+            session.execute(sa.delete(ConsoleSession).where(ConsoleSession.user_id == user.id))
+    print(f"{args.username}: {'active' if active else 'disabled'}")
+    return 0
+
+
+def _purge(args) -> int:
+    from bot.db import check_database, get_engine
+    from bot.web.console.retention import purge
+    from bot.web.console.settings import low_confidence_default
+
+    check_database(args.url)
+    if args.days < 1:
+        print("error: --days must be at least 1", file=sys.stderr)
+        return 1
+    result = purge(get_engine(args.url), args.days, low_confidence=low_confidence_default())
+    print(f"purged {result.conversations} conversations ({result.events} events) and "
+          f"{result.callbacks} closed callback requests older than {args.days} days")
+    return 0
+
+
+def _sync(args) -> int:
+    from bot.db import check_database, get_engine
+    from bot.web.console.settings import low_confidence_default
+    from bot.web.console.sync import sync_events
+
+    check_database(args.url)
+    count = sync_events(get_engine(args.url), low_confidence=low_confidence_default())
+    print(f"synced {count} events")
+    return 0
+
+
+def register(subparsers) -> None:
+    from bot.web.console.settings import retention_days_default
+    from bot.web.store import ROLES
+
+    users = subparsers.add_parser("users", help="counsellor console accounts")
+    actions = users.add_subparsers(dest="users_command", required=True)
+    create = actions.add_parser("create", help="create an account")
+    create.add_argument("--username", required=True)
+    create.add_argument("--role", required=True, choices=ROLES)
+    create.add_argument("--full-name", default="")
+    create.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    create.add_argument("--url", help="database URL (default: DATABASE_URL)")
+    create.set_defaults(handler=_users_create)
+    listing = actions.add_parser("list", help="list accounts")
+    listing.add_argument("--url")
+    listing.set_defaults(handler=_users_list)
+    for name, active in (("disable", False), ("enable", True)):
+        sub = actions.add_parser(name, help=f"{name} an account")
+        sub.add_argument("--username", required=True)
+        sub.add_argument("--url")
+        sub.set_defaults(handler=lambda a, active=active: _users_set_active(a, active))
+
+    purge = subparsers.add_parser("purge", help="delete conversations older than the retention limit")
+    purge.add_argument("--days", type=int, default=retention_days_default(),
+                       help="retention in days (default: RETENTION_DAYS or 180)")
+    purge.add_argument("--url")
+    purge.set_defaults(handler=_purge)
+
+    console = subparsers.add_parser("console", help="counsellor console maintenance")
+    console_actions = console.add_subparsers(dest="console_command", required=True)
+    sync = console_actions.add_parser("sync", help="fold new tracker-store events into the console summary")
+    sync.add_argument("--url")
+    sync.set_defaults(handler=_sync)

@@ -1,0 +1,79 @@
+"""Retention: delete conversations whose last activity is older than N days.
+
+Deleted: Rasa's events of those conversations, their summary, facets, tags,
+notes and open/out-of-scope NLU inbox items. Kept: corrected NLU examples
+(masked training data; their link to the conversation is cleared), daily
+counters (no personal data), the audit log, and callback requests that are
+still open (new / contacted). Closed callback requests older than the limit
+are deleted with their history.
+
+"Older than the limit" is strict: a conversation whose last event is exactly
+at now - N days is kept.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import time
+from dataclasses import dataclass
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from bot.web.console.sync import events_t, events_table_exists, sync_events
+from bot.web.store import (
+    CALLBACK_OPEN_STATUSES,
+    CallbackRequest,
+    ConversationFacet,
+    ConversationNote,
+    ConversationSummary,
+    ConversationTag,
+    NluInboxItem,
+)
+
+_CHUNK = 500
+
+
+@dataclass
+class PurgeResult:
+    conversations: int = 0
+    events: int = 0
+    callbacks: int = 0
+
+
+def purge(engine: Engine, days: int, *, now: Optional[float] = None, low_confidence: float = 0.6) -> PurgeResult:
+    if days < 1:
+        raise ValueError("retention must be at least 1 day")
+    now = time.time() if now is None else now
+    cutoff = now - days * 86400
+    # Make sure every stored event is reflected in the summary before deciding.
+    sync_events(engine, low_confidence=low_confidence, now=now + 3600)
+    result = PurgeResult()
+    summary = ConversationSummary.__table__
+    with engine.connect() as conn:
+        has_events = events_table_exists(conn)
+        old = [r[0] for r in conn.execute(sa.select(summary.c.sender_id).where(summary.c.last_ts < cutoff))]
+    for i in range(0, len(old), _CHUNK):
+        chunk = old[i:i + _CHUNK]
+        with engine.begin() as conn:
+            if has_events:
+                result.events += conn.execute(events_t.delete().where(events_t.c.sender_id.in_(chunk))).rowcount or 0
+            for table in (ConversationFacet.__table__, ConversationTag.__table__, ConversationNote.__table__):
+                conn.execute(table.delete().where(table.c.sender_id.in_(chunk)))
+            inbox = NluInboxItem.__table__
+            conn.execute(inbox.delete().where(inbox.c.sender_id.in_(chunk), inbox.c.status != "corrected"))
+            conn.execute(inbox.update().where(inbox.c.sender_id.in_(chunk)).values(sender_id=None))
+            result.conversations += conn.execute(summary.delete().where(summary.c.sender_id.in_(chunk))).rowcount or 0
+    callbacks = CallbackRequest.__table__
+    cutoff_dt = dt.datetime.utcfromtimestamp(cutoff)
+    with engine.begin() as conn:
+        ids = [r[0] for r in conn.execute(
+            sa.select(callbacks.c.id).where(callbacks.c.created_at < cutoff_dt,
+                                           callbacks.c.status.notin_(CALLBACK_OPEN_STATUSES)))]
+        if ids:
+            from bot.web.store import CallbackStatusChange
+
+            history = CallbackStatusChange.__table__
+            conn.execute(history.delete().where(history.c.request_id.in_(ids)))
+            result.callbacks = conn.execute(callbacks.delete().where(callbacks.c.id.in_(ids))).rowcount or 0
+    return result

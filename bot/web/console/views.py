@@ -1,0 +1,673 @@
+"""Routes of the counsellor console, served under /console."""
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import functools
+import io
+import json
+import logging
+import time
+from pathlib import Path
+from typing import Optional
+from urllib.parse import urlencode
+
+import sqlalchemy as sa
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+from sanic import Blueprint, response
+from sanic.exceptions import NotFound
+from sanic.request import Request
+
+from bot.db import get_engine, session_scope
+from bot.privacy import mask_pii
+from bot.web.console import auth, charts, queries
+from bot.web.console.contract import AREAS, ENTITIES, INTENTS, USER_ROLES
+from bot.web.console.nlu_export import corrections_to_yaml
+from bot.web.console.retention import purge
+from bot.web.console.settings import VN_UTC_OFFSET, ConsoleSettings, get_console_settings
+from bot.web.console.sync import sync_events
+from bot.web.store import (
+    CALLBACK_STATUSES,
+    ROLES,
+    AuditEntry,
+    CallbackRequest,
+    ConsoleUser,
+    ConversationNote,
+    ConversationSummary,
+    ConversationTag,
+    NluInboxItem,
+    audit,
+    change_callback_status,
+    utcnow,
+)
+
+logger = logging.getLogger(__name__)
+TEMPLATES = Path(__file__).resolve().parent / "templates"
+EXPORT_CONVERSATION_LIMIT = 5000
+PAGE_SYNC_EVENTS = 20000
+
+CALLBACK_LABELS = {"new": "Mới", "contacted": "Đã liên hệ", "closed": "Đã đóng"}
+REASON_LABELS = {"fallback": "Không hiểu (fallback)", "low_confidence": "Độ tin cậy thấp"}
+ROLE_LABELS = {"admin": "Quản trị", "counsellor": "Tư vấn viên", "student": "Học sinh", "parent": "Phụ huynh"}
+
+bp = Blueprint("console", url_prefix="/console")
+
+
+def _vn_time(ts) -> str:
+    if ts is None:
+        return ""
+    if isinstance(ts, dt.datetime):
+        ts = ts.replace(tzinfo=dt.timezone.utc).timestamp()
+    return dt.datetime.utcfromtimestamp(float(ts) + VN_UTC_OFFSET).strftime("%d/%m/%Y %H:%M")
+
+
+def _pct(value) -> str:
+    return "" if value is None else f"{float(value) * 100:.0f}%"
+
+
+_env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
+                   trim_blocks=True, lstrip_blocks=True)
+_env.filters["vntime"] = _vn_time
+_env.filters["pct"] = _pct
+_env.globals.update(CALLBACK_LABELS=CALLBACK_LABELS, REASON_LABELS=REASON_LABELS, ROLE_LABELS=ROLE_LABELS)
+
+
+def settings(request: Request) -> ConsoleSettings:
+    return request.app.ctx.console_settings
+
+
+def client_ip(request: Request) -> str:
+    return (request.remote_addr or request.ip or "")[:64]
+
+
+def render(request: Request, template: str, status: int = 200, **context) -> response.HTTPResponse:
+    user = getattr(request.ctx, "user", None)
+    token = getattr(request.ctx, "token", None)
+    csrf = auth.csrf_for(settings(request).secret, token) if token else ""
+    html = _env.get_template(template).render(user=user, csrf_token=csrf, path=request.path, **context)
+    return response.html(html, status=status)
+
+
+def _forbidden(request: Request) -> response.HTTPResponse:
+    return render(request, "error.html", status=403, title="Không có quyền",
+                  message="Tài khoản của bạn không có quyền truy cập trang này.")
+
+
+def page(role: Optional[str] = None):
+    """Require a logged-in user (and a role); check the CSRF token on POST."""
+
+    def decorator(handler):
+        @functools.wraps(handler)
+        async def wrapper(request: Request, *args, **kwargs):
+            secret = settings(request).secret
+            token = auth.unsign(secret, request.cookies.get(auth.SESSION_COOKIE))
+            user = None
+            if token:
+                with session_scope() as session:
+                    user = auth.session_user(session, token)
+                    if user is not None:
+                        session.expunge(user)
+            if user is None:
+                if request.method == "GET":
+                    return response.redirect(f"/console/login?{urlencode({'next': request.path})}")
+                return response.text("Phiên đăng nhập đã hết hạn.", status=401)
+            request.ctx.user, request.ctx.token = user, token
+            if request.method == "POST" and not auth.csrf_valid(secret, token, (request.form or {}).get(auth.CSRF_FIELD)):
+                return render(request, "error.html", status=403, title="Yêu cầu không hợp lệ",
+                              message="Mã bảo vệ biểu mẫu (CSRF) không đúng hoặc đã hết hạn. Hãy tải lại trang.")
+            if role and user.role != role:
+                return _forbidden(request)
+            try:
+                return await handler(request, *args, **kwargs)
+            except NotFound as exc:
+                return render(request, "error.html", status=404, title="Không tìm thấy", message=str(exc))
+
+        return wrapper
+
+    return decorator
+
+
+def _sync(request: Request) -> None:
+    try:
+        sync_events(get_engine(), low_confidence=settings(request).low_confidence, max_events=PAGE_SYNC_EVENTS)
+    except Exception:  # the page still shows what is already summarised
+        logger.exception("console sync failed")
+
+
+def _form(request: Request, name: str, default: str = "") -> str:
+    return ((request.form or {}).get(name) or default).strip()
+
+
+def _back(request: Request, fallback: str) -> response.HTTPResponse:
+    target = _form(request, "next")
+    if not target.startswith("/console") or target.startswith("//"):
+        target = fallback
+    return response.redirect(target, status=303)
+
+
+@bp.middleware("response")
+async def security_headers(request: Request, resp) -> None:
+    resp.headers.setdefault("X-Frame-Options", "DENY")
+    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+    resp.headers.setdefault("Referrer-Policy", "same-origin")
+    resp.headers.setdefault(
+        "Content-Security-Policy",
+        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
+    )
+    resp.headers.setdefault("Cache-Control", "no-store")
+
+
+def _set_cookie(resp, request: Request, name: str, value: str, max_age: int) -> None:
+    resp.cookies[name] = value
+    cookie = resp.cookies[name]
+    cookie["httponly"] = True
+    cookie["samesite"] = "Lax"
+    cookie["path"] = "/console"
+    cookie["max-age"] = max_age
+    if settings(request).cookie_secure:
+        cookie["secure"] = True
+
+
+# --- login / logout ---------------------------------------------------------
+
+
+def _login_page(request: Request, token: str, error: str = "", status: int = 200, username: str = ""):
+    nxt = (_form(request, "next") if request.method == "POST" else request.args.get("next", "")) or ""
+    html = _env.get_template("login.html").render(
+        user=None, csrf_token=auth.csrf_for(settings(request).secret, token), error=error,
+        next=nxt if (nxt or "").startswith("/console") else "/console/", username=username,
+    )
+    resp = response.html(html, status=status)
+    _set_cookie(resp, request, auth.PRELOGIN_COOKIE, auth.sign(settings(request).secret, token), 3600)
+    return resp
+
+
+@bp.get("/login")
+async def login_form(request: Request):
+    secret = settings(request).secret
+    token = auth.unsign(secret, request.cookies.get(auth.PRELOGIN_COOKIE)) or auth.new_token()
+    return _login_page(request, token)
+
+
+@bp.post("/login")
+async def login_submit(request: Request):
+    cfg = settings(request)
+    pre = auth.unsign(cfg.secret, request.cookies.get(auth.PRELOGIN_COOKIE))
+    if not auth.csrf_valid(cfg.secret, pre, _form(request, auth.CSRF_FIELD)):
+        return _login_page(request, auth.new_token(), "Biểu mẫu đã hết hạn, vui lòng đăng nhập lại.", 403)
+    username, password, ip = _form(request, "username").lower(), (request.form or {}).get("password") or "", client_ip(request)
+    with session_scope() as session:
+        user, reason = auth.authenticate(session, username, password, ip, max_failures=cfg.login_max_failures,
+                                         window_minutes=cfg.login_window_minutes)
+        if user is None:
+            audit(session, "login_throttled" if reason == "throttled" else "login_failed", username=username[:64], ip=ip)
+        else:
+            token = auth.open_session(session, user, cfg.session_hours)
+            audit(session, "login", user=user, ip=ip)
+    if user is None:
+        if reason == "throttled":
+            msg = f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {cfg.login_window_minutes} phút."
+            return _login_page(request, pre, msg, 429, username)
+        return _login_page(request, pre, "Tên đăng nhập hoặc mật khẩu không đúng.", 401, username)
+    target = _form(request, "next")
+    resp = response.redirect(target if target.startswith("/console") and not target.startswith("//") else "/console/", status=303)
+    _set_cookie(resp, request, auth.SESSION_COOKIE, auth.sign(cfg.secret, token), cfg.session_hours * 3600)
+    del resp.cookies[auth.PRELOGIN_COOKIE]
+    return resp
+
+
+@bp.post("/logout")
+@page()
+async def logout(request: Request):
+    with session_scope() as session:
+        auth.close_session(session, request.ctx.token)
+        audit(session, "logout", user=request.ctx.user, ip=client_ip(request))
+    resp = response.redirect("/console/login", status=303)
+    del resp.cookies[auth.SESSION_COOKIE]
+    return resp
+
+
+# --- conversations -----------------------------------------------------------
+
+
+@bp.get("/")
+@page()
+async def home(request: Request):
+    return response.redirect("/console/conversations")
+
+
+@bp.get("/conversations")
+@page()
+async def conversation_list(request: Request):
+    _sync(request)
+    cfg = settings(request)
+    flt = queries.ConversationFilter.from_args(request.args, cfg.low_confidence)
+    started = time.perf_counter()
+    with get_engine().connect() as conn:
+        result = queries.list_conversations(conn, flt, after=request.args.get("after", ""),
+                                            before=request.args.get("before", ""), page_size=cfg.page_size)
+        total = queries.count_conversations(conn, flt)
+        options = queries.distinct_values(conn)
+    elapsed_ms = (time.perf_counter() - started) * 1000
+    base_args = flt.as_args()
+    return render(
+        request, "conversations.html", page=result, total=total, flt=flt, args=base_args,
+        query=urlencode(base_args), options=options, intents=INTENTS + ("nlu_fallback",), areas=AREAS,
+        roles=USER_ROLES, elapsed_ms=elapsed_ms, urlencode=urlencode,
+    )
+
+
+def _csv_cell(value) -> str:
+    text = "" if value is None else str(value)
+    text = mask_pii(text)
+    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        text = "'" + text  # keep spreadsheets from evaluating it as a formula
+    return text
+
+
+@bp.get("/conversations.csv")
+@page()
+async def conversation_export(request: Request):
+    cfg = settings(request)
+    flt = queries.ConversationFilter.from_args(request.args, cfg.low_confidence)
+    with get_engine().connect() as conn:
+        sender_ids = queries.iter_filtered_sender_ids(conn, flt, EXPORT_CONVERSATION_LIMIT)
+    with session_scope() as session:
+        audit(session, "export_csv", user=request.ctx.user, ip=client_ip(request),
+              target="conversations", detail=json.dumps(dict(filter=flt.as_args(), conversations=len(sender_ids)), ensure_ascii=False))
+    stamp = dt.datetime.utcnow().strftime("%Y%m%d-%H%M")
+    resp = await request.respond(
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="hoi-thoai-{stamp}.csv"', "Cache-Control": "no-store"},
+    )
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    buffer.write("\ufeff")
+    writer.writerow(["ma_hoi_thoai", "thoi_diem", "kenh", "nguoi_noi", "noi_dung", "intent", "do_tin_cay", "thuc_the"])
+    for i in range(0, len(sender_ids), 200):
+        with get_engine().connect() as conn:
+            for sender_id in sender_ids[i:i + 200]:
+                channel = ""
+                for turn in queries.transcript_events(conn, sender_id):
+                    channel = turn.channel or channel
+                    if turn.kind == "user":
+                        entities = ";".join(f"{e.get('entity')}={e.get('value')}" for e in turn.entities)
+                        row = [sender_id, _vn_time(turn.timestamp), channel, "người dùng", turn.text, turn.intent,
+                               "" if turn.confidence is None else f"{turn.confidence:.3f}", entities]
+                    elif turn.kind == "bot":
+                        row = [sender_id, _vn_time(turn.timestamp), channel, "trợ lý", turn.text, "", "", ""]
+                    else:
+                        continue
+                    writer.writerow([_csv_cell(v) for v in row])
+        await resp.send(buffer.getvalue())
+        buffer.seek(0)
+        buffer.truncate()
+    if buffer.getvalue():
+        await resp.send(buffer.getvalue())
+    await resp.eof()
+
+
+def _conversation_or_404(conn, sender_id: str) -> dict:
+    row = queries.conversation(conn, sender_id)
+    if row is None:
+        raise NotFound("Không tìm thấy hội thoại")
+    return row
+
+
+@bp.get("/conversations/<sender_id:str>")
+@page()
+async def transcript(request: Request, sender_id: str):
+    _sync(request)
+    with get_engine().connect() as conn:
+        summary = _conversation_or_404(conn, sender_id)
+        turns = queries.transcript_events(conn, sender_id)
+        tags = queries.tags_for(conn, [sender_id]).get(sender_id, [])
+        notes = queries.notes_for(conn, sender_id)
+    with session_scope() as session:
+        audit(session, "transcript_view", user=request.ctx.user, ip=client_ip(request), target=sender_id)
+    notes_by_event = {}
+    for note in notes:
+        notes_by_event.setdefault(note["event_id"], []).append(note)
+    return render(request, "transcript.html", summary=summary, turns=turns, tags=tags, notes=notes,
+                  notes_by_event=notes_by_event, back=request.args.get("back", ""))
+
+
+@bp.post("/conversations/<sender_id:str>/tags")
+@page()
+async def add_tag(request: Request, sender_id: str):
+    tag = " ".join(_form(request, "tag").split())[:64]
+    if tag:
+        with session_scope() as session:
+            if session.get(ConversationSummary, sender_id) is None:
+                raise NotFound("Không tìm thấy hội thoại")
+            exists = session.execute(sa.select(ConversationTag.id).where(ConversationTag.sender_id == sender_id,
+                                                                          ConversationTag.tag == tag)).first()
+            if not exists:
+                session.add(ConversationTag(sender_id=sender_id, tag=tag, created_by=request.ctx.user.username))
+    return _back(request, f"/console/conversations/{sender_id}")
+
+
+@bp.post("/conversations/<sender_id:str>/tags/delete")
+@page()
+async def remove_tag(request: Request, sender_id: str):
+    with session_scope() as session:
+        session.execute(sa.delete(ConversationTag).where(ConversationTag.sender_id == sender_id,
+                                                         ConversationTag.tag == _form(request, "tag")))
+    return _back(request, f"/console/conversations/{sender_id}")
+
+
+@bp.post("/conversations/<sender_id:str>/notes")
+@page()
+async def add_note(request: Request, sender_id: str):
+    body = _form(request, "body")[:4000]
+    event_id = _form(request, "event_id")
+    if body:
+        with session_scope() as session:
+            if session.get(ConversationSummary, sender_id) is None:
+                raise NotFound("Không tìm thấy hội thoại")
+            session.add(ConversationNote(sender_id=sender_id, body=mask_pii(body), author=request.ctx.user.username,
+                                         event_id=int(event_id) if event_id.isdigit() else None))
+    return _back(request, f"/console/conversations/{sender_id}")
+
+
+@bp.post("/conversations/<sender_id:str>/review")
+@page()
+async def mark_review(request: Request, sender_id: str):
+    with session_scope() as session:
+        summary = session.get(ConversationSummary, sender_id)
+        if summary is None:
+            raise NotFound("Không tìm thấy hội thoại")
+        summary.reviewed = _form(request, "reviewed") == "1"
+        summary.flagged = _form(request, "flagged") == "1"
+        summary.reviewed_by = request.ctx.user.username
+        summary.reviewed_at = utcnow()
+    return _back(request, f"/console/conversations/{sender_id}")
+
+
+# --- NLU inbox ---------------------------------------------------------------
+
+
+@bp.get("/inbox")
+@page()
+async def inbox(request: Request):
+    _sync(request)
+    status = request.args.get("status", "open")
+    status = status if status in ("open", "corrected", "out_of_scope") else "open"
+    before = request.args.get("before", "")
+    with get_engine().connect() as conn:
+        items = queries.inbox_items(conn, status, limit=50, before_event=int(before) if before.isdigit() else None)
+        counts = queries.inbox_counts(conn)
+    return render(request, "inbox.html", items=items, counts=counts, current=status, intents=INTENTS,
+                  entities=ENTITIES, next_before=items[-1]["event_id"] if len(items) == 50 else None)
+
+
+def _entities_from_form(request: Request, text: str) -> list:
+    entities = []
+    for i in range(3):
+        name, surface, value = _form(request, f"entity_{i}"), _form(request, f"span_{i}"), _form(request, f"value_{i}")
+        if name not in ENTITIES or not surface:
+            continue
+        start = text.find(surface)
+        if start < 0:
+            continue
+        entity = {"entity": name, "start": start, "end": start + len(surface)}
+        if value and value != surface:
+            entity["value"] = value[:255]
+        entities.append(entity)
+    return entities
+
+
+@bp.post("/inbox/<event_id:int>")
+@page()
+async def inbox_correct(request: Request, event_id: int):
+    action = _form(request, "action")
+    with session_scope() as session:
+        item = session.get(NluInboxItem, event_id)
+        if item is None:
+            raise NotFound("Không tìm thấy câu cần xử lý")
+        if action == "out_of_scope":
+            item.status, item.corrected_intent, item.corrected_entities = "out_of_scope", "out_of_scope", "[]"
+        elif action == "reopen":
+            item.status, item.corrected_intent, item.corrected_entities = "open", None, None
+        else:
+            intent = _form(request, "intent")
+            if intent not in INTENTS:
+                return render(request, "error.html", status=400, title="Intent không hợp lệ",
+                              message="Hãy chọn một intent trong danh sách của hợp đồng NLU.")
+            item.status, item.corrected_intent = "corrected", intent
+            item.corrected_entities = json.dumps(_entities_from_form(request, item.text), ensure_ascii=False)
+        item.corrected_by, item.corrected_at = request.ctx.user.username, utcnow()
+    return _back(request, "/console/inbox")
+
+
+@bp.get("/inbox/export.yml")
+@page()
+async def inbox_export(request: Request):
+    with get_engine().connect() as conn:
+        items = queries.corrected_examples(conn)
+    with session_scope() as session:
+        audit(session, "export_nlu", user=request.ctx.user, ip=client_ip(request), target="nlu_inbox",
+              detail=json.dumps({"examples": len(items)}))
+    return response.text(corrections_to_yaml(items), content_type="application/x-yaml; charset=utf-8",
+                         headers={"Content-Disposition": 'attachment; filename="console_corrections.yml"'})
+
+
+# --- callbacks -------------------------------------------------------------------
+
+
+@bp.get("/callbacks")
+@page()
+async def callbacks(request: Request):
+    status = request.args.get("status", "open")
+    with session_scope() as session:
+        query = sa.select(CallbackRequest).order_by(CallbackRequest.created_at.desc()).limit(200)
+        if status == "open":
+            query = query.where(CallbackRequest.status.in_(("new", "contacted")))
+        elif status in CALLBACK_STATUSES:
+            query = query.where(CallbackRequest.status == status)
+        rows = session.execute(query).scalars().all()
+        for row in rows:
+            list(row.history)
+        session.expunge_all()
+        audit(session, "callbacks_view", user=request.ctx.user, ip=client_ip(request), detail=status)
+    return render(request, "callbacks.html", rows=rows, current=status, statuses=CALLBACK_STATUSES)
+
+
+@bp.post("/callbacks/<request_id:int>/status")
+@page()
+async def callback_status(request: Request, request_id: int):
+    status = _form(request, "status")
+    if status not in CALLBACK_STATUSES:
+        return render(request, "error.html", status=400, title="Trạng thái không hợp lệ", message="")
+    with session_scope() as session:
+        row = session.get(CallbackRequest, request_id)
+        if row is None:
+            raise NotFound("Không tìm thấy yêu cầu gọi lại")
+        if row.status != status:
+            change_callback_status(session, row, status, by=request.ctx.user.username, comment=mask_pii(_form(request, "comment"))[:1000])
+            audit(session, "callback_status", user=request.ctx.user, ip=client_ip(request), target=str(request_id), detail=status)
+    return _back(request, "/console/callbacks")
+
+
+# --- analytics --------------------------------------------------------------------
+
+
+def _analytics_range(request: Request):
+    today = (dt.datetime.utcnow() + dt.timedelta(seconds=VN_UTC_OFFSET)).date()
+    try:
+        day_to = dt.date.fromisoformat(request.args.get("to", "")) if request.args.get("to") else today
+        day_from = dt.date.fromisoformat(request.args.get("from", "")) if request.args.get("from") else day_to - dt.timedelta(days=29)
+    except ValueError:
+        day_to, day_from = today, today - dt.timedelta(days=29)
+    if day_from > day_to:
+        day_from, day_to = day_to, day_from
+    return day_from, day_to
+
+
+def _analytics_data(conn, day_from: dt.date, day_to: dt.date) -> dict:
+    ts_from, ts_to = queries.day_start_ts(day_from), queries.day_start_ts(day_to) + 86400
+    series = queries.daily_series(conn, day_from.isoformat(), day_to.isoformat())
+    by_day = {row["day"]: row for row in series}
+    days = [(day_from + dt.timedelta(days=i)).isoformat() for i in range((day_to - day_from).days + 1)]
+    daily = [by_day.get(d, dict(day=d, conversations=0, messages=0, fallbacks=0)) for d in days]
+    for row in daily:
+        row["fallback_rate"] = round(100.0 * row["fallbacks"] / row["messages"], 1) if row["messages"] else 0.0
+    return {
+        "daily": daily,
+        "intents": queries.facet_counts(conn, "intent", ts_from, ts_to),
+        "areas": queries.facet_counts(conn, "area", ts_from, ts_to),
+        "channels": queries.by_channel(conn, day_from.isoformat(), day_to.isoformat()),
+    }
+
+
+CHART_COLUMNS = {
+    "daily": ("ngay", "hoi_thoai", "tin_nhan", "fallback", "ty_le_fallback_phan_tram"),
+    "intents": ("intent", "so_hoi_thoai"),
+    "areas": ("dia_ban", "so_hoi_thoai"),
+    "channels": ("kenh", "hoi_thoai", "tin_nhan", "fallback", "ty_le_fallback_phan_tram"),
+}
+
+
+def _chart_rows(name: str, data: dict):
+    if name == "daily":
+        return [(r["day"], r["conversations"], r["messages"], r["fallbacks"], r["fallback_rate"]) for r in data["daily"]]
+    if name in ("intents", "areas"):
+        return data[name]
+    rate = lambda r: round(100.0 * r["fallbacks"] / r["messages"], 1) if r["messages"] else 0.0  # noqa: E731
+    return [(r["channel"], r["conversations"], r["messages"], r["fallbacks"], rate(r)) for r in data["channels"]]
+
+
+@bp.get("/analytics")
+@page()
+async def analytics(request: Request):
+    _sync(request)
+    day_from, day_to = _analytics_range(request)
+    with get_engine().connect() as conn:
+        data = _analytics_data(conn, day_from, day_to)
+    days = [r["day"] for r in data["daily"]]
+    svg = {
+        "volume": charts.line_chart(days, [("Hội thoại", [r["conversations"] for r in data["daily"]]),
+                                           ("Tin nhắn", [r["messages"] for r in data["daily"]])],
+                                    "Hội thoại và tin nhắn theo ngày"),
+        "fallback": charts.line_chart(days, [("Tỷ lệ fallback (%)", [r["fallback_rate"] for r in data["daily"]])],
+                                      "Tỷ lệ fallback theo ngày", unit="%"),
+        "intents": charts.hbar_chart(data["intents"], "Intent phổ biến (số hội thoại)"),
+        "areas": charts.hbar_chart(data["areas"], "Hội thoại theo địa bàn"),
+        "channels": charts.hbar_chart([(r["channel"], r["messages"]) for r in data["channels"]], "Tin nhắn theo kênh"),
+    }
+    total_msgs = sum(r["messages"] for r in data["daily"])
+    total_fb = sum(r["fallbacks"] for r in data["daily"])
+    summary = dict(conversations=sum(r["conversations"] for r in data["daily"]), messages=total_msgs,
+                   fallback_rate=round(100.0 * total_fb / total_msgs, 1) if total_msgs else 0.0)
+    query = urlencode({"from": day_from.isoformat(), "to": day_to.isoformat()})
+    return render(request, "analytics.html", svg=svg, data=data, day_from=day_from, day_to=day_to, query=query,
+                  summary=summary)
+
+
+@bp.get("/analytics/<filename:str>")
+@page()
+async def analytics_csv(request: Request, filename: str):
+    name = filename[:-4] if filename.endswith(".csv") else ""
+    if name not in CHART_COLUMNS:
+        raise NotFound("Không có biểu đồ này")
+    day_from, day_to = _analytics_range(request)
+    with get_engine().connect() as conn:
+        data = _analytics_data(conn, day_from, day_to)
+    buffer = io.StringIO()
+    buffer.write("\ufeff")
+    writer = csv.writer(buffer)
+    writer.writerow(CHART_COLUMNS[name])
+    for row in _chart_rows(name, data):
+        writer.writerow([_csv_cell(v) for v in row])
+    with session_scope() as session:
+        audit(session, "export_chart", user=request.ctx.user, ip=client_ip(request), target=name,
+              detail=f"{day_from}..{day_to}")
+    return response.text(buffer.getvalue(), content_type="text/csv; charset=utf-8",
+                         headers={"Content-Disposition": f'attachment; filename="thong-ke-{name}-{day_from}-{day_to}.csv"'})
+
+
+# --- administration ----------------------------------------------------------------
+
+
+@bp.get("/users")
+@page(role="admin")
+async def users(request: Request):
+    with session_scope() as session:
+        rows = session.execute(sa.select(ConsoleUser).order_by(ConsoleUser.username)).scalars().all()
+        session.expunge_all()
+    return render(request, "users.html", rows=rows, roles=ROLES, error=request.args.get("error", ""),
+                  done=request.args.get("done", ""))
+
+
+@bp.post("/users")
+@page(role="admin")
+async def users_create(request: Request):
+    try:
+        with session_scope() as session:
+            user = auth.create_user(session, _form(request, "username"), (request.form or {}).get("password") or "",
+                                    _form(request, "role"), _form(request, "full_name"))
+            audit(session, "user_create", user=request.ctx.user, ip=client_ip(request), target=user.username, detail=user.role)
+    except ValueError as exc:
+        return response.redirect("/console/users?" + urlencode({"error": str(exc)}), status=303)
+    return response.redirect("/console/users?" + urlencode({"done": "Đã tạo tài khoản."}), status=303)
+
+
+@bp.post("/users/<user_id:int>")
+@page(role="admin")
+async def users_update(request: Request, user_id: int):
+    try:
+        with session_scope() as session:
+            user = session.get(ConsoleUser, user_id)
+            if user is None:
+                raise NotFound("Không tìm thấy tài khoản")
+            action = _form(request, "action")
+            if action == "toggle_active":
+                if user.id == request.ctx.user.id:
+                    raise ValueError("Không thể tự khóa tài khoản của chính mình.")
+                user.is_active = not user.is_active
+            elif action == "role" and _form(request, "role") in ROLES:
+                if user.id == request.ctx.user.id:
+                    raise ValueError("Không thể tự đổi vai trò của chính mình.")
+                user.role = _form(request, "role")
+            elif action == "password":
+                user.password_hash = auth.hash_password((request.form or {}).get("password") or "")
+            audit(session, "user_update", user=request.ctx.user, ip=client_ip(request), target=user.username, detail=action)
+    except ValueError as exc:
+        return response.redirect("/console/users?" + urlencode({"error": str(exc)}), status=303)
+    return response.redirect("/console/users?" + urlencode({"done": "Đã cập nhật."}), status=303)
+
+
+@bp.get("/audit")
+@page(role="admin")
+async def audit_log(request: Request):
+    with session_scope() as session:
+        rows = session.execute(sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(300)).scalars().all()
+        session.expunge_all()
+    return render(request, "audit.html", rows=rows)
+
+
+@bp.get("/retention")
+@page(role="admin")
+async def retention_page(request: Request):
+    return render(request, "retention.html", days=settings(request).retention_days, result=request.args.get("result", ""))
+
+
+@bp.post("/retention")
+@page(role="admin")
+async def retention_run(request: Request):
+    days_raw = _form(request, "days")
+    days = int(days_raw) if days_raw.isdigit() else settings(request).retention_days
+    if days < 1:
+        days = settings(request).retention_days
+    result = purge(get_engine(), days, low_confidence=settings(request).low_confidence)
+    with session_scope() as session:
+        audit(session, "purge", user=request.ctx.user, ip=client_ip(request), detail=json.dumps(result.__dict__ | {"days": days}))
+    summary = f"Đã xóa {result.conversations} hội thoại ({result.events} sự kiện), {result.callbacks} yêu cầu gọi lại đã đóng."
+    return response.redirect("/console/retention?" + urlencode({"result": summary}), status=303)
+
+
+def register(app) -> None:
+    """Attach the console to the web app (called from bot.web.app.create_app)."""
+    app.ctx.console_settings = get_console_settings()
+    app.blueprint(bp)
+

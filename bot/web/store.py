@@ -1,0 +1,332 @@
+"""The console's own tables and the functions other subsystems call.
+
+Rasa's `events` table (owned by Rasa's SQL tracker store) is only ever read
+here and in bot.web.console.sync / queries, and deleted from by retention.
+Every timestamp column is naive UTC (`utcnow()`); Rasa's event timestamps are
+float epoch seconds and are kept as such in the summary table.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Optional
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Session, relationship
+
+from bot.db import Base
+
+ROLES = ("admin", "counsellor")
+CALLBACK_STATUSES = ("new", "contacted", "closed")
+CALLBACK_OPEN_STATUSES = ("new", "contacted")
+INBOX_STATUSES = ("open", "corrected", "out_of_scope")
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def as_naive_utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
+
+
+# --- accounts, sessions, audit ------------------------------------------------
+
+
+class ConsoleUser(Base):
+    __tablename__ = "console_users"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    username = sa.Column(sa.String(64), nullable=False, unique=True)
+    full_name = sa.Column(sa.String(200), nullable=False, default="")
+    password_hash = sa.Column(sa.String(255), nullable=False)
+    role = sa.Column(sa.String(16), nullable=False)
+    is_active = sa.Column(sa.Boolean, nullable=False, default=True)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    last_login_at = sa.Column(sa.DateTime)
+
+
+class ConsoleSession(Base):
+    """Server-side session: the cookie carries a signed random token whose
+    SHA-256 is the key here, so logout and deactivation take effect at once."""
+
+    __tablename__ = "console_sessions"
+
+    token_hash = sa.Column(sa.String(64), primary_key=True)
+    user_id = sa.Column(sa.Integer, sa.ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    expires_at = sa.Column(sa.DateTime, nullable=False)
+
+    user = relationship(ConsoleUser, lazy="joined")
+
+
+class LoginAttempt(Base):
+    __tablename__ = "console_login_attempts"
+    __table_args__ = (sa.Index("ix_console_login_attempts_key", "username", "ip", "attempted_at"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    username = sa.Column(sa.String(64), nullable=False)
+    ip = sa.Column(sa.String(64), nullable=False)
+    attempted_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    success = sa.Column(sa.Boolean, nullable=False)
+
+
+class AuditEntry(Base):
+    __tablename__ = "console_audit_log"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    at = sa.Column(sa.DateTime, nullable=False, default=utcnow, index=True)
+    user_id = sa.Column(sa.Integer)
+    username = sa.Column(sa.String(64), nullable=False, default="")
+    action = sa.Column(sa.String(64), nullable=False, index=True)
+    target = sa.Column(sa.String(255), nullable=False, default="")
+    detail = sa.Column(sa.Text, nullable=False, default="")
+    ip = sa.Column(sa.String(64), nullable=False, default="")
+
+
+def audit(session: Session, action: str, *, user: Optional[ConsoleUser] = None, username: str = "",
+          target: str = "", detail: str = "", ip: str = "") -> AuditEntry:
+    entry = AuditEntry(
+        user_id=user.id if user else None,
+        username=user.username if user else username,
+        action=action,
+        target=target[:255],
+        detail=detail,
+        ip=ip[:64],
+    )
+    session.add(entry)
+    return entry
+
+
+# --- conversation summary (derived from Rasa's events) -------------------------
+
+
+class SyncState(Base):
+    __tablename__ = "console_sync_state"
+
+    name = sa.Column(sa.String(32), primary_key=True)
+    last_event_id = sa.Column(sa.BigInteger, nullable=False, default=0)
+    updated_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class ConversationSummary(Base):
+    """One row per conversation (Rasa sender_id), maintained incrementally by
+    bot.web.console.sync from `events` ordered by id."""
+
+    __tablename__ = "console_conversations"
+    __table_args__ = (
+        sa.Index("ix_console_conversations_recent", "last_ts", "sender_id"),
+        sa.Index("ix_console_conversations_channel", "channel", "last_ts", "sender_id"),
+        sa.Index("ix_console_conversations_fallback", "has_fallback", "last_ts", "sender_id"),
+        sa.Index("ix_console_conversations_role", "user_role", "last_ts", "sender_id"),
+        sa.Index("ix_console_conversations_confidence", "min_confidence"),
+        sa.Index("ix_console_conversations_first", "first_ts"),
+    )
+
+    sender_id = sa.Column(sa.String(255), primary_key=True)
+    channel = sa.Column(sa.String(64), nullable=False, default="")
+    first_ts = sa.Column(sa.Float, nullable=False)
+    last_ts = sa.Column(sa.Float, nullable=False)
+    user_messages = sa.Column(sa.Integer, nullable=False, default=0)
+    bot_messages = sa.Column(sa.Integer, nullable=False, default=0)
+    has_fallback = sa.Column(sa.Boolean, nullable=False, default=False)
+    min_confidence = sa.Column(sa.Float)
+    user_role = sa.Column(sa.String(32), nullable=False, default="")
+    intents = sa.Column(sa.Text, nullable=False, default="")  # space separated, for display
+    areas = sa.Column(sa.Text, nullable=False, default="")
+    preview = sa.Column(sa.String(300), nullable=False, default="")
+    search_text = sa.Column(sa.Text, nullable=False, default="")  # bot.text.fold of user messages
+    last_event_id = sa.Column(sa.BigInteger, nullable=False, default=0)
+    last_user_event_id = sa.Column(sa.BigInteger)
+    reviewed = sa.Column(sa.Boolean, nullable=False, default=False)
+    flagged = sa.Column(sa.Boolean, nullable=False, default=False)
+    reviewed_by = sa.Column(sa.String(64))
+    reviewed_at = sa.Column(sa.DateTime)
+
+
+class ConversationFacet(Base):
+    """(conversation, kind, value) for intents and areas seen: indexed filters."""
+
+    __tablename__ = "console_conversation_facets"
+    __table_args__ = (sa.Index("ix_console_facets_lookup", "kind", "value", "sender_id"),)
+
+    sender_id = sa.Column(sa.String(255), primary_key=True)
+    kind = sa.Column(sa.String(16), primary_key=True)
+    value = sa.Column(sa.String(255), primary_key=True)
+
+
+class DailyStat(Base):
+    """Per Vietnam-local day and channel counters, for the analytics page."""
+
+    __tablename__ = "console_daily_stats"
+
+    day = sa.Column(sa.String(10), primary_key=True)
+    channel = sa.Column(sa.String(64), primary_key=True)
+    conversations = sa.Column(sa.Integer, nullable=False, default=0)
+    user_messages = sa.Column(sa.Integer, nullable=False, default=0)
+    fallback_messages = sa.Column(sa.Integer, nullable=False, default=0)
+
+
+# --- annotations ------------------------------------------------------------
+
+
+class ConversationTag(Base):
+    __tablename__ = "console_conversation_tags"
+    __table_args__ = (
+        sa.UniqueConstraint("sender_id", "tag", name="uq_console_conversation_tags_sender_tag"),
+        sa.Index("ix_console_conversation_tags_tag", "tag", "sender_id"),
+    )
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    sender_id = sa.Column(sa.String(255), nullable=False)
+    tag = sa.Column(sa.String(64), nullable=False)
+    created_by = sa.Column(sa.String(64), nullable=False)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class ConversationNote(Base):
+    __tablename__ = "console_conversation_notes"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    sender_id = sa.Column(sa.String(255), nullable=False, index=True)
+    event_id = sa.Column(sa.BigInteger)  # the turn the note is about, if any
+    body = sa.Column(sa.Text, nullable=False)
+    author = sa.Column(sa.String(64), nullable=False)
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+
+
+class NluInboxItem(Base):
+    """A user message that fell back or was classified with low confidence."""
+
+    __tablename__ = "console_nlu_inbox"
+    __table_args__ = (sa.Index("ix_console_nlu_inbox_status", "status", "timestamp"),)
+
+    event_id = sa.Column(sa.BigInteger, primary_key=True)
+    sender_id = sa.Column(sa.String(255), index=True)  # NULL once the conversation is purged
+    timestamp = sa.Column(sa.Float, nullable=False)
+    text = sa.Column(sa.Text, nullable=False)  # already masked at write time
+    predicted_intent = sa.Column(sa.String(255), nullable=False, default="")
+    confidence = sa.Column(sa.Float)
+    reason = sa.Column(sa.String(16), nullable=False)  # fallback | low_confidence
+    status = sa.Column(sa.String(16), nullable=False, default="open")
+    corrected_intent = sa.Column(sa.String(255))
+    corrected_entities = sa.Column(sa.Text)  # JSON list of {entity, value, start, end}
+    corrected_by = sa.Column(sa.String(64))
+    corrected_at = sa.Column(sa.DateTime)
+
+
+# --- callback queue ------------------------------------------------------------
+
+
+class CallbackRequest(Base):
+    """A family asked for a person to call back. The only table holding a phone
+    number, kept because the user consented (`consent_at`)."""
+
+    __tablename__ = "callback_requests"
+    __table_args__ = (sa.Index("ix_callback_requests_status", "status", "created_at"),)
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    sender_id = sa.Column(sa.String(255), nullable=False, index=True)
+    channel = sa.Column(sa.String(64), nullable=False)
+    phone = sa.Column(sa.String(32), nullable=False)
+    preferred_time = sa.Column(sa.String(200), nullable=False, default="")
+    consent_at = sa.Column(sa.DateTime, nullable=False)
+    user_role = sa.Column(sa.String(32))
+    area = sa.Column(sa.String(64))
+    note = sa.Column(sa.Text)
+    status = sa.Column(sa.String(16), nullable=False, default="new")
+    created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    status_changed_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    status_changed_by = sa.Column(sa.String(64), nullable=False, default="assistant")
+
+    history = relationship(
+        "CallbackStatusChange", order_by="CallbackStatusChange.id", cascade="all, delete-orphan",
+        passive_deletes=True, back_populates="request",
+    )
+
+
+class CallbackStatusChange(Base):
+    __tablename__ = "callback_status_changes"
+
+    id = sa.Column(sa.Integer, primary_key=True)
+    request_id = sa.Column(sa.Integer, sa.ForeignKey("callback_requests.id", ondelete="CASCADE"), nullable=False, index=True)
+    from_status = sa.Column(sa.String(16))
+    to_status = sa.Column(sa.String(16), nullable=False)
+    changed_by = sa.Column(sa.String(64), nullable=False)
+    changed_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
+    comment = sa.Column(sa.Text, nullable=False, default="")
+
+    request = relationship(CallbackRequest, back_populates="history")
+
+
+_PHONE_CHARS = re.compile(r"^[0-9+().\-\s]+$")
+
+
+def normalise_phone(phone: str) -> str:
+    """Digits only, +84 written as 0; ValueError if it is not a Vietnamese number."""
+    raw = (phone or "").strip()
+    if not raw or not _PHONE_CHARS.match(raw):
+        raise ValueError("phone must be a Vietnamese phone number")
+    digits = re.sub(r"\D", "", raw)
+    if digits.startswith("84") and len(digits) in (11, 12):
+        digits = "0" + digits[2:]
+    if not (digits.startswith("0") and len(digits) in (10, 11)):
+        raise ValueError("phone must be a Vietnamese phone number")
+    return digits
+
+
+def create_callback_request(
+    session: Session,
+    *,
+    sender_id: str,
+    channel: str,
+    phone: str,
+    preferred_time: str,
+    consent_at: dt.datetime,
+    user_role: Optional[str] = None,
+    area: Optional[str] = None,
+    note: Optional[str] = None,
+) -> CallbackRequest:
+    """Queue a call-back for the counsellors (called by the `request_human` action).
+
+    The phone is normalised to national digits (0xxxxxxxxx); ValueError when it
+    is not a Vietnamese number or when consent_at is missing. The caller owns
+    the transaction (the row is flushed, not committed).
+    """
+    if consent_at is None:
+        raise ValueError("consent_at is required: a phone number is only kept with consent")
+    if not sender_id:
+        raise ValueError("sender_id is required")
+    now = utcnow()
+    request = CallbackRequest(
+        sender_id=sender_id,
+        channel=channel or "",
+        phone=normalise_phone(phone),
+        preferred_time=(preferred_time or "").strip()[:200],
+        consent_at=as_naive_utc(consent_at),
+        user_role=user_role,
+        area=area,
+        note=note,
+        status="new",
+        created_at=now,
+        status_changed_at=now,
+        status_changed_by="assistant",
+    )
+    request.history.append(CallbackStatusChange(from_status=None, to_status="new", changed_by="assistant", changed_at=now))
+    session.add(request)
+    session.flush()
+    return request
+
+
+def change_callback_status(session: Session, request: CallbackRequest, status: str, *, by: str, comment: str = "") -> None:
+    if status not in CALLBACK_STATUSES:
+        raise ValueError(f"unknown status {status!r}")
+    now = utcnow()
+    request.history.append(
+        CallbackStatusChange(from_status=request.status, to_status=status, changed_by=by, changed_at=now, comment=comment)
+    )
+    request.status = status
+    request.status_changed_at = now
+    request.status_changed_by = by
