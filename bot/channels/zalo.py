@@ -40,8 +40,9 @@ back to the payloads; images as a media template.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
+import threading
+import time
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -75,7 +76,16 @@ def _user_tag(user_id: str) -> str:
 
 
 class ZaloRuntime:
-    """Everything bound to the running event loop: HTTP session, worker pool."""
+    """The channel's moving parts: database store, Zalo client, background workers.
+
+    Rasa runs NLU and policy inference synchronously on whichever event loop
+    calls it, so with the default ``processing="thread"`` the workers (and every
+    call to Zalo) live on a dedicated event loop in a dedicated thread: the
+    Sanic loop only verifies, claims and queues, and keeps answering webhooks
+    within milliseconds however busy the assistant is. ``processing="loop"``
+    runs the workers on the Sanic loop instead (use it if an event broker bound
+    to the server loop is configured).
+    """
 
     def __init__(self, config: ZaloConfig, store: Optional[ZaloStore] = None,
                  client: Optional[ZaloClient] = None):
@@ -83,18 +93,63 @@ class ZaloRuntime:
         self.store = store or ZaloStore(config.database_url)
         self.client = client or ZaloClient(config, self.store)
         self._queue: Optional[asyncio.Queue] = None
+        self._loop: Optional[asyncio.AbstractEventLoop] = None   # where workers and the client run
+        self._thread: Optional[threading.Thread] = None
         self._workers: Set[asyncio.Task] = set()
         self._pending: Set[asyncio.Task] = set()
+        self._backlog = 0
+        self._backlog_lock = threading.Lock()
+        self._start_lock = threading.Lock()
         self._claims = 0
 
-    def _ensure_workers(self) -> asyncio.Queue:
-        if self._queue is None:
-            self._queue = asyncio.Queue(maxsize=self.config.queue_size)
-        while len(self._workers) < self.config.workers:
-            task = asyncio.create_task(self._worker(), name=f"zalo-worker-{len(self._workers)}")
+    # --- processing loop ---------------------------------------------------------------
+    def _start(self) -> asyncio.AbstractEventLoop:
+        with self._start_lock:
+            if self._loop is not None:
+                return self._loop
+            if self.config.processing == "loop":
+                self._loop = asyncio.get_running_loop()
+                self._queue = asyncio.Queue()
+                self._spawn_workers()
+                return self._loop
+            ready = threading.Event()
+
+            def run() -> None:
+                loop = asyncio.new_event_loop()
+                asyncio.set_event_loop(loop)
+                self._queue = asyncio.Queue()
+                self._loop = loop
+                self._spawn_workers()
+                ready.set()
+                loop.run_forever()
+                loop.close()
+
+            self._thread = threading.Thread(target=run, name="zalo-processing", daemon=True)
+            self._thread.start()
+            ready.wait()
+            return self._loop
+
+    def _spawn_workers(self) -> None:
+        for index in range(self.config.workers):
+            task = self._loop.create_task(self._worker(), name=f"zalo-worker-{index}")
             self._workers.add(task)
             task.add_done_callback(self._workers.discard)
-        return self._queue
+
+    def _in_processing_loop(self) -> bool:
+        try:
+            return asyncio.get_running_loop() is self._loop
+        except RuntimeError:
+            return False
+
+    async def run_in_processing(self, coro):
+        """Await `coro` on the processing loop, from whichever loop we are on."""
+        loop = self._start()
+        if self._in_processing_loop():
+            return await coro
+        return await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(coro, loop))
+
+    async def send(self, user_id: str, message: Dict[str, Any], reply_to: Optional[str]) -> SendResult:
+        return await self.run_in_processing(self.client.send(user_id, message, reply_to))
 
     async def _worker(self) -> None:
         queue = self._queue
@@ -112,15 +167,28 @@ class ZaloRuntime:
                 except Exception:
                     logger.exception("Zalo: could not mark event %s as finished", key)
             finally:
+                with self._backlog_lock:
+                    self._backlog -= 1
                 queue.task_done()
 
     def enqueue(self, key: str, job: Job) -> bool:
-        try:
-            self._ensure_workers().put_nowait((key, job))
-            return True
-        except asyncio.QueueFull:
-            return False
+        """Hand a job to the workers (thread-safe); False when the backlog is full."""
+        loop = self._start()
+        with self._backlog_lock:
+            if self._backlog >= self.config.queue_size:
+                return False
+            self._backlog += 1
+        if self._in_processing_loop():
+            self._queue.put_nowait((key, job))
+        else:
+            loop.call_soon_threadsafe(self._queue.put_nowait, (key, job))
+        return True
 
+    @property
+    def backlog(self) -> int:
+        return self._backlog
+
+    # --- webhook side -------------------------------------------------------------------
     def keep(self, task: asyncio.Task) -> None:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
@@ -139,18 +207,31 @@ class ZaloRuntime:
         except Exception:
             logger.exception("Zalo: purging old de-duplication rows failed")
 
-    async def drain(self) -> None:
-        """Wait until every queued event is processed (tests, shutdown)."""
+    async def drain(self, timeout: float = 60.0) -> None:
+        """Wait until every accepted event is processed (tests, shutdown)."""
         if self._pending:
             await asyncio.gather(*list(self._pending), return_exceptions=True)
-        if self._queue is not None:
-            await self._queue.join()
+        deadline = time.monotonic() + timeout
+        while self._backlog > 0 and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
 
     async def close(self) -> None:
-        for task in list(self._workers):
-            task.cancel()
-        await asyncio.gather(*self._workers, return_exceptions=True)
-        await self.client.close()
+        if self._loop is None:
+            await self.client.close()
+            return
+
+        async def shutdown() -> None:
+            for task in list(self._workers):
+                task.cancel()
+            await asyncio.gather(*self._workers, return_exceptions=True)
+            await self.client.close()
+
+        await self.run_in_processing(shutdown())
+        if self._thread is not None:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            await asyncio.to_thread(self._thread.join, 10)
+            self._thread = None
+        self._loop = None
 
 
 class ZaloOutput(OutputChannel):
@@ -170,7 +251,7 @@ class ZaloOutput(OutputChannel):
     async def _send(self, recipient_id: str, message: Dict[str, Any]) -> SendResult:
         if self.stopped is not None:
             return self.stopped  # e.g. outside the 7-day window: later parts would fail too
-        result = await self.runtime.client.send(recipient_id, message, self.reply_to)
+        result = await self.runtime.send(recipient_id, message, self.reply_to)
         self.results.append(result)
         if not result.ok:
             self.stopped = result
@@ -198,8 +279,7 @@ class ZaloOutput(OutputChannel):
                     return
             if self.stopped is not None:
                 return
-            result = await self.runtime.client.send(recipient_id, buttons_message(chunks[-1], buttons),
-                                                    self.reply_to)
+            result = await self.runtime.send(recipient_id, buttons_message(chunks[-1], buttons), self.reply_to)
             if result.ok:
                 self.results.append(result)
                 return
@@ -310,7 +390,9 @@ class ZaloInput(InputChannel):
 
         runtime = self.runtime
         claim = asyncio.ensure_future(runtime.claim(key, event_name))
-        done, _ = await asyncio.wait({claim}, timeout=self.config.claim_budget_seconds)
+        done = ()
+        if self.config.claim_budget_seconds > 0:
+            done, _ = await asyncio.wait({claim}, timeout=self.config.claim_budget_seconds)
         if not done:
             # The database is slow: acknowledge now (Zalo's 2-second limit), decide later.
             runtime.keep(asyncio.create_task(self._claim_then_enqueue(claim, key, job)))

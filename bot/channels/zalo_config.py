@@ -38,6 +38,8 @@ ZALO_ENV_DEFAULTS = {
     "ZALO_MAX_SENDS_PER_SECOND": "15",
     "ZALO_FOLLOW_PAYLOAD": "/greet",
     "ZALO_REPLY_WITH_MESSAGE_ID": "false",
+    "ZALO_CLAIM_BUDGET_SECONDS": "0.1",
+    "ZALO_PROCESSING": "thread",
 }
 
 SIGNATURE_VARIANTS = (
@@ -48,6 +50,7 @@ SIGNATURE_VARIANTS = (
 )
 
 BUTTON_MODES = ("buttons", "text")
+PROCESSING_MODES = ("thread", "loop")
 
 
 def _text(value: Any, default: str = "") -> str:
@@ -99,7 +102,8 @@ class ZaloConfig:
     follow_payload: str = "/greet"
     reply_with_message_id: bool = False
     menu_ttl_seconds: float = 3600.0
-    claim_budget_seconds: float = 1.0
+    claim_budget_seconds: float = 0.1
+    processing: str = "thread"
     stale_claim_seconds: float = 600.0
     queue_size: int = 10000
     database_url: Optional[str] = None
@@ -118,6 +122,9 @@ class ZaloConfig:
         mode = _text(values.get("button_mode"), "buttons").lower()
         if mode not in BUTTON_MODES:
             raise ValueError(f"Zalo channel: button_mode must be one of {BUTTON_MODES}, got {mode!r}")
+        processing = _text(values.get("processing"), "thread").lower()
+        if processing not in PROCESSING_MODES:
+            raise ValueError(f"Zalo channel: processing must be one of {PROCESSING_MODES}, got {processing!r}")
         settings = get_settings()
         return cls(
             app_id=_text(values.get("app_id")),
@@ -143,6 +150,8 @@ class ZaloConfig:
             follow_payload=_text(values.get("follow_payload")) if values.get("follow_payload") is not None
             else "/greet",
             reply_with_message_id=_flag(values.get("reply_with_message_id")),
+            claim_budget_seconds=_number(values.get("claim_budget_seconds"), 0.1, 0),
+            processing=processing,
             database_url=_text(values.get("database_url")) or settings.database_url,
             redis_url=_text(values.get("redis_url")) or settings.redis_url,
         )

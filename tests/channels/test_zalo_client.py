@@ -391,7 +391,8 @@ def test_image_sent_as_media_template(fake, db):
 
 def webhook_run(fake, db, deliveries, **overrides):
     """Deliver (raw, headers) pairs to ZaloInput.handle_webhook; return statuses, bodies, UserMessages."""
-    config = make_config(fake, db, **overrides)
+    # A generous claim budget makes "duplicate" answers deterministic here.
+    config = make_config(fake, db, **{"claim_budget_seconds": 5.0, **overrides})
     received = []
 
     async def on_new_message(message):
@@ -455,6 +456,23 @@ def test_webhook_media_gets_polite_text_only_reply(fake, db):
     assert all(status == 200 for status, _ in results) and received == []
     texts = [m.text for m in fake.messages_for(uid)]
     assert texts == [UNSUPPORTED_MEDIA_TEXT] * 6 and "chỉ đọc được tin nhắn chữ" in texts[0]
+
+
+def test_webhook_slow_database_acknowledges_first_and_still_dedups(fake, db):
+    fresh_fake_pair(fake)
+    uid = user()
+    delivery = signed(text_event(uid, "xin chào"))
+    results, received = webhook_run(fake, db, [delivery, delivery], claim_budget_seconds=0)
+    assert [body["status"] for _, body in results] == ["accepted", "accepted"]
+    assert len(received) == 1 and len(fake.messages_for(uid)) == 1
+
+
+@pytest.mark.parametrize("processing", ["thread", "loop"])
+def test_webhook_processing_modes(fake, db, processing):
+    fresh_fake_pair(fake)
+    uid = user()
+    results, received = webhook_run(fake, db, [signed(text_event(uid, "xin chào"))], processing=processing)
+    assert results[0][0] == 200 and len(received) == 1 and fake.messages_for(uid)[0].text == "Chào bạn!"
 
 
 def test_webhook_follow_greets_and_echo_unknown_are_ignored(fake, db):
