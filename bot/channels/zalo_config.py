@@ -38,7 +38,7 @@ ZALO_ENV_DEFAULTS = {
     "ZALO_MAX_SENDS_PER_SECOND": "15",
     "ZALO_FOLLOW_PAYLOAD": "/greet",
     "ZALO_REPLY_WITH_MESSAGE_ID": "false",
-    "ZALO_CLAIM_BUDGET_SECONDS": "0.1",
+    "ZALO_CLAIM_BUDGET_SECONDS": "0",
     "ZALO_PROCESSING": "thread",
 }
 
@@ -102,7 +102,7 @@ class ZaloConfig:
     follow_payload: str = "/greet"
     reply_with_message_id: bool = False
     menu_ttl_seconds: float = 3600.0
-    claim_budget_seconds: float = 0.1
+    claim_budget_seconds: float = 0.0
     processing: str = "thread"
     stale_claim_seconds: float = 600.0
     queue_size: int = 10000
@@ -150,7 +150,7 @@ class ZaloConfig:
             follow_payload=_text(values.get("follow_payload")) if values.get("follow_payload") is not None
             else "/greet",
             reply_with_message_id=_flag(values.get("reply_with_message_id")),
-            claim_budget_seconds=_number(values.get("claim_budget_seconds"), 0.1, 0),
+            claim_budget_seconds=_number(values.get("claim_budget_seconds"), 0.0, 0),
             processing=processing,
             database_url=_text(values.get("database_url")) or settings.database_url,
             redis_url=_text(values.get("redis_url")) or settings.redis_url,
