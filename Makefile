@@ -5,7 +5,7 @@ RASA := $(PY) -m bot.rasa_main
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: run-scaled setup install db model run test check validate pytest story-test bench-catalog bench-nlu bench-load clean
+.PHONY: run-scaled setup install db model run test check validate pytest story-test bench-catalog bench-nlu bench-load bench-zalo clean
 
 setup: install check db model
 
@@ -54,6 +54,9 @@ bench-nlu: install
 
 bench-load: setup
 	@$(PY) bench/load.py
+
+bench-zalo: setup
+	@$(PY) bench/zalo_webhook.py
 
 clean:
 	rm -rf models results test-artifacts var

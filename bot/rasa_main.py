@@ -18,6 +18,12 @@ def export_default_environment() -> None:
     os.environ.setdefault("ACTION_ENDPOINT_URL", settings.action_endpoint)
     # Users are minors: no usage data leaves the machine.
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    # Zalo channel (credentials.yml): unset secrets stay empty, and the channel then
+    # rejects every webhook with 401 and says why in the log.
+    from bot.channels.zalo_config import ZALO_ENV_DEFAULTS
+
+    for name, value in ZALO_ENV_DEFAULTS.items():
+        os.environ.setdefault(name, value)
 
 
 if __name__ == "__main__":
