@@ -11,6 +11,7 @@ setup: install check db model
 
 install:
 	@scripts/install.sh
+	@scripts/install_web.sh
 
 check: install
 	@$(PY) -m bot check

@@ -108,10 +108,13 @@ def action_server(port: Optional[int] = None, env: Optional[Dict[str, str]] = No
 
 def rasa_server(action_url: str, port: Optional[int] = None, env: Optional[Dict[str, str]] = None,
                 credentials: str = "credentials.yml", endpoints: str = "endpoints.yml",
-                model: Path = MODEL_PATH) -> ServerProcess:
+                model: Path = MODEL_PATH, cors: Optional[str] = "*") -> ServerProcess:
+    """`cors`: Rasa's --cors, as in the Procfile (the chat page on another origin needs it)."""
     port = port or free_port()
     cmd = [PYTHON, "-m", "bot.rasa_main", "run", "--model", str(model),
            "--port", str(port), "--credentials", credentials, "--endpoints", endpoints]
+    if cors is not None:
+        cmd += ["--cors", cors]
     return ServerProcess("rasa", cmd, port, "/",
                          {"ACTION_ENDPOINT_URL": action_url, **(env or {})}, timeout=240)
 
