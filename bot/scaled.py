@@ -46,7 +46,11 @@ http {{
     proxy_http_version 1.1;
     proxy_set_header Host $host;
     proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-    proxy_next_upstream error timeout http_502 http_503;
+    # A replica that is shutting down may close a kept-alive connection just as a
+    # request is written to it; that request was never processed, so passing the
+    # POST to the other replica is safe. (Only a replica killed outright between
+    # saving a turn and answering it could make a retried message count twice.)
+    proxy_next_upstream error timeout http_502 http_503 non_idempotent;
     proxy_next_upstream_tries 3;
     proxy_connect_timeout 2s;
     proxy_read_timeout 60s;
