@@ -151,6 +151,9 @@ def build_patterns(
         "single_syllable_context": sorted(
             {fold(a) for a in rules.get("single_syllable_context") or []}
         ),
+        "single_syllable_blockers": sorted(
+            {fold(a) for a in rules.get("single_syllable_blockers") or []}
+        ),
         "dropped": ambiguous,
     }
 
@@ -167,6 +170,7 @@ class GazetteerMatcher:
         self.patterns: Dict[str, Dict[str, Any]] = table["patterns"]
         self.ambiguous_acronyms = set(table["ambiguous_acronyms"])
         self.context_words = set(table["single_syllable_context"])
+        self.blockers = set(table.get("single_syllable_blockers", []))
         self.nlp = spacy.blank("xx")
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         from spacy.tokens import Doc
@@ -232,11 +236,11 @@ class GazetteerMatcher:
         user = [
             (syllables[i][2], pieces[syllables[i][0]]["expanded"]) for i in range(start, end)
         ]
-        accented_variants = [v for v in entry["variants"] if any(has_marks(s) for s in v)]
         user_has_marks = any(has_marks(s) and not expanded for s, expanded in user)
-        if accented_variants and user_has_marks:
+        if user_has_marks:
+            # a plain variant ("may") does not license a marked word ("máy")
             ok = False
-            for variant in accented_variants:
+            for variant in entry["variants"]:
                 if len(variant) != len(user):
                     continue
                 if all(
@@ -250,7 +254,8 @@ class GazetteerMatcher:
         # a lone plain syllable ("han") needs a context word before it
         if end - start == 1 and not entry["acronym"] and not user_has_marks and not user[0][1]:
             previous = syllables[start - 1][3] if start > 0 else None
-            if previous not in self.context_words:
+            following = syllables[end][3] if end < len(syllables) else None
+            if previous not in self.context_words or following in self.blockers:
                 return False
         return True
 
