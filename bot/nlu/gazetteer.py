@@ -279,12 +279,12 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
                 "levels": "level",
                 "beneficiary_groups": "beneficiary_group",
             },
-            # extra entity lexicons (format: data/nlu/lexicon/user_role.yml)
-            "lexicon_files": ["data/nlu/lexicon/user_role.yml"],
+            # extra entity lexicons (format: data/lexicon/user_role.yml)
+            "lexicon_files": ["data/lexicon/user_role.yml"],
             # matching rules (prefixes, ambiguous acronyms, context words)
-            "rules_file": "data/nlu/lexicon/gazetteer.yml",
+            "rules_file": "data/lexicon/gazetteer.yml",
             # teencode lexicon, so aliases are normalized like user text
-            "teencode_file": "data/nlu/lexicon/teencode.yml",
+            "teencode_file": "data/lexicon/teencode.yml",
             # Drop entities of these types that other extractors (e.g. DIET)
             # produced, so one source of truth remains for them.
             "override_entities": True,

@@ -183,7 +183,7 @@ class VietnameseNormalizer(GraphComponent):
         return {
             # YAML file with `words` and `contextual` teencode expansions,
             # relative to the working directory of `rasa train`.
-            "lexicon_path": "data/nlu/lexicon/teencode.yml",
+            "lexicon_path": "data/lexicon/teencode.yml",
             # Expand teencode (set False to measure its effect).
             "expand_teencode": True,
         }
