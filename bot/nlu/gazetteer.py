@@ -151,6 +151,7 @@ def build_patterns(
         "single_syllable_context": sorted(
             {fold(a) for a in rules.get("single_syllable_context") or []}
         ),
+        "generic_heads": sorted({fold(a) for a in rules.get("generic_heads") or []}),
         "single_syllable_blockers": sorted(
             {fold(a) for a in rules.get("single_syllable_blockers") or []}
         ),
@@ -171,6 +172,7 @@ class GazetteerMatcher:
         self.ambiguous_acronyms = set(table["ambiguous_acronyms"])
         self.context_words = set(table["single_syllable_context"])
         self.blockers = set(table.get("single_syllable_blockers", []))
+        self.generic_heads = set(table.get("generic_heads", []))
         self.nlp = spacy.blank("xx")
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         from spacy.tokens import Doc
@@ -195,8 +197,11 @@ class GazetteerMatcher:
             entry = self.patterns[key]
             if self._accept(entry, syllables, start, end, pieces, text):
                 candidates.append((start, end, entry))
-        # longest first, then leftmost; keep non-overlapping
-        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
+        # longest first; among equals, not starting with a generic head word
+        # ("thợ", "nghề"), then leftmost; keep non-overlapping
+        candidates.sort(
+            key=lambda c: (-(c[1] - c[0]), c[2]["syllables"][0] in self.generic_heads, c[0])
+        )
         taken: Set[int] = set()
         chosen = []
         for start, end, entry in candidates:
