@@ -23,6 +23,8 @@ import time
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+# No training cache: both pipelines are trained from scratch, every run.
+os.environ["RASA_MAX_CACHE_SIZE"] = "0"
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.chdir(ROOT)
