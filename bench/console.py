@@ -1,6 +1,6 @@
 """Counsellor console benchmark: 100,000 conversations in PostgreSQL.
 
-    /work/main/.venv/bin/python bench/console.py [--conversations 100000] [--requests 25]
+    .venv/bin/python bench/console.py [--conversations 100000] [--requests 25]
         [--admin-url postgresql://postgres@127.0.0.1:5432/test] [--keep]
 
 1. creates a fresh database, runs the migrations, lets the masking tracker

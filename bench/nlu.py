@@ -4,7 +4,7 @@ Trains both on data/nlu with fixed seeds, parses the held-out set
 (tests/nlu/heldout.yml) in-process, prints one table and writes the figures
 to bench/results/nlu.json. Scoring rules: bot/nlu/evaluation.py.
 
-    /work/main/.venv/bin/python bench/nlu.py [--skip-stock] [--config config.yml]
+    .venv/bin/python bench/nlu.py [--skip-stock] [--config config.yml]
 
 The stock pipeline cannot emit catalogue ids for surface forms it never saw
 (it only has EntitySynonymMapper over the annotated training examples); its

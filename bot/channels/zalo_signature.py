@@ -12,7 +12,7 @@ integration guides [Z3][Z4] document and most sources agree on)::
 - ``oa_secret_key``: the OA Secret Key (not the App Secret Key).
 
 Because the public sources disagree on the inputs (see
-/work/shared/reference/zalo-oa.md §3), other variants can be enabled with
+the Zalo OA reference notes (docs/zalo.md) §3), other variants can be enabled with
 ``ZALO_SIGNATURE_VARIANTS`` (comma-separated; a request is accepted when any
 enabled variant matches, and the matching variant is logged once):
 ``oa_id+body+oa_secret``, ``app_id+header+oa_secret`` (timestamp from a

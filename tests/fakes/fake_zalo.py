@@ -1,6 +1,6 @@
 """A fake Zalo OA Open API on 127.0.0.1 (aiohttp.web in a background thread).
 
-It speaks the shapes of /work/shared/reference/zalo-oa.md:
+It speaks the shapes of the Zalo OA reference notes (docs/zalo.md):
 
 - ``POST /v3.0/oa/message/cs``: header ``access_token``; JSON
   ``{"recipient": {"user_id"}, "message": {...}}``; answers HTTP 200 with
