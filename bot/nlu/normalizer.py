@@ -1,0 +1,256 @@
+"""Vietnamese chat-text normalizer (Rasa graph component).
+
+Phones send NFD or NFC, with or without diacritics, in chat shorthand
+("hoc tc co dc mien hp k"). This component never edits the message text
+(entity offsets must point into what the user typed). It attaches a list of
+*pieces* to the message under `VI_PIECES`: one per word of the original text,
+with its character span and its normalized syllables:
+
+    {"start": 0, "end": 2, "text": "tc",
+     "norm": ["trung", "cấp"], "folded": ["trung", "cap"], "expanded": True}
+
+`norm` is NFC, lower-cased, repeated letters collapsed ("chàooo" -> "chào")
+and teencode expanded from a YAML lexicon (data, not code). `folded` is the
+diacritic-free form used for features and matching. The tokenizer and the
+gazetteer read the pieces.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+from pathlib import Path
+from typing import Any, Dict, Iterable, List, Optional, Text
+
+from bot.text import fold, nfc
+
+logger = logging.getLogger(__name__)
+
+VI_PIECES = "vi_pieces"
+
+# One "word" of chat text: letters/digits plus the combining marks an NFD
+# string carries (U+0300-U+036F are not matched by \w), or "9+".
+WORD_RE = re.compile(r"\d+\+|(?:[^\W_]|[\u0300-\u036f])+", re.UNICODE)
+
+_RUN_RE = re.compile(r"(.)\1+", re.UNICODE)
+
+
+def collapse_repeats(word: str) -> str:
+    """Collapse letters repeated for emphasis: "chaooo" -> "chao", "nhaaa" -> "nha".
+
+    A doubled letter is kept in the few real syllables that have one
+    ("xoong", "boong", "soóc"): "oo" followed by "ng" or "c". Digits are
+    never collapsed ("2000").
+    """
+
+    def repl(match: "re.Match[str]") -> str:
+        run = match.group(0)
+        ch = match.group(1)
+        if ch.isdigit():
+            return run
+        if len(run) == 2 and fold(ch) == "o":
+            rest = word[match.end():]
+            if rest.startswith("ng") or rest == "c":
+                return run
+        return ch
+
+    return _RUN_RE.sub(repl, word)
+
+
+class Lexicon:
+    """Teencode lexicon: folded word -> expansion, plus context-dependent readings."""
+
+    def __init__(self, words: Dict[str, str], contextual: Dict[str, Dict[str, Any]]):
+        self.words = words
+        self.contextual = contextual
+
+    @classmethod
+    def empty(cls) -> "Lexicon":
+        return cls({}, {})
+
+    @classmethod
+    def from_yaml_file(cls, path: Path) -> "Lexicon":
+        import yaml
+
+        data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: Dict[str, Any]) -> "Lexicon":
+        words: Dict[str, str] = {}
+        for key, value in (data.get("words") or {}).items():
+            folded_key = collapse_repeats(fold(str(key), keep_punctuation=True))
+            expansion = nfc(str(value)).lower().strip()
+            if folded_key in words and words[folded_key] != expansion:
+                raise ValueError(
+                    f"teencode key {key!r} folds to {folded_key!r}, already mapped to "
+                    f"{words[folded_key]!r}, not {expansion!r}"
+                )
+            words[folded_key] = expansion
+        contextual: Dict[str, Dict[str, Any]] = {}
+        for key, spec in (data.get("contextual") or {}).items():
+            if not spec:
+                continue
+            folded_key = collapse_repeats(fold(str(key), keep_punctuation=True))
+            next_map = {}
+            for reading, nexts in (spec.get("next") or {}).items():
+                for nxt in nexts or []:
+                    next_map[fold(str(nxt))] = nfc(str(reading)).lower()
+            default = spec.get("default")
+            contextual[folded_key] = {
+                "default": nfc(str(default)).lower() if default else None,
+                "next": next_map,
+            }
+        return cls(words, contextual)
+
+    def as_dict(self) -> Dict[str, Any]:
+        return {"words": self.words, "contextual": self.contextual}
+
+    def expand(self, folded_word: str, next_folded: Optional[str]) -> Optional[str]:
+        """Expansion of one folded word given the next folded word, or None."""
+        ctx = self.contextual.get(folded_word)
+        if ctx is not None:
+            if next_folded is not None and next_folded in ctx["next"]:
+                return ctx["next"][next_folded]
+            return ctx["default"]
+        return self.words.get(folded_word)
+
+
+def split_words(text: str) -> List[Dict[str, Any]]:
+    """Word spans of the ORIGINAL text, with their NFC, lower-case, de-repeated form."""
+    out = []
+    for match in WORD_RE.finditer(text):
+        word = collapse_repeats(nfc(match.group(0)).lower())
+        out.append({"start": match.start(), "end": match.end(), "text": word})
+    return out
+
+
+def normalize_pieces(text: str, lexicon: Optional[Lexicon] = None) -> List[Dict[str, Any]]:
+    """Pieces (see module docstring) of `text`; offsets index into `text` itself."""
+    lexicon = lexicon or Lexicon.empty()
+    words = split_words(text)
+    folded = [fold(w["text"], keep_punctuation=True) for w in words]
+    pieces = []
+    for i, word in enumerate(words):
+        next_folded = folded[i + 1] if i + 1 < len(folded) else None
+        expansion = lexicon.expand(folded[i], next_folded)
+        if expansion:
+            norm = expansion.split()
+        else:
+            norm = [word["text"]]
+        pieces.append(
+            {
+                "start": word["start"],
+                "end": word["end"],
+                "text": word["text"],
+                "norm": norm,
+                "folded": [fold(s, keep_punctuation=True) for s in norm],
+                "expanded": bool(expansion),
+            }
+        )
+    return pieces
+
+
+def normalized_text(pieces: Iterable[Dict[str, Any]], folded: bool = False) -> str:
+    """The message as normalized words joined by spaces (for logs, tests, features)."""
+    key = "folded" if folded else "norm"
+    return " ".join(s for p in pieces for s in p[key])
+
+
+# --- Rasa component -------------------------------------------------------
+
+from rasa.engine.graph import ExecutionContext, GraphComponent  # noqa: E402
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe  # noqa: E402
+from rasa.engine.storage.resource import Resource  # noqa: E402
+from rasa.engine.storage.storage import ModelStorage  # noqa: E402
+from rasa.shared.nlu.constants import TEXT  # noqa: E402
+from rasa.shared.nlu.training_data.message import Message  # noqa: E402
+from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
+
+
+@DefaultV1Recipe.register(
+    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
+)
+class VietnameseNormalizer(GraphComponent):
+    """Attaches normalized pieces to each message; must come first in the pipeline.
+
+    The lexicon is read from `lexicon_path` at training time and stored in the
+    model, so a served model needs no data files.
+    """
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            # YAML file with `words` and `contextual` teencode expansions,
+            # relative to the working directory of `rasa train`.
+            "lexicon_path": "data/lexicon/teencode.yml",
+            # Expand teencode (set False to measure its effect).
+            "expand_teencode": True,
+        }
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        lexicon: Optional[Lexicon] = None,
+    ) -> None:
+        self._config = config
+        self._model_storage = model_storage
+        self._resource = resource
+        self.lexicon = lexicon or Lexicon.empty()
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> "VietnameseNormalizer":
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        if self._config.get("expand_teencode", True):
+            path = Path(self._config["lexicon_path"])
+            if not path.exists():
+                raise FileNotFoundError(f"teencode lexicon not found: {path.resolve()}")
+            self.lexicon = Lexicon.from_yaml_file(path)
+        with self._model_storage.write_to(self._resource) as directory:
+            (Path(directory) / "lexicon.json").write_text(
+                json.dumps(self.lexicon.as_dict(), ensure_ascii=False), encoding="utf-8"
+            )
+        return self._resource
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> "VietnameseNormalizer":
+        try:
+            with model_storage.read_from(resource) as directory:
+                data = json.loads((Path(directory) / "lexicon.json").read_text(encoding="utf-8"))
+            lexicon = Lexicon(data["words"], data["contextual"])
+        except (ValueError, FileNotFoundError):
+            logger.warning("VietnameseNormalizer: no stored lexicon; teencode is not expanded")
+            lexicon = Lexicon.empty()
+        return cls(config, model_storage, resource, lexicon)
+
+    def _annotate(self, message: Message) -> None:
+        text = message.get(TEXT)
+        if isinstance(text, str):
+            message.set(VI_PIECES, normalize_pieces(text, self.lexicon))
+
+    def process_training_data(self, training_data: TrainingData) -> TrainingData:
+        for example in training_data.training_examples:
+            self._annotate(example)
+        return training_data
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            self._annotate(message)
+        return messages

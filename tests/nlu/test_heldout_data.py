@@ -1,0 +1,61 @@
+"""The held-out set is well-formed and never leaks into the training data."""
+from __future__ import annotations
+
+import unicodedata
+from collections import Counter
+
+import pytest
+
+from bot.nlu.evaluation import ENTITY_TYPES, STYLES, folded_set, load_heldout, training_texts
+from bot.text import fold, strip_diacritics
+
+CONTRACT_INTENTS = {
+    "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope",
+    "request_human", "ask_vocational_levels", "ask_combined_route", "ask_support_policy",
+    "find_programme", "ask_school_info", "ask_admission", "ask_career_prospects",
+    "compare_paths", "ask_further_study", "start_interest_quiz", "inform",
+}
+
+
+@pytest.fixture(scope="module")
+def heldout():
+    return load_heldout()
+
+
+def test_no_heldout_text_in_training_data(heldout):
+    trained = folded_set(training_texts())
+    leaked = [e["text"] for e in heldout if fold(e["text"]) in trained]
+    assert leaked == []
+
+
+def test_heldout_size_and_coverage(heldout):
+    assert len(heldout) >= 300
+    assert {e["intent"] for e in heldout} == CONTRACT_INTENTS
+    styles = Counter(e["style"] for e in heldout)
+    assert set(styles) == set(STYLES)
+    oos = sum(e["intent"] == "out_of_scope" for e in heldout) / len(heldout)
+    assert 0.07 <= oos <= 0.15
+    assert sum(e.get("unicode") == "NFD" for e in heldout) >= 20
+
+
+def test_heldout_items_are_consistent(heldout):
+    for e in heldout:
+        assert e["style"] in STYLES, e
+        for ent in e["entities"]:
+            assert ent["entity"] in ENTITY_TYPES, e
+        if e["style"] in ("plain",):
+            assert strip_diacritics(e["text"]) == e["text"], e["text"]
+        if e.get("unicode") == "NFD":
+            assert unicodedata.normalize("NFD", e["text"]) == e["text"]
+            assert unicodedata.normalize("NFC", e["text"]) != e["text"]
+
+
+def test_training_data_covers_every_contract_intent():
+    from rasa.shared.nlu.training_data.loading import load_data
+
+    data = load_data("data/nlu")
+    counts = Counter(m.get("intent") for m in data.training_examples)
+    assert set(counts) == CONTRACT_INTENTS
+    chit_chat = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"}
+    for intent in CONTRACT_INTENTS - chit_chat:
+        assert counts[intent] >= 40, (intent, counts[intent])
