@@ -8,6 +8,7 @@ fact comes from and when it was checked.
 """
 from __future__ import annotations
 
+import abc
 import datetime as dt
 import logging
 import os
@@ -140,18 +141,20 @@ def apology(tracker: Tracker) -> str:
     )
 
 
-class CatalogAction(Action):
+class CatalogAction(Action, metaclass=abc.ABCMeta):
     """An action that answers from the catalogue; a database failure becomes an apology.
 
     Subclasses implement `answer(dispatcher, tracker, domain, session)` and
     return the events to apply.
     """
 
-    def name(self) -> Text:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abc.abstractmethod
+    def name(self) -> Text:
+        """The action's name in the domain."""
 
+    @abc.abstractmethod
     def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any], session) -> List[Dict]:
-        raise NotImplementedError
+        """Utter the reply using `session`; return the events."""
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         collected = CollectingDispatcher()
@@ -182,3 +185,29 @@ def menu_buttons(tracker: Tracker) -> List[Dict[str, str]]:
         {"title": "Trắc nghiệm sở thích", "payload": "/start_interest_quiz"},
         {"title": "Gặp tư vấn viên", "payload": "/request_human"},
     ]
+
+
+# ------------------------------------------------------------------ yes / no
+
+_YES = {"co", "co a", "co nhe", "dong y", "dong y a", "dong y nhe", "toi dong y", "em dong y", "ok", "oke", "okay",
+        "ok a", "u", "uh", "um", "uhm", "vang", "vang a", "da", "da vang", "da co", "duoc", "dc", "yes", "dung",
+        "dung roi", "chac chan", "co chu", "co the"}
+_NO = {"khong", "khong a", "khong nhe", "ko", "ko a", "k", "kg", "kh", "hong", "hok", "hem", "no", "thoi", "thoi khong",
+       "khong can", "khong dong y", "khong co", "ko co", "k co", "chua", "khong thich", "ko thich"}
+
+
+def yes_no(text: Any) -> Optional[bool]:
+    """True / False for a short typed yes / no ("có", "dong y", "ko"), else None.
+
+    Buttons send /affirm and /deny; this covers typed answers the intent
+    classifier may read as something else."""
+    if not isinstance(text, str) or len(text) > 40:
+        return None
+    from bot.text import fold
+
+    key = fold(text)
+    if key in _YES:
+        return True
+    if key in _NO:
+        return False
+    return None

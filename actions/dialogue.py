@@ -66,14 +66,19 @@ class ActionInformFollowup(CatalogAction):
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         topic = tracker.get_slot("last_topic")
+        typed = {e.get("entity") for e in tracker.latest_message.get("entities", []) or []}
+        if "occupation" in typed:  # "em muốn học hàn ở Bình Xuyên" read as a bare inform
+            topic = "find_programme"
+        elif "beneficiary_group" in typed and topic is None:
+            topic = "support_policy"
         if topic == "support_policy":
             for text in support_policy_answer(session, tracker):
                 dispatcher.utter_message(text=text)
-            return []
+            return [SlotSet("last_topic", "support_policy")]
         if topic == "find_programme" and slot_value(tracker, "occupation"):
             text, buttons = find_programmes_answer(session, tracker)
             dispatcher.utter_message(text=text, buttons=buttons or None)
-            return []
+            return [SlotSet("last_topic", "find_programme")]
         if topic == "combined_route":
             dispatcher.utter_message(text=combined_route_answer(session, tracker))
             return []

@@ -18,7 +18,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import CatalogUnavailable, apology, catalog_session, slot_value, you
+from actions.common import CatalogUnavailable, apology, catalog_session, slot_value, yes_no, you
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +52,12 @@ class ValidateCallbackForm(FormValidationAction):
         if tracker.get_slot("callback_consent") is False:
             return ["callback_consent"]
         return ["callback_consent", "user_role", "callback_time", "callback_phone"]
+
+    async def extract_callback_consent(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "callback_consent":
+            return {}
+        answer = yes_no(tracker.latest_message.get("text"))
+        return {} if answer is None else {"callback_consent": answer}
 
     def validate_callback_time(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = (value or "").strip() if isinstance(value, str) else ""

@@ -11,8 +11,9 @@ from typing import Any, Dict, List, Text, Tuple
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
 
-from actions.common import CatalogAction, join_lines, slot_value, you
+from actions.common import CatalogAction, join_lines, slot_value, yes_no, you
 
 YES, NO = "co", "khong"
 
@@ -63,6 +64,27 @@ def _make_ask_action(index: int):
 
 
 ASK_ACTIONS = [_make_ask_action(i) for i in range(len(QUIZ_ITEMS))]
+
+
+def _make_extractor(slot: str):
+    async def extract(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != slot:
+            return {}
+        answer = yes_no(tracker.latest_message.get("text"))
+        return {} if answer is None else {slot: YES if answer else NO}
+
+    return extract
+
+
+class ValidateQuizForm(FormValidationAction):
+    """Typed "có" / "ko" count as answers even when NLU reads another intent."""
+
+    def name(self) -> Text:
+        return "validate_quiz_form"
+
+
+for _slot in QUIZ_SLOTS:
+    setattr(ValidateQuizForm, f"extract_{_slot}", _make_extractor(_slot))
 
 
 def quiz_scores(answers: Dict[str, Any]) -> Dict[str, int]:

@@ -66,3 +66,16 @@ def test_no_consent_stores_nothing(catalog_url):
     messages, _ = run_action(ActionSubmitCallback(), tracker)
     assert len(_rows(catalog_url)) == before
     assert "không lưu" in texts(messages)
+
+
+@pytest.mark.parametrize("typed, expected", [("đồng ý", True), ("Có ạ", True), ("dong y", True), ("ok", True),
+                                             ("ko", False), ("Không", False), ("sau 19h", None), ("0912345678", None)])
+def test_typed_consent_is_understood_only_while_asked(typed, expected):
+    import asyncio
+
+    form = ValidateCallbackForm()
+    asked = make_tracker({"requested_slot": "callback_consent"}, intent="inform", text=typed)
+    result = asyncio.run(form.extract_callback_consent(CollectingDispatcher(), asked, {}))
+    assert result == ({} if expected is None else {"callback_consent": expected})
+    later = make_tracker({"requested_slot": "callback_time"}, intent="deny", text=typed)
+    assert asyncio.run(form.extract_callback_consent(CollectingDispatcher(), later, {})) == {}

@@ -52,3 +52,15 @@ def test_validate_occupation():
     assert form.validate_occupation("điện công nghiệp", dispatcher, tracker, {}) == {"occupation": "dien_cong_nghiep"}
     assert form.validate_occupation("phi công vũ trụ", dispatcher, tracker, {}) == {"occupation": None}
     assert "chưa có nghề" in texts(dispatcher.messages)
+
+
+def test_bare_inform_with_an_occupation_lists_programmes(session):
+    from actions.dialogue import ActionInformFollowup
+    from tests.actions.helpers import entity
+
+    tracker = make_tracker({"occupation": "han", "area": "binh_xuyen"}, intent="inform",
+                           entities=[entity("occupation", "han"), entity("area", "binh_xuyen")])
+    messages, events = run_action(ActionInformFollowup(), tracker)
+    hits = queries.find_programmes(session, occupation="han", area="binh_xuyen")
+    assert hits[0].institution.name in texts(messages)
+    assert events[-1]["value"] == "find_programme"

@@ -38,3 +38,18 @@ def test_all_no_gives_no_occupation_but_a_counsellor():
     messages, _ = run_action(ActionQuizResult(), make_tracker(slots))
     assert "Chưa thấy nhóm sở thích" in texts(messages)
     assert messages[0]["buttons"][-1]["payload"] == "/request_human"
+
+
+def test_typed_answers_fill_only_the_asked_item():
+    import asyncio
+
+    from rasa_sdk.executor import CollectingDispatcher
+
+    from actions.quiz import ValidateQuizForm
+
+    form = ValidateQuizForm()
+    tracker = make_tracker({"requested_slot": "quiz_3"}, intent="inform", text="co a")
+    assert asyncio.run(form.extract_quiz_3(CollectingDispatcher(), tracker, {})) == {"quiz_3": "co"}
+    assert asyncio.run(form.extract_quiz_4(CollectingDispatcher(), tracker, {})) == {}
+    tracker = make_tracker({"requested_slot": "quiz_3"}, intent="inform", text="hok")
+    assert asyncio.run(form.extract_quiz_3(CollectingDispatcher(), tracker, {})) == {"quiz_3": "khong"}

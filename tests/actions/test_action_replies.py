@@ -20,7 +20,6 @@ import actions.policies as policies
 import actions.programmes as programmes
 import actions.quiz as quiz
 from actions.common import NO_VALUE
-from bot.db import dispose_engines
 from tests.actions.helpers import entity, make_tracker, run_action, texts
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -119,7 +118,6 @@ def test_catalogue_down_gives_an_apology_and_recovers(tmp_path, monkeypatch, cat
         messages, events = run_action(action, make_tracker(slots))
         text = texts(messages)
         assert "gián đoạn" in text and "anh/chị" in text, action.name()
-    dispose_engines()
 
     (tmp_path / "gone").rename(live_dir)  # back
     again, _ = run_action(policies.ActionSupportPolicy(), tracker)
