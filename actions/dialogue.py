@@ -26,14 +26,11 @@ INTENT_DESCRIPTIONS = {
     "ask_further_study": "học liên thông lên cao đẳng, đại học",
     "start_interest_quiz": "trắc nghiệm sở thích nghề",
     "request_human": "gặp thầy cô tư vấn",
-    "greet": "chào hỏi",
-    "goodbye": "tạm biệt",
-    "thank": "cảm ơn",
     "bot_challenge": "hỏi mình là người hay máy",
-    "affirm": "đồng ý",
-    "deny": "không đồng ý",
-    "inform": "cung cấp thông tin",
 }
+# Small talk and answers (greet, thank, affirm, deny, inform …) are never
+# offered as "did you mean": asking "did you mean: yes?" confuses users, and a
+# "không" to it could be taken as the answer to an open form question.
 
 
 class ActionDefaultAskAffirmation(Action):

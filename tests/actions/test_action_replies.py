@@ -122,3 +122,17 @@ def test_catalogue_down_gives_an_apology_and_recovers(tmp_path, monkeypatch, cat
     (tmp_path / "gone").rename(live_dir)  # back
     again, _ = run_action(policies.ActionSupportPolicy(), tracker)
     assert "238/2025" in texts(again)
+
+
+@pytest.mark.parametrize("top, offered", [("ask_support_policy", True), ("affirm", False), ("inform", False),
+                                          ("greet", False)])
+def test_two_stage_fallback_offers_only_topics(top, offered):
+    tracker = make_tracker(intent="nlu_fallback", text="thôi dừng lại")
+    tracker.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.4},
+                                                {"name": top, "confidence": 0.3}]
+    messages, _ = run_action(dialogue.ActionDefaultAskAffirmation(), tracker)
+    assert ("Có phải" in texts(messages)) is offered
+    if offered:
+        assert messages[0]["buttons"][0]["payload"] == f"/{top}"
+    else:
+        assert "nói lại" in texts(messages)
