@@ -61,12 +61,16 @@ class ValidateCallbackForm(FormValidationAction):
 
     def validate_callback_time(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = (value or "").strip() if isinstance(value, str) else ""
+        if yes_no(text) is False:  # "thôi", "không": changed their mind
+            return {"callback_consent": False, "callback_time": None}
         if not text or extract_phone(text):
             dispatcher.utter_message(text=f"{you(tracker, True)} cho mình biết khung giờ tiện nghe máy (ví dụ: \"sáng thứ 7\", \"sau 19h\") nhé.")
             return {"callback_time": None}
         return {"callback_time": text[:200]}
 
     def validate_callback_phone(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if yes_no(value) is False:  # "thôi", "không": changed their mind, nothing is kept
+            return {"callback_consent": False, "callback_phone": None}
         phone = extract_phone(value)
         if phone is None:
             dispatcher.utter_message(

@@ -18,6 +18,7 @@ from actions.common import (
     cite,
     join_lines,
     slot_value,
+    yes_no,
     you,
 )
 from actions.policies import _validated
@@ -107,9 +108,15 @@ class ActionFindProgrammes(CatalogAction):
         return "action_find_programmes"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
+        events = [SlotSet("last_topic", "find_programme")]
         text, buttons = find_programmes_answer(session, tracker)
+        if tracker.get_slot("occupation") == NO_VALUE:
+            # "chưa biết học nghề gì": show what the catalogue has and offer the quiz
+            text = f"{you(tracker, True)} chưa chọn nghề; đây là một số nơi dạy nghề có trong dữ liệu.\n" + text
+            buttons = [{"title": "Làm trắc nghiệm sở thích", "payload": "/start_interest_quiz"}] + buttons[:3]
+            events.append(SlotSet("occupation", None))
         dispatcher.utter_message(text=text, buttons=buttons or None)
-        return [SlotSet("last_topic", "find_programme")]
+        return events
 
 
 class ActionAskOccupation(CatalogAction):
@@ -140,7 +147,22 @@ class ValidateProgrammeForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_programme_form"
 
+    async def required_slots(self, domain_slots: List[Text], dispatcher, tracker: Tracker, domain) -> List[Text]:
+        if tracker.get_slot("occupation") == NO_VALUE:
+            return []  # the user does not know the occupation yet: answer with what we have
+        return domain_slots
+
+    async def extract_occupation(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "occupation":
+            return {}
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        if intent == "deny" or yes_no(tracker.latest_message.get("text")) is False:
+            return {"occupation": NO_VALUE}
+        return {}
+
     def validate_occupation(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if value == NO_VALUE:
+            return {"occupation": NO_VALUE}
         if isinstance(value, list):
             value = value[-1] if value else None
         if not value:

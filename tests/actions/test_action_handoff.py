@@ -79,3 +79,13 @@ def test_typed_consent_is_understood_only_while_asked(typed, expected):
     assert result == ({} if expected is None else {"callback_consent": expected})
     later = make_tracker({"requested_slot": "callback_time"}, intent="deny", text=typed)
     assert asyncio.run(form.extract_callback_consent(CollectingDispatcher(), later, {})) == {}
+
+
+def test_changing_ones_mind_at_the_phone_question_cancels():
+    import asyncio
+
+    form, dispatcher = ValidateCallbackForm(), CollectingDispatcher()
+    tracker = make_tracker({"user_role": "student", "callback_consent": True})
+    assert form.validate_callback_phone("thôi", dispatcher, tracker, {}) == {"callback_consent": False, "callback_phone": None}
+    cancelled = make_tracker({"callback_consent": False})
+    assert asyncio.run(form.required_slots(["callback_consent"], dispatcher, cancelled, {})) == ["callback_consent"]

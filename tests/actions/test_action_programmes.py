@@ -64,3 +64,17 @@ def test_bare_inform_with_an_occupation_lists_programmes(session):
     hits = queries.find_programmes(session, occupation="han", area="binh_xuyen")
     assert hits[0].institution.name in texts(messages)
     assert events[-1]["value"] == "find_programme"
+
+
+def test_unknown_occupation_ends_the_form_with_options_and_the_quiz(session):
+    import asyncio
+
+    form = ValidateProgrammeForm()
+    asked = make_tracker({"requested_slot": "occupation"}, intent="deny", text="chưa biết")
+    assert asyncio.run(form.extract_occupation(CollectingDispatcher(), asked, {})) == {"occupation": NO_VALUE}
+    done = make_tracker({"occupation": NO_VALUE})
+    assert asyncio.run(form.required_slots(["occupation", "level", "area"], CollectingDispatcher(), done, {})) == []
+    messages, events = run_action(ActionFindProgrammes(), make_tracker({"occupation": NO_VALUE, "area": "vinh_yen"}))
+    assert messages[0]["buttons"][0]["payload"] == "/start_interest_quiz"
+    assert queries.find_programmes(session, area="vinh_yen")[0].institution.name in texts(messages)
+    assert {"event": "slot", "timestamp": None, "name": "occupation", "value": None} in events
