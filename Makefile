@@ -5,12 +5,13 @@ RASA := $(PY) -m bot.rasa_main
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: setup install db model run test check validate pytest story-test bench-catalog bench-nlu bench-load clean
+.PHONY: run-scaled setup install db model run test check validate pytest story-test bench-catalog bench-nlu bench-load bench-zalo clean
 
 setup: install check db model
 
 install:
 	@scripts/install.sh
+	@scripts/install_web.sh
 
 check: install
 	@$(PY) -m bot check
@@ -55,5 +56,19 @@ bench-nlu: install
 bench-load: setup
 	@$(PY) bench/load.py
 
+bench-zalo: setup
+	@$(PY) bench/zalo_webhook.py
+
 clean:
 	rm -rf models results test-artifacts var
+
+# Scaled profile on one machine: PostgreSQL + Redis + nginx, 2 Rasa replicas, 2 action servers.
+SCALED_DATABASE_URL ?= postgresql://postgres@127.0.0.1:5432/assistant
+SCALED_REDIS_URL ?= redis://127.0.0.1:6379/1
+run-scaled: export DATABASE_URL := $(SCALED_DATABASE_URL)
+run-scaled: export REDIS_URL := $(SCALED_REDIS_URL)
+run-scaled: install model
+	@$(PY) -m bot db create-if-missing
+	@$(PY) -m bot check
+	@$(MAKE) --no-print-directory db DATABASE_URL=$(SCALED_DATABASE_URL)
+	@exec $(PY) -m bot.scaled

@@ -81,11 +81,14 @@ async def simulate_user(session: aiohttp.ClientSession, url: str, script: List[s
         started = time.perf_counter()
         try:
             async with session.post(url + "/webhooks/rest/webhook", json={"sender": sender, "message": text}) as resp:
-                body = await resp.json(content_type=None)
-                if resp.status != 200 or not isinstance(body, list):
+                if resp.status != 200:
                     errors[f"http {resp.status}"] += 1
                     continue
-        except (aiohttp.ClientError, asyncio.TimeoutError) as exc:
+                body = await resp.json(content_type=None)
+                if not isinstance(body, list):
+                    errors["reply is not a list"] += 1
+                    continue
+        except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             errors[type(exc).__name__] += 1
             continue
         finally:

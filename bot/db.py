@@ -116,3 +116,26 @@ def dispose_engines() -> None:
             engine.dispose()
         _engines.clear()
         _sessionmakers.clear()
+
+
+def create_database_if_missing(url: Optional[str] = None) -> bool:
+    """Create the PostgreSQL database named in `url` if it does not exist (SQLite creates
+    its file on first use). Returns True if a database was created."""
+    parsed = make_url(url or get_settings().database_url)
+    if parsed.get_backend_name() != "postgresql":
+        return False
+    maintenance = parsed.set(database="postgres")
+    engine = create_engine(maintenance, future=True, isolation_level="AUTOCOMMIT",
+                           connect_args={"connect_timeout": 5})
+    try:
+        with engine.connect() as conn:
+            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
+                                  {"n": parsed.database}).scalar()
+            if not exists:
+                conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
+            return not exists
+    except OperationalError as exc:
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
+        raise ConfigError(f"Cannot reach PostgreSQL at {maintenance.render_as_string(hide_password=True)}: {reason}") from exc
+    finally:
+        engine.dispose()

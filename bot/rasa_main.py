@@ -1,13 +1,14 @@
 """Entry point for Rasa commands: `python -m bot.rasa_main run ...` (same arguments as `rasa`).
 
 Before handing over to Rasa it
-- applies bot.compat (socket.io websockets on Python 3.11),
+- applies bot.compat (socket.io websockets on Python 3.11) and bot.resilience
+  (an apology instead of silence when the action server is down),
 - fills the environment variables that endpoints.yml / credentials.yml refer to
   with the defaults of bot.config, so the embedded profile needs no setup.
 """
 import os
 
-from bot import compat
+from bot import compat, resilience
 from bot.config import get_settings
 
 
@@ -17,10 +18,17 @@ def export_default_environment() -> None:
     os.environ.setdefault("ACTION_ENDPOINT_URL", settings.action_endpoint)
     # Users are minors: no usage data leaves the machine.
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    # Zalo channel (credentials.yml): unset secrets stay empty, and the channel then
+    # rejects every webhook with 401 and says why in the log.
+    from bot.channels.zalo_config import ZALO_ENV_DEFAULTS
+
+    for name, value in ZALO_ENV_DEFAULTS.items():
+        os.environ.setdefault(name, value)
 
 
 if __name__ == "__main__":
     compat.apply()
+    resilience.apply()
     export_default_environment()
     from rasa.__main__ import main
 

@@ -88,3 +88,4 @@ def database_url(request) -> str:
 def redis_url() -> str:
     require_redis()
     return REDIS_TEST_URL
+

@@ -28,8 +28,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def unreachable_redis_url() -> str:
+    """A Redis URL on a port where nothing listens."""
+    return f"redis://127.0.0.1:{free_port()}/0"
+
+
 class ServerProcess:
-    def __init__(self, name: str, cmd: List[str], port: int, health_path: str,
+    def __init__(self, name: str, cmd: List[str], port: int, health_path: Optional[str],
                  env: Optional[Dict[str, str]] = None, timeout: float = 180.0):
         self.name, self.cmd, self.port, self.health_path = name, cmd, port, health_path
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
@@ -51,14 +56,24 @@ class ServerProcess:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}:\n"
                                    + self.log_tail())
-            try:
-                if requests.get(self.url + self.health_path, timeout=2).status_code < 500:
-                    return self
-            except requests.RequestException:
-                pass
+            if self.healthy():
+                return self
             time.sleep(0.3)
         self.stop()
         raise RuntimeError(f"{self.name} not healthy within {self.timeout}s; see {self.log_path}")
+
+    def healthy(self) -> bool:
+        """HTTP health check, or just an open port when there is no health path."""
+        if self.health_path is None:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return True
+            except OSError:
+                return False
+        try:
+            return requests.get(self.url + self.health_path, timeout=2).status_code < 500
+        except requests.RequestException:
+            return False
 
     def log_tail(self, lines: int = 30) -> str:
         try:
@@ -93,10 +108,13 @@ def action_server(port: Optional[int] = None, env: Optional[Dict[str, str]] = No
 
 def rasa_server(action_url: str, port: Optional[int] = None, env: Optional[Dict[str, str]] = None,
                 credentials: str = "credentials.yml", endpoints: str = "endpoints.yml",
-                model: Path = MODEL_PATH) -> ServerProcess:
+                model: Path = MODEL_PATH, cors: Optional[str] = "*") -> ServerProcess:
+    """`cors`: Rasa's --cors, as in the Procfile (the chat page on another origin needs it)."""
     port = port or free_port()
     cmd = [PYTHON, "-m", "bot.rasa_main", "run", "--model", str(model),
            "--port", str(port), "--credentials", credentials, "--endpoints", endpoints]
+    if cors is not None:
+        cmd += ["--cors", cors]
     return ServerProcess("rasa", cmd, port, "/",
                          {"ACTION_ENDPOINT_URL": action_url, **(env or {})}, timeout=240)
 

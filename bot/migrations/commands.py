@@ -1,6 +1,7 @@
 """`python -m bot db upgrade|downgrade`."""
 from __future__ import annotations
 
+from bot.db import create_database_if_missing
 from bot.migrations import runner
 
 
@@ -14,3 +15,6 @@ def register(subparsers) -> None:
     down.add_argument("--url")
     down.add_argument("target", nargs="?", default="base")
     down.set_defaults(handler=lambda a: runner.downgrade(a.url, a.target))
+    create = actions.add_parser("create-if-missing", help="create the PostgreSQL database if it does not exist")
+    create.add_argument("--url")
+    create.set_defaults(handler=lambda a: print("[setup] created database") if create_database_if_missing(a.url) else None)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from sanic import Sanic, response
 
+from bot.web.chat_page import register_chat_page
 from bot.web.console.views import register as register_console
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
@@ -18,9 +19,7 @@ def create_app(name: str = "assistant_web") -> Sanic:
     async def healthz(_request):
         return response.json({"status": "ok"})
 
-    @app.get("/")
-    async def chat_page(_request):
-        return await response.file(STATIC_DIR / "index.html", mime_type="text/html; charset=utf-8")
+    register_chat_page(app)  # `/` and `/static/`: bot/web/chat_page.py
 
     register_console(app)
     return app
