@@ -631,3 +631,9 @@ def count_rows(session: Session) -> Dict[str, int]:
         name: session.execute(select(func.count()).select_from(model.__table__)).scalar_one()
         for name, model in TABLE_MODELS.items()
     }
+
+
+def policies_superseded_by(session: Session, policy_id: str) -> List[Policy]:
+    """The (older) policies that `policy_id` replaced, e.g. NĐ 81/2021 for NĐ 238/2025."""
+    statement = select(Policy).where(Policy.superseded_by_id == policy_id).order_by(Policy.id)
+    return list(session.execute(statement).unique().scalars())

@@ -1,0 +1,122 @@
+"""request_human: consent, role (only if unknown), a good time, then the phone
+number, validated and stored with `bot.web.store.create_callback_request`.
+
+The phone is asked LAST on purpose: the tracker store masks phone numbers when
+it writes, so the number only exists unmasked during the turn it was typed in,
+which is the turn in which the form completes and this action stores it.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from typing import Any, Dict, List, Optional, Text
+
+from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
+from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import FormValidationAction
+from rasa_sdk.types import DomainDict
+
+from actions.common import CatalogUnavailable, apology, catalog_session, slot_value, yes_no, you
+
+logger = logging.getLogger(__name__)
+
+_PHONE_RUN = re.compile(r"\(?\+?\d[\d .\-()]{7,}\d")
+CALLBACK_SLOTS = ("callback_consent", "callback_time", "callback_phone")
+
+
+def extract_phone(text: Any) -> Optional[str]:
+    """The Vietnamese phone number in `text` as 0xxxxxxxxx, or None."""
+    from bot.web.store import normalise_phone
+
+    if not isinstance(text, str):
+        return None
+    for match in _PHONE_RUN.finditer(text):
+        try:
+            return normalise_phone(match.group(0))
+        except ValueError:
+            continue
+    return None
+
+
+def masked(phone: str) -> str:
+    return phone[:3] + "*" * (len(phone) - 6) + phone[-3:]
+
+
+class ValidateCallbackForm(FormValidationAction):
+    def name(self) -> Text:
+        return "validate_callback_form"
+
+    async def required_slots(self, domain_slots: List[Text], dispatcher, tracker: Tracker, domain) -> List[Text]:
+        if tracker.get_slot("callback_consent") is False:
+            return ["callback_consent"]
+        return ["callback_consent", "user_role", "callback_time", "callback_phone"]
+
+    async def extract_callback_consent(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if tracker.get_slot("requested_slot") != "callback_consent":
+            return {}
+        answer = yes_no(tracker.latest_message.get("text"))
+        return {} if answer is None else {"callback_consent": answer}
+
+    def validate_callback_time(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = (value or "").strip() if isinstance(value, str) else ""
+        if yes_no(text) is False:  # "thôi", "không": changed their mind
+            return {"callback_consent": False, "callback_time": None}
+        if not text or extract_phone(text):
+            dispatcher.utter_message(text=f"{you(tracker, True)} cho mình biết khung giờ tiện nghe máy (ví dụ: \"sáng thứ 7\", \"sau 19h\") nhé.")
+            return {"callback_time": None}
+        return {"callback_time": text[:200]}
+
+    def validate_callback_phone(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        if yes_no(value) is False:  # "thôi", "không": changed their mind, nothing is kept
+            return {"callback_consent": False, "callback_phone": None}
+        phone = extract_phone(value)
+        if phone is None:
+            dispatcher.utter_message(
+                text="Số điện thoại chưa đúng. Số di động Việt Nam có 10 chữ số, bắt đầu bằng 0 (ví dụ 09xx xxx xxx) hoặc +84."
+            )
+            return {"callback_phone": None}
+        return {"callback_phone": phone}
+
+
+class ActionSubmitCallback(Action):
+    def name(self) -> Text:
+        return "action_submit_callback"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        reset = [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
+        if tracker.get_slot("callback_consent") is not True:
+            dispatcher.utter_message(
+                text=f"Dạ, mình không lưu thông tin liên lạc nào. {you(tracker, True)} vẫn có thể hỏi mình tiếp ở đây."
+            )
+            return reset
+        phone = tracker.get_slot("callback_phone")
+        preferred_time = tracker.get_slot("callback_time") or ""
+        try:
+            from bot.web.store import create_callback_request
+
+            with catalog_session() as session:
+                create_callback_request(
+                    session,
+                    sender_id=tracker.sender_id,
+                    channel=tracker.get_latest_input_channel() or "unknown",
+                    phone=phone or "",
+                    preferred_time=preferred_time,
+                    consent_at=dt.datetime.now(dt.timezone.utc),
+                    user_role=tracker.get_slot("user_role"),
+                    area=slot_value(tracker, "area"),
+                    note=tracker.get_slot("last_topic"),
+                )
+        except ValueError:
+            dispatcher.utter_message(text="Số điện thoại chưa hợp lệ nên mình chưa lưu được. Nhắn \"gặp tư vấn viên\" để thử lại nhé.")
+            return reset
+        except CatalogUnavailable as exc:
+            logger.error("callback request not stored: %s", exc)
+            dispatcher.utter_message(text=apology(tracker))
+            return reset
+        dispatcher.utter_message(
+            text=(f"Đã ghi nhận. Thầy cô tư vấn sẽ gọi số {masked(phone)} vào khoảng \"{preferred_time}\". "
+                  f"Số điện thoại chỉ dùng để gọi lại và {you(tracker)} có thể yêu cầu xóa bất cứ lúc nào.")
+        )
+        return reset

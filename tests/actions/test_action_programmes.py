@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import NO_VALUE
+from actions.programmes import ActionAskOccupation, ActionFindProgrammes, ValidateProgrammeForm
+from bot.catalog import queries
+from tests.actions.helpers import make_tracker, run_action, texts
+
+
+def test_finder_lists_catalogue_programmes_nearest_first_with_contacts(session):
+    tracker = make_tracker({"occupation": "han", "level": "trung_cap", "area": "phuc_yen", "user_role": "student"})
+    messages, events = run_action(ActionFindProgrammes(), tracker)
+    text = texts(messages)
+    hits = queries.find_programmes(session, occupation="han", level="trung_cap", area="phuc_yen")
+    assert hits and len(hits) <= 5
+    for hit in hits:
+        assert hit.institution.name in text
+        assert (hit.institution.address or "chưa có trong dữ liệu") in text
+        if hit.distance_km is not None:
+            assert f"{hit.distance_km:g} km" in text
+    payloads = [b["payload"] for b in messages[0]["buttons"]]
+    assert f'/ask_school_info{{"school":"{hits[0].institution.id}"}}' in payloads
+    assert "/ask_admission" in payloads
+
+
+def test_finder_at_most_five_options(session):
+    messages, _ = run_action(ActionFindProgrammes(), make_tracker({"occupation": None, "level": NO_VALUE, "area": NO_VALUE}))
+    assert texts(messages).count("\n") >= 1
+    assert sum(1 for line in texts(messages).splitlines() if line[:2] in {f"{i}." for i in range(1, 10)}) <= 5
+
+
+def test_finder_says_when_no_school_is_recorded(session):
+    taught = {h.programme.occupation_id for h in queries.find_programmes(session, limit=500)}
+    untaught = next(o for o in ("ke_toan", "may_thoi_trang", "dieu_duong", "cong_nghe_thong_tin")
+                    if queries.get_occupation(session, o) and o not in taught)
+    text = texts(run_action(ActionFindProgrammes(), make_tracker({"occupation": untaught, "area": "yen_lac"}))[0])
+    assert "chưa ghi nhận trường nào" in text
+    assert "Trường" not in text.split("chưa ghi nhận")[0]
+
+
+def test_ask_occupation_offers_only_taught_occupations(session):
+    messages, _ = run_action(ActionAskOccupation(), make_tracker())
+    taught = {h.programme.occupation.name for h in queries.find_programmes(session, limit=500)}
+    titles = {b["title"] for b in messages[0]["buttons"]}
+    assert titles and titles <= taught
+
+
+def test_validate_occupation():
+    form, dispatcher = ValidateProgrammeForm(), CollectingDispatcher()
+    tracker = make_tracker()
+    assert form.validate_occupation("điện công nghiệp", dispatcher, tracker, {}) == {"occupation": "dien_cong_nghiep"}
+    assert form.validate_occupation("phi công vũ trụ", dispatcher, tracker, {}) == {"occupation": None}
+    assert "chưa có nghề" in texts(dispatcher.messages)
+
+
+def test_bare_inform_with_an_occupation_lists_programmes(session):
+    from actions.dialogue import ActionInformFollowup
+    from tests.actions.helpers import entity
+
+    tracker = make_tracker({"occupation": "han", "area": "binh_xuyen"}, intent="inform",
+                           entities=[entity("occupation", "han"), entity("area", "binh_xuyen")])
+    messages, events = run_action(ActionInformFollowup(), tracker)
+    hits = queries.find_programmes(session, occupation="han", area="binh_xuyen")
+    assert hits[0].institution.name in texts(messages)
+    assert events[-1]["value"] == "find_programme"
+
+
+def test_unknown_occupation_ends_the_form_with_options_and_the_quiz(session):
+    import asyncio
+
+    form = ValidateProgrammeForm()
+    asked = make_tracker({"requested_slot": "occupation"}, intent="deny", text="chưa biết")
+    assert asyncio.run(form.extract_occupation(CollectingDispatcher(), asked, {})) == {"occupation": NO_VALUE}
+    done = make_tracker({"occupation": NO_VALUE})
+    assert asyncio.run(form.required_slots(["occupation", "level", "area"], CollectingDispatcher(), done, {})) == []
+    messages, events = run_action(ActionFindProgrammes(), make_tracker({"occupation": NO_VALUE, "area": "vinh_yen"}))
+    assert messages[0]["buttons"][0]["payload"] == "/start_interest_quiz"
+    assert queries.find_programmes(session, area="vinh_yen")[0].institution.name in texts(messages)
+    assert {"event": "slot", "timestamp": None, "name": "occupation", "value": None} in events

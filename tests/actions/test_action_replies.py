@@ -1,0 +1,138 @@
+"""Every reply fits one Zalo message (< 2,000 characters) and is Vietnamese:
+all domain responses, and every action's output on the seed catalogue for a
+spread of slot combinations. Plus: a catalogue that cannot be reached gives an
+apology, never a crash, and answers come back when it is back."""
+from __future__ import annotations
+
+import itertools
+import os
+import re
+from pathlib import Path
+
+import pytest
+import yaml
+
+import actions.asks as asks
+import actions.dialogue as dialogue
+import actions.handoff as handoff
+import actions.info as info
+import actions.policies as policies
+import actions.programmes as programmes
+import actions.quiz as quiz
+from actions.common import NO_VALUE
+from tests.actions.helpers import entity, make_tracker, run_action, texts
+
+ROOT = Path(__file__).resolve().parents[2]
+LIMIT = 2000
+VI_MARKS = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
+ENGLISH = re.compile(r"\b(the|sorry|please|did you mean|something else|error|exception)\b", re.I)
+
+
+def assert_vietnamese_and_short(text: str, where: str) -> None:
+    assert text and text.strip(), f"{where}: empty reply"
+    assert len(text) < LIMIT, f"{where}: {len(text)} characters"
+    assert VI_MARKS.search(text), f"{where}: not Vietnamese: {text[:80]!r}"
+    assert not ENGLISH.search(text), f"{where}: English words in {text[:120]!r}"
+
+
+def test_domain_responses():
+    domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
+    count = 0
+    for name, variations in domain["responses"].items():
+        for variation in variations:
+            assert_vietnamese_and_short(variation["text"], name)
+            for button in variation.get("buttons") or []:
+                assert len(button["title"]) <= 60
+            count += 1
+    assert count >= 8
+
+
+def _all_catalogue_actions():
+    return [info.ActionVocationalLevels(), info.ActionCombinedRoute(), info.ActionSchoolInfo(), info.ActionAdmission(),
+            info.ActionCareerProspects(), info.ActionFurtherStudy(), info.ActionComparePaths(),
+            policies.ActionSupportPolicy(), programmes.ActionFindProgrammes(), programmes.ActionAskOccupation(),
+            quiz.ActionQuizResult(), dialogue.ActionInformFollowup()]
+
+
+ROLES = [None, "student", "parent"]
+AREAS = ["vinh_tuong", "phuc_yen", "vinh_phuc", "phu_tho", "vinh_thanh", NO_VALUE]
+LEVELS = ["so_cap", "trung_cap", "cao_dang", NO_VALUE]
+GROUPS = [["none"], ["ho_ngheo", "dan_toc_thieu_so"], ["khuyet_tat"]]
+
+
+def test_every_action_output_on_the_seed_catalogue(session):
+    from bot.catalog.models import Institution, Occupation
+    from sqlalchemy import select
+
+    schools = [i.id for i in session.execute(select(Institution)).scalars()]
+    occupations = [o.id for o in session.execute(select(Occupation)).scalars()]
+    checked = 0
+    for index, (role, area, level) in enumerate(itertools.product(ROLES, AREAS, LEVELS)):
+        groups = GROUPS[index % len(GROUPS)]
+        slots = {"user_role": role, "area": area, "level": level, "beneficiary_group": groups,
+                 "occupation": occupations[checked % len(occupations)], "school": schools[checked % len(schools)],
+                 "last_topic": ["support_policy", "find_programme", "combined_route", None][checked % 4]}
+        slots.update({slot: ("co" if (i + checked) % 2 else "khong") for i, slot in enumerate(quiz.QUIZ_SLOTS)})
+        for action in _all_catalogue_actions():
+            messages, _ = run_action(action, make_tracker(slots, entities=[entity("level", level)] if level != NO_VALUE else []))
+            assert messages, action.name()
+            for message in messages:
+                assert_vietnamese_and_short(message.get("text") or "", f"{action.name()} {slots}")
+            checked += 1
+    assert checked > 500
+
+
+def test_form_questions_and_fallback_texts():
+    for role in ROLES:
+        tracker = make_tracker({"user_role": role}, intent="nlu_fallback", text="xyz")
+        for action in [a() for a in asks.ASK_ACTIONS + quiz.ASK_ACTIONS] + [
+                asks.ActionDefaultFallback(), asks.ActionDefaultAskRephrase(), dialogue.ActionDefaultAskAffirmation()]:
+            messages, _ = run_action(action, tracker)
+            for message in messages:
+                assert_vietnamese_and_short(message["text"], action.name())
+            if role == "parent" and action.name() in ("action_ask_area", "action_ask_level", "action_ask_callback_time"):
+                assert "anh/chị" in texts(messages).lower()
+            if role == "student" and action.name() in ("action_ask_area", "action_ask_level"):
+                assert "em" in texts(messages).lower().split()
+
+
+def test_catalogue_down_gives_an_apology_and_recovers(tmp_path, monkeypatch, catalog_url):
+    """The action server's DATABASE_URL points at a directory that disappears."""
+    import shutil
+
+    source = Path(catalog_url[len("sqlite:///"):])
+    live_dir = tmp_path / "live"
+    live_dir.mkdir()
+    shutil.copy(source, live_dir / "catalog.db")
+    url = f"sqlite:///{live_dir / 'catalog.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    tracker = make_tracker({"user_role": "parent", "level": "trung_cap", "area": "yen_lac", "beneficiary_group": ["none"]})
+    ok, _ = run_action(policies.ActionSupportPolicy(), tracker)
+    assert "238/2025" in texts(ok)
+
+    live_dir.rename(tmp_path / "gone")  # database unreachable
+    for action in _all_catalogue_actions() + [handoff.ActionSubmitCallback()]:
+        # slots that make every action need the catalogue
+        slots = {"user_role": "parent", "callback_consent": True, "callback_phone": "0912345678", "callback_time": "tối",
+                 "occupation": "han", "last_topic": "support_policy", **{s: "co" for s in quiz.QUIZ_SLOTS}}
+        messages, events = run_action(action, make_tracker(slots))
+        text = texts(messages)
+        assert "gián đoạn" in text and "anh/chị" in text, action.name()
+
+    (tmp_path / "gone").rename(live_dir)  # back
+    again, _ = run_action(policies.ActionSupportPolicy(), tracker)
+    assert "238/2025" in texts(again)
+
+
+@pytest.mark.parametrize("top, offered", [("ask_support_policy", True), ("affirm", False), ("inform", False),
+                                          ("greet", False)])
+def test_two_stage_fallback_offers_only_topics(top, offered):
+    tracker = make_tracker(intent="nlu_fallback", text="thôi dừng lại")
+    tracker.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.4},
+                                                {"name": top, "confidence": 0.3}]
+    messages, _ = run_action(dialogue.ActionDefaultAskAffirmation(), tracker)
+    assert ("Có phải" in texts(messages)) is offered
+    if offered:
+        assert messages[0]["buttons"][0]["payload"] == f"/{top}"
+    else:
+        assert "nói lại" in texts(messages)

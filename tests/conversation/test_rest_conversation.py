@@ -1,0 +1,350 @@
+"""Whole conversations through the REST channel of a RUNNING stack: the real
+action server and Rasa server (tests/procs.py), started once for the module,
+on a temporary SQLite catalogue (migrated + seeded) and a separate tracker DB.
+
+Every mission intent is sent in accented, plain and teencode spelling; each
+reply's facts are checked against the catalogue the action server reads.
+Also: hostile input, and a catalogue that goes away and comes back.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+from typing import Dict, Iterator, List
+
+import pytest
+import requests
+import sqlalchemy as sa
+
+from tests import procs
+
+pytestmark = [pytest.mark.model, pytest.mark.slow]
+
+LIMIT = 2000
+VI_MARKS = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
+TODAY = dt.date.today()
+
+
+def _bot(url: str, *args: str) -> None:
+    subprocess.run([sys.executable, "-m", "bot", *args], cwd=procs.ROOT, check=True, capture_output=True,
+                   env={**__import__("os").environ, "DATABASE_URL": url})
+
+
+@pytest.fixture(scope="module")
+def stack(tmp_path_factory) -> Iterator[Dict[str, object]]:
+    assert procs.MODEL_PATH.exists(), "run `make model` first"
+    base = tmp_path_factory.mktemp("conversation")
+    catalog_dir = base / "catalog"
+    catalog_dir.mkdir()
+    catalog_url = f"sqlite:///{catalog_dir / 'catalog.db'}"
+    tracker_url = f"sqlite:///{base / 'tracker.db'}"
+    _bot(catalog_url, "db", "upgrade")
+    _bot(catalog_url, "catalog", "import", str(procs.ROOT / "data" / "catalog"))
+    _bot(tracker_url, "db", "upgrade")
+    actions = procs.action_server(env={"DATABASE_URL": catalog_url}).start()
+    try:
+        rasa = procs.rasa_server(actions.url + "/webhook", env={"DATABASE_URL": tracker_url}).start()
+    except Exception:
+        actions.stop()
+        raise
+    engine = sa.create_engine(catalog_url, future=True)
+    try:
+        yield {"rasa": rasa, "actions": actions, "catalog_url": catalog_url, "catalog_dir": catalog_dir,
+               "tracker_url": tracker_url, "engine": engine}
+    finally:
+        engine.dispose()
+        rasa.stop()
+        actions.stop()
+
+
+@pytest.fixture
+def catalog(stack):
+    from sqlalchemy.orm import Session
+
+    with Session(stack["engine"], future=True) as session:
+        yield session
+
+
+def send(stack, sender: str, text: str, check: bool = True) -> List[Dict]:
+    reply = requests.post(stack["rasa"].url + "/webhooks/rest/webhook",
+                          json={"sender": sender, "message": text}, timeout=60)
+    assert reply.status_code == 200, reply.text
+    messages = reply.json()
+    if check:
+        assert messages, f"no reply to {text!r}"
+        for message in messages:
+            body = message.get("text") or ""
+            assert len(body) < LIMIT and VI_MARKS.search(body), body[:200]
+    return messages
+
+
+def joined(messages: List[Dict]) -> str:
+    return "\n".join(m.get("text") or "" for m in messages)
+
+
+def payloads(messages: List[Dict]) -> List[str]:
+    return [b["payload"] for m in messages for b in m.get("buttons") or []]
+
+
+def new_sender() -> str:
+    return "conv-" + uuid.uuid4().hex[:10]
+
+
+def answer_form(stack, sender: str, messages: List[Dict], answers: Dict[str, str], turns: int = 5) -> List[Dict]:
+    """Answer whatever the form asks, recognised by its buttons, until it stops asking."""
+    for _ in range(turns):
+        buttons = payloads(messages)
+        if "/deny" in buttons and any('"level"' in p for p in buttons):
+            messages = send(stack, sender, answers["level"])
+        elif any('"beneficiary_group"' in p for p in buttons):
+            messages = send(stack, sender, answers.get("group", "/deny"))
+        elif any('"occupation"' in p for p in buttons) and "/ask_admission" not in buttons:
+            messages = send(stack, sender, answers["occupation"])
+        elif buttons == ["/deny"]:  # the area question
+            messages = send(stack, sender, answers["area"])
+        else:
+            return messages
+    return messages
+
+
+# ---------------------------------------------------------------- mission intents
+
+STYLES = ("accented", "plain", "teencode")
+
+LEVEL_QUESTIONS = ["trung cấp với cao đẳng khác gì nhau", "so cap hoc bao lau", "tc vs cd khac j z ad"]
+ROUTE_QUESTIONS = ["học 9+ là gì", "vua hoc nghe vua hoc van hoa duoc khong", "hoc 9+ co dc 2 bang ko ad"]
+POLICY_QUESTIONS = ["con tôi học trung cấp có được miễn học phí không",
+                    "con toi hoc trung cap co duoc mien hoc phi khong",
+                    "con toi hoc tc co dc mien hp k"]
+FINDER_QUESTIONS = ["em muốn học điện công nghiệp ở Vĩnh Yên", "em muon hoc han o binh xuyen",
+                    "e mun hoc oto o vinh yen"]
+SCHOOL_QUESTIONS = ["trường cao đẳng kỹ thuật công nghệ vĩnh phúc ở đâu",
+                    "truong cao dang ky thuat cong nghe vinh phuc o dau",
+                    "cd ktcn vp o dau v ad"]
+ADMISSION_QUESTIONS = ["hồ sơ nhập học trung cấp gồm những gì", "ho so nhap hoc trung cap gom nhung gi",
+                       "ho so nhap hoc tc gom nhung j"]
+CAREER_QUESTIONS = ["học hàn ra làm ở đâu, lương bao nhiêu", "hoc han ra truong lam gi",
+                    "hoc han ra luong bn ad"]
+COMPARE_QUESTIONS = ["nên học nghề hay thi vào cấp 3", "nen hoc nghe hay hoc lop 10", "hoc nghe hay thi c3 tot hon ad"]
+FURTHER_QUESTIONS = ["học trung cấp xong có lên đại học được không", "hoc trung cap xong co len dai hoc duoc khong",
+                     "hoc tc xg len dh dc k"]
+QUIZ_STARTS = ["em không biết hợp nghề gì", "em khong biet hop nghe gi", "e ko bit hop nghe j"]
+HUMAN_REQUESTS = ["cho em gặp thầy cô tư vấn", "cho em gap thay co tu van", "cho e gap tu van vien dc k"]
+
+
+@pytest.mark.parametrize("style, text", list(zip(STYLES, LEVEL_QUESTIONS)))
+def test_vocational_levels(stack, catalog, style, text):
+    from bot.catalog import queries
+
+    reply = joined(send(stack, new_sender(), text))
+    shown = [l for l in (queries.get_level(catalog, i) for i in ("so_cap", "trung_cap", "cao_dang")) if l.name in reply]
+    assert shown, reply[:300]
+    for level in shown:
+        assert level.duration in reply and level.entry in reply and level.after in reply
+    assert "kiểm tra" in reply and "Nguồn" in reply
+
+
+@pytest.mark.parametrize("style, text", list(zip(STYLES, ROUTE_QUESTIONS)))
+def test_combined_route(stack, catalog, style, text):
+    from bot.catalog import queries
+
+    reply = joined(send(stack, new_sender(), text))
+    level = queries.get_level(catalog, "trung_cap")
+    assert level.duration in reply and "trung học nghề" in reply
+    assert queries.institutions_with_combined_route(catalog)[0].name in reply
+
+
+@pytest.mark.parametrize("style, text", list(zip(STYLES, POLICY_QUESTIONS)))
+def test_support_policy_parent_acceptance(stack, catalog, style, text):
+    """A parent asking about trung cấp fees gets NĐ 238/2025 (which replaced NĐ 81/2021)."""
+    from bot.catalog import queries
+
+    sender = new_sender()
+    first = send(stack, sender, text)
+    assert "anh/chị" in joined(first).lower()
+    final = answer_form(stack, sender, first, {"area": "nhà tôi ở Yên Lạc", "level": "trung cấp"})
+    reply = joined(final)
+    exemption = next(p for p in queries.applicable_policies(catalog, level="trung_cap", area="yen_lac", on=TODAY)
+                     if p.benefit_kind == "mien_hoc_phi" and p.required_diploma == "thcs" and not p.is_unverified)
+    assert exemption.legal_basis_number in reply and exemption.title in reply
+    for old in queries.policies_superseded_by(catalog, exemption.id):
+        assert f"Thay thế {old.legal_basis_number}" in reply
+    assert "19/2021" not in reply
+    assert "anh/chị" in reply.lower()
+
+
+@pytest.mark.parametrize("text", ["em là học sinh, ở Vĩnh Tường học nghề có được trợ cấp gì không",
+                                  "em la hoc sinh o vinh tuong hoc nghe co duoc tro cap gi khong"])
+def test_support_policy_student_vinh_tuong_acceptance(stack, catalog, text):
+    from bot.catalog import queries
+
+    sender = new_sender()
+    final = answer_form(stack, sender, send(stack, sender, text), {"area": "Vĩnh Tường", "level": "trung cấp"})
+    reply = joined(final)
+    area = queries.get_area(catalog, "vinh_tuong")
+    assert f"Không có chính sách riêng nào của {area.name}" in reply
+    assert "UBND xã/phường" in reply and "Sở GD&ĐT" in reply and "19/2021" not in reply
+    assert " em " in f" {reply} " and "anh/chị" not in reply
+
+
+@pytest.mark.parametrize("style, text", list(zip(STYLES, FINDER_QUESTIONS)))
+def test_programme_finder(stack, catalog, style, text):
+    from bot.catalog import queries
+
+    sender = new_sender()
+    final = answer_form(stack, sender, send(stack, sender, text),
+                        {"level": "trung cấp", "area": "Vĩnh Yên", "occupation": "hàn"})
+    reply = joined(final)
+    occupation = next(o for o in ("dien_cong_nghiep", "han", "cong_nghe_o_to")
+                      if queries.get_occupation(catalog, o).name in reply)
+    hits = queries.find_programmes(catalog, occupation=occupation, level="trung_cap")
+    assert hits and hits[0].institution.name in reply
+    assert any(p.startswith("/ask_school_info") for p in payloads(final))
+
+
+@pytest.mark.parametrize("style, text", list(zip(STYLES, SCHOOL_QUESTIONS)))
+def test_school_info(stack, catalog, style, text):
+    from bot.catalog import queries
+
+    reply = joined(send(stack, new_sender(), text))
+    school = queries.get_institution(catalog, "cd_ktcn_vinh_phuc")
+    assert school.name in reply and school.address in reply
+
+
+@pytest.mark.parametrize("style, text", list(zip(STYLES, ADMISSION_QUESTIONS)))
+def test_admission(stack, catalog, style, text):
+    from bot.catalog import queries
+
+    reply = joined(send(stack, new_sender(), text))
+    assert queries.get_level(catalog, "trung_cap").entry in reply and "chưa có thông tin" in reply
+
+
+@pytest.mark.parametrize("style, text", list(zip(STYLES, CAREER_QUESTIONS)))
+def test_career_prospects(stack, catalog, style, text):
+    from bot.catalog import queries
+
+    reply = joined(send(stack, new_sender(), text))
+    assert queries.get_occupation(catalog, "han").name in reply and "chưa có số liệu" in reply
+
+
+@pytest.mark.parametrize("style, text", list(zip(STYLES, COMPARE_QUESTIONS)))
+def test_compare_paths(stack, style, text):
+    reply = joined(send(stack, new_sender(), text))
+    assert "238/2025/NĐ-CP" in reply and "lớp 10" in reply
+
+
+@pytest.mark.parametrize("style, text", list(zip(STYLES, FURTHER_QUESTIONS)))
+def test_further_study(stack, catalog, style, text):
+    from bot.catalog import queries
+
+    reply = joined(send(stack, new_sender(), text))
+    assert queries.get_level(catalog, "trung_cap").after in reply
+
+
+@pytest.mark.parametrize("style, text", list(zip(STYLES, QUIZ_STARTS)))
+def test_interest_quiz(stack, catalog, style, text):
+    from actions.quiz import QUIZ_ITEMS
+    from bot.catalog import queries
+
+    sender = new_sender()
+    messages = send(stack, sender, text)
+    assert "Câu 1/12" in joined(messages)
+    for _, code, _ in QUIZ_ITEMS:
+        messages = send(stack, sender, "/affirm" if code in "SC" else "/deny")
+    reply = joined(messages)
+    assert "không phải kết luận" in reply
+    for occupation in queries.occupations_by_riasec(catalog, ["S", "C"], limit=4):
+        assert occupation.name in reply
+
+
+@pytest.mark.parametrize("style, text", list(zip(STYLES, HUMAN_REQUESTS)))
+def test_request_human_stores_a_callback(stack, style, text):
+    sender = new_sender()
+    assert "/affirm" in payloads(send(stack, sender, text))
+    messages = send(stack, sender, "đồng ý")
+    if any('"user_role"' in p for p in payloads(messages)):
+        messages = send(stack, sender, '/inform{"user_role":"parent"}')
+    messages = send(stack, sender, "sau 19h")
+    assert "Số điện thoại" in joined(messages)
+    messages = send(stack, sender, "12345")  # not a phone number: asked again
+    assert "chưa đúng" in joined(messages)
+    messages = send(stack, sender, "0912 345 678")
+    assert "Đã ghi nhận" in joined(messages)
+    with stack["engine"].connect() as conn:
+        row = conn.execute(sa.text("SELECT phone, preferred_time FROM callback_requests WHERE sender_id = :s"),
+                           {"s": sender}).one()
+    assert tuple(row) == ("0912345678", "sau 19h")
+    tracker_engine = sa.create_engine(stack["tracker_url"], future=True)
+    try:
+        with tracker_engine.connect() as conn:
+            stored = " ".join(r[0] for r in conn.execute(sa.text("SELECT data FROM events WHERE sender_id = :s"),
+                                                          {"s": sender}))
+    finally:
+        tracker_engine.dispose()
+    assert stored
+    endpoints = (procs.ROOT / "endpoints.yml").read_text(encoding="utf-8")
+    if "MaskingSQLTrackerStore" not in endpoints:
+        pytest.xfail("endpoints.yml does not configure bot.tracker_store.MaskingSQLTrackerStore: "
+                     "phone numbers reach the tracker store unmasked")
+    assert "0912345678" not in stored.replace(" ", "")  # masked in the tracker store
+
+
+def test_basics_and_out_of_scope_menu(stack):
+    sender = new_sender()
+    assert "Chào" in joined(send(stack, sender, "xin chao"))
+    assert "chatbot" in joined(send(stack, sender, "bạn là người hay máy"))
+    oos = send(stack, sender, "hôm nay trời mưa không")
+    assert "/find_programme" in payloads(oos) and "/ask_support_policy" in payloads(oos)
+    assert "chúc" in joined(send(stack, sender, "tạm biệt"))
+
+
+# ---------------------------------------------------------------- robustness
+
+BAD_INPUTS = ["", "   ", "a" * 10_000, "😀😀😀🙈", "<script>alert('x')</script><b>học phí</b>",
+              "'; DROP TABLE events; --", "\u202e\u0000\ufeff", "học phí " * 1500]
+
+
+@pytest.mark.parametrize("text", BAD_INPUTS, ids=lambda t: f"{t[:12]!r}-{len(t)}")
+def test_bad_input_gets_a_polite_reply_and_the_server_keeps_serving(stack, text):
+    sender = new_sender()
+    messages = send(stack, sender, text)
+    assert messages and all(len(m.get("text") or "") < LIMIT for m in messages)
+    assert "Chào" in joined(send(stack, sender, "xin chào"))
+
+
+def test_broken_unicode_and_broken_bytes(stack):
+    url = stack["rasa"].url + "/webhooks/rest/webhook"
+    sender = new_sender()
+    # a lone surrogate, as a broken phone keyboard / JS string can send it
+    body = '{"sender": "%s", "message": "h\\ud800oc ph\\udfffi"}' % sender
+    reply = requests.post(url, data=body.encode("ascii"), headers={"Content-Type": "application/json"}, timeout=60)
+    assert reply.status_code == 200 and reply.json() and VI_MARKS.search(reply.json()[0]["text"])
+    # bytes that are not UTF-8 at all: a clear client error, never a crash
+    bad = b'{"sender": "' + sender.encode() + b'", "message": "\xff\xfe\xfa"}'
+    reply = requests.post(url, data=bad, headers={"Content-Type": "application/json"}, timeout=60)
+    assert reply.status_code < 500
+    assert "Chào" in joined(send(stack, sender, "xin chào"))
+
+
+def test_catalogue_down_apologises_then_recovers(stack, catalog):
+    from bot.catalog import queries
+
+    level = queries.get_level(catalog, "cao_dang")
+    sender = new_sender()
+    catalog_dir: Path = stack["catalog_dir"]
+    hidden = catalog_dir.with_name("catalog-unreachable")
+    catalog_dir.rename(hidden)
+    try:
+        down = joined(send(stack, sender, "cao đẳng học mấy năm"))
+        assert "gián đoạn" in down and level.duration not in down
+        log = stack["actions"].log_tail(200)
+        assert "catalogue unavailable" in log
+    finally:
+        hidden.rename(catalog_dir)
+    back = joined(send(stack, sender, "cao đẳng học mấy năm"))
+    assert level.duration in back
