@@ -1,8 +1,10 @@
 """NLU benchmark: project pipeline (config.yml) vs Rasa's stock pipeline.
 
-Trains both on data/nlu with fixed seeds, parses the held-out set
-(tests/nlu/heldout.yml) in-process, prints one table and writes the figures
-to bench/results/nlu.json. Scoring rules: bot/nlu/evaluation.py.
+Trains both on data/nlu with fixed seeds, parses each held-out set in-process,
+prints one table per set and writes the figures to bench/results/nlu.json.
+Scoring rules: bot/nlu/evaluation.py. Held-out sets:
+- tests/nlu/heldout.yml: written by the NLU engineer alongside the training data;
+- tests/nlu/heldout_blind.yml: written by someone who never saw data/nlu.
 
     .venv/bin/python bench/nlu.py [--skip-stock] [--config config.yml]
 
@@ -111,37 +113,37 @@ def main() -> None:
     parser.add_argument("--skip-stock", action="store_true")
     parser.add_argument("--out", default="bench/results/nlu.json")
     parser.add_argument("--show-errors", action="store_true", help="list misparsed items")
+    parser.add_argument("--heldout", nargs="+", default=[str(ev.HELDOUT_PATH), "tests/nlu/heldout_blind.yml"])
     args = parser.parse_args()
     quiet()
 
-    examples = ev.load_heldout()
+    sets = {path: ev.load_heldout(Path(path)) for path in args.heldout}
     pipelines = {"project": args.config}
     if not args.skip_stock:
         pipelines["stock"] = PIPELINES["stock"]
 
-    report = {
-        "heldout": str(ev.HELDOUT_PATH),
-        "n_examples": len(examples),
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(),
-                    "load_avg_at_start": os.getloadavg()},
-        "pipelines": {},
-    }
+    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "load_avg_at_start": os.getloadavg()}
+    reports = {path: {"heldout": path, "n_examples": len(examples), "machine": machine, "pipelines": {}}
+               for path, examples in sets.items()}
     with tempfile.TemporaryDirectory() as tmp:
         for name, config in pipelines.items():
             model, seconds = train(config, tmp, name)
-            result = evaluate(model, examples)
-            report["pipelines"][name] = {"config": config, "train_seconds": seconds, **result}
-    text = table(report)
-    if args.show_errors:
-        for name, p in report["pipelines"].items():
-            print(f"--- errors: {name}")
-            for row in p["errors"]:
-                print(json.dumps(row, ensure_ascii=False))
-    print(text)
+            for path, examples in sets.items():
+                result = evaluate(model, examples)
+                reports[path]["pipelines"][name] = {"config": config, "train_seconds": seconds, **result}
+    for path, report in reports.items():
+        text = table(report)
+        report["table"] = text
+        if args.show_errors:
+            for name, p in report["pipelines"].items():
+                print(f"--- errors: {name} on {path}")
+                for row in p["errors"]:
+                    print(json.dumps(row, ensure_ascii=False))
+        print(f"\n=== held-out set {path} ({report['n_examples']} items)")
+        print(text)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    report["table"] = text
-    out.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    out.write_text(json.dumps({"sets": reports}, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"\nwritten: {out}")
 
 
