@@ -1,55 +1,17 @@
 """Shared fixtures.
 
 `database_url` runs a test on SQLite (a fresh file) and on PostgreSQL (a fresh
-database on 127.0.0.1:5432). PostgreSQL, Redis and Chromium are optional on a
-developer machine (the test skips with the reason) and mandatory under CI=true
-(the test fails instead).
+database on 127.0.0.1:5432). Services are required through tests/services.py:
+skipped with the reason on a developer machine, mandatory under CI=true.
 """
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import uuid
 from typing import Iterator
 
 import pytest
 
 from bot.db import dispose_engines
-
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
-CHROMIUM = "/usr/bin/chromium"
-
-
-def _port_open(host: str, port: int) -> bool:
-    try:
-        with socket.create_connection((host, port), timeout=1):
-            return True
-    except OSError:
-        return False
-
-
-def require(available: bool, what: str) -> None:
-    """Skip (developer machine) or fail (CI) when a real service is missing."""
-    if available:
-        return
-    if IN_CI:
-        pytest.fail(f"{what} is required under CI=true but is not available", pytrace=False)
-    pytest.skip(f"{what} not available on this machine")
-
-
-def require_postgres() -> None:
-    require(_port_open("127.0.0.1", 5432), "PostgreSQL on 127.0.0.1:5432")
-
-
-def require_redis() -> None:
-    require(_port_open("127.0.0.1", 6379), "Redis on 127.0.0.1:6379")
-
-
-def require_chromium() -> None:
-    require(shutil.which(CHROMIUM) is not None, f"Debian chromium at {CHROMIUM}")
+from tests.services import REDIS_TEST_URL, fresh_postgres_database, require_redis
 
 
 @pytest.fixture
@@ -60,22 +22,8 @@ def sqlite_url(tmp_path) -> Iterator[str]:
 
 @pytest.fixture
 def postgres_url() -> Iterator[str]:
-    """A brand-new PostgreSQL database, dropped afterwards."""
-    require_postgres()
-    import sqlalchemy as sa
-
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    try:
+    with fresh_postgres_database() as url:
         yield url
-    finally:
-        dispose_engines()
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -88,4 +36,3 @@ def database_url(request) -> str:
 def redis_url() -> str:
     require_redis()
     return REDIS_TEST_URL
-

@@ -6,19 +6,15 @@ query tests never write and seeding per test would dominate the run time.
 """
 from __future__ import annotations
 
-import os
-import socket
-import uuid
 from pathlib import Path
 
 import pytest
 
 from bot.db import dispose_engines
 from bot.migrations import runner
+from tests.services import fresh_postgres_database
 
 SEED_DIR = Path(__file__).resolve().parents[2] / "data" / "catalog"
-POSTGRES_ADMIN_URL = os.environ.get("TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
-IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
 
 
 @pytest.fixture
@@ -35,43 +31,24 @@ def seeded_url(migrated_url) -> str:
     return migrated_url
 
 
-def _postgres_available() -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", 5432), timeout=1):
-            return True
-    except OSError:
-        return False
+def _seed(url: str) -> str:
+    from bot.catalog.commands import import_catalog
+
+    runner.upgrade(url)
+    import_catalog(SEED_DIR, url)
+    return url
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def shared_seeded_url(request, tmp_path_factory):
-    import sqlalchemy as sa
-
-    from bot.catalog.commands import import_catalog
-
-    admin = name = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('catalog') / 'queries.db'}"
-    else:
-        if not _postgres_available():
-            if IN_CI:
-                pytest.fail("PostgreSQL is required under CI=true but is not available", pytrace=False)
-            pytest.skip("PostgreSQL on 127.0.0.1:5432 not available")
-        admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-        name = f"t_{uuid.uuid4().hex[:12]}"
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-        url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    if request.param == "postgresql":
+        with fresh_postgres_database() as url:
+            yield _seed(url)
+        return
     try:
-        runner.upgrade(url)
-        import_catalog(SEED_DIR, url)
-        yield url
+        yield _seed(f"sqlite:///{tmp_path_factory.mktemp('catalog') / 'queries.db'}")
     finally:
         dispose_engines()
-        if admin is not None:
-            with admin.connect() as conn:
-                conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 @pytest.fixture

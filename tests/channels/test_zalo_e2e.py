@@ -14,7 +14,7 @@ import requests
 
 from bot.channels.store import ZaloStore
 from bot.migrations import runner
-from tests.conftest import require
+from tests.services import require
 from tests.fakes.fake_zalo import FakeZalo
 from tests.fakes.zalo_events import (APP_ID, APP_SECRET, OA_ID, OA_SECRET, follow_event, media_event, signed,
                                      text_event)

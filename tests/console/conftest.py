@@ -3,7 +3,6 @@ tracker-store events, and the real web app serving it."""
 from __future__ import annotations
 
 import sys
-import uuid
 from pathlib import Path
 
 import pytest
@@ -12,23 +11,14 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from helpers import WebApp, create_user, migrate, seed  # noqa: E402
 
-def _postgres_database():
-    from tests.conftest import POSTGRES_ADMIN_URL, require_postgres
-    import sqlalchemy as sa
+from tests.services import fresh_postgres_database  # noqa: E402
 
-    require_postgres()
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    name = f"t_{uuid.uuid4().hex[:12]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-
-    def drop():
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return url, drop
+def _prepare(url: str) -> str:
+    migrate(url)
+    seed(url)
+    create_user(url, "admin", "admin")
+    create_user(url, "cobich", "counsellor")
+    return url
 
 
 @pytest.fixture(scope="module", params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -36,19 +26,14 @@ def console_db(request, tmp_path_factory):
     """A migrated database with seeded conversations and two accounts."""
     from bot.db import dispose_engines
 
-    if request.param == "sqlite":
-        url, drop = f"sqlite:///{tmp_path_factory.mktemp('console') / 'console.db'}", (lambda: None)
-    else:
-        url, drop = _postgres_database()
+    if request.param == "postgresql":
+        with fresh_postgres_database() as url:
+            yield _prepare(url)
+        return
     try:
-        migrate(url)
-        seed(url)
-        create_user(url, "admin", "admin")
-        create_user(url, "cobich", "counsellor")
-        yield url
+        yield _prepare(f"sqlite:///{tmp_path_factory.mktemp('console') / 'console.db'}")
     finally:
         dispose_engines()
-        drop()
 
 
 @pytest.fixture(scope="module")

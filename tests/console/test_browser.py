@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from helpers import PASSWORD, WebApp, create_user, migrate, seed
-from tests.conftest import CHROMIUM, require_chromium
+from tests.services import CHROMIUM, require_chromium
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
 

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from bench.load import check_tracker_store, run_load
 from bot.scaled import nginx_config, write_nginx_config
-from tests.conftest import POSTGRES_ADMIN_URL, require, require_postgres
+from tests.services import fresh_postgres_database, require
 from tests.procs import ROOT, ServerProcess, action_server, free_port, rasa_server
 
 pytestmark = [pytest.mark.model, pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
@@ -27,20 +27,12 @@ pytestmark = [pytest.mark.model, pytest.mark.postgres, pytest.mark.redis, pytest
 
 @pytest.fixture(scope="module")
 def scaled_db():
-    require_postgres()
-    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
-    name = f"t_scaled_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    url = POSTGRES_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
-    env = {**os.environ, "DATABASE_URL": url}
-    subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=ROOT, env=env, check=True)
-    subprocess.run([sys.executable, "-m", "bot", "catalog", "import", "data/catalog"], cwd=ROOT, env=env, check=True,
-                   stdout=subprocess.DEVNULL)
-    yield url
-    with admin.connect() as conn:
-        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    admin.dispose()
+    with fresh_postgres_database("t_scaled") as url:
+        env = {**os.environ, "DATABASE_URL": url}
+        subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=ROOT, env=env, check=True)
+        subprocess.run([sys.executable, "-m", "bot", "catalog", "import", "data/catalog"], cwd=ROOT, env=env,
+                       check=True, stdout=subprocess.DEVNULL)
+        yield url
 
 
 @pytest.fixture(scope="module")

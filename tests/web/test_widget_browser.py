@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from tests import procs
-from tests.conftest import CHROMIUM, require_chromium
+from tests.services import CHROMIUM, require_chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.model, pytest.mark.slow]
 
