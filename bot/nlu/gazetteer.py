@@ -19,7 +19,6 @@ Rules, in order:
 """
 from __future__ import annotations
 
-import json
 import logging
 import unicodedata
 from pathlib import Path
@@ -35,6 +34,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.normalizer import VI_PIECES, Lexicon, normalize_pieces
+from bot.nlu.storage import load_json, save_json
 from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)
@@ -332,11 +332,8 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         rules = yaml.safe_load(rules_path.read_text(encoding="utf-8")) if rules_path.exists() else {}
         table = build_patterns(records, lexicon, rules or {})
         logger.info("gazetteer: %d patterns from %d records", len(table["patterns"]), len(records))
-        with self._model_storage.write_to(self._resource) as directory:
-            (Path(directory) / "gazetteer.json").write_text(
-                json.dumps({"table": table, "lexicon": lexicon.as_dict()}, ensure_ascii=False),
-                encoding="utf-8",
-            )
+        save_json(self._model_storage, self._resource, "gazetteer.json",
+                  {"table": table, "lexicon": lexicon.as_dict()})
         return self._resource
 
     @classmethod
@@ -348,10 +345,8 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "GazetteerEntityExtractor":
-        try:
-            with model_storage.read_from(resource) as directory:
-                data = json.loads((Path(directory) / "gazetteer.json").read_text(encoding="utf-8"))
-        except (ValueError, FileNotFoundError):
+        data = load_json(model_storage, resource, "gazetteer.json")
+        if data is None:
             logger.warning("GazetteerEntityExtractor: no stored patterns; no entities")
             return cls(config, model_storage, resource)
         lexicon = Lexicon(data["lexicon"]["words"], data["lexicon"]["contextual"])

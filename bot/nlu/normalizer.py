@@ -16,7 +16,6 @@ gazetteer read the pieces.
 """
 from __future__ import annotations
 
-import json
 import logging
 import re
 from pathlib import Path
@@ -166,6 +165,7 @@ from rasa.engine.storage.storage import ModelStorage  # noqa: E402
 from rasa.shared.nlu.constants import TEXT  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
+from bot.nlu.storage import load_json, save_json  # noqa: E402
 
 
 @DefaultV1Recipe.register(
@@ -216,10 +216,7 @@ class VietnameseNormalizer(GraphComponent):
             if not path.exists():
                 raise FileNotFoundError(f"teencode lexicon not found: {path.resolve()}")
             self.lexicon = Lexicon.from_yaml_file(path)
-        with self._model_storage.write_to(self._resource) as directory:
-            (Path(directory) / "lexicon.json").write_text(
-                json.dumps(self.lexicon.as_dict(), ensure_ascii=False), encoding="utf-8"
-            )
+        save_json(self._model_storage, self._resource, "lexicon.json", self.lexicon.as_dict())
         return self._resource
 
     @classmethod
@@ -231,13 +228,12 @@ class VietnameseNormalizer(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> "VietnameseNormalizer":
-        try:
-            with model_storage.read_from(resource) as directory:
-                data = json.loads((Path(directory) / "lexicon.json").read_text(encoding="utf-8"))
-            lexicon = Lexicon(data["words"], data["contextual"])
-        except (ValueError, FileNotFoundError):
+        data = load_json(model_storage, resource, "lexicon.json")
+        if data is None:
             logger.warning("VietnameseNormalizer: no stored lexicon; teencode is not expanded")
             lexicon = Lexicon.empty()
+        else:
+            lexicon = Lexicon(data["words"], data["contextual"])
         return cls(config, model_storage, resource, lexicon)
 
     def _annotate(self, message: Message) -> None:
