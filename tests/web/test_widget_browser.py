@@ -27,8 +27,9 @@ TIMEOUT_MS = 30_000
 TITLE = "Trợ lý hướng nghiệp lớp 9"
 SUBTITLE = "Học nghề, lộ trình 9+, chính sách hỗ trợ"
 GREETING = "Mình là trợ lý hướng nghiệp"
-BUTTONS = ["Bạn là người hay máy?", "Cảm ơn", "Tạm biệt"]
-THANKS_REPLY = "Không có gì đâu!"
+BUTTONS = ["Lộ trình 9+", "Miễn học phí, hỗ trợ", "Tìm trường, nghề", "Trắc nghiệm sở thích"]
+BUTTON = "Lộ trình 9+"
+BUTTON_REPLY = "Lộ trình 9+ là học trung cấp"
 QUESTION = "bạn là người hay máy"
 BOT_ANSWER = "Mình là trợ lý tự động (chatbot)"
 AFTER_RELOAD = "tạm biệt"
@@ -122,10 +123,10 @@ def test_chat_page_conversation_survives_reload(stack, browser, size):
         page.screenshot(path=str(SHOTS / f"{size}-1-greeting.png"))
 
         # A quick reply sends its payload and shows its title as the student's message.
-        press(replies.filter(has_text="Cảm ơn"))
-        expect(user.filter(has_text="Cảm ơn")).to_have_count(1)
-        expect(bot.filter(has_text=THANKS_REPLY)).to_have_count(1)
-        expect(replies).to_have_count(0)  # quick replies belong to the last message only
+        press(replies.filter(has_text=BUTTON))
+        expect(user.filter(has_text=BUTTON)).to_have_count(1)
+        expect(bot.filter(has_text=BUTTON_REPLY)).to_have_count(1)
+        expect(replies).not_to_have_text(BUTTONS)  # quick replies belong to the last message only
 
         # A typed question and the answer.
         text_box.fill(QUESTION)
@@ -139,7 +140,7 @@ def test_chat_page_conversation_survives_reload(stack, browser, size):
         # Reload: same session, same history, no second greeting.
         page.reload()
         expect(bot.filter(has_text=GREETING)).to_have_count(1)
-        expect(user.filter(has_text="Cảm ơn")).to_have_count(1)
+        expect(user.filter(has_text=BUTTON)).to_have_count(1)
         expect(user.filter(has_text=QUESTION)).to_have_count(1)
         expect(bot.filter(has_text=BOT_ANSWER)).to_have_count(1)
         text_box.fill(AFTER_RELOAD)
@@ -157,7 +158,7 @@ def test_chat_page_conversation_survives_reload(stack, browser, size):
         context.close()
 
     # Rasa kept one conversation across the reload (session_persistence).
-    assert user_texts(stack["tracker_db"], session_id) == ["/greet", "/thank", QUESTION, AFTER_RELOAD]
+    assert user_texts(stack["tracker_db"], session_id) == ["/greet", "/ask_combined_route", QUESTION, AFTER_RELOAD]
     # Everything came from this machine's two servers: no CDN, no web font.
     allowed = (str(stack["web"].url), str(stack["rasa"].url), "ws://127.0.0.1:", "data:")
     assert [url for url in requested if not url.startswith(allowed)] == []
