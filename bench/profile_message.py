@@ -3,7 +3,8 @@
 
     .venv/bin/python bench/profile_message.py [--rounds 5]
 
-Runs the trained model in-process (models/assistant.tar.gz) with the real
+Runs the trained model in-process (models/assistant.tar.gz), prepared like the
+Rasa server (bot.rasa_main.prepare_process, endpoints.yml), with the real
 action server (started here) and the masking SQL tracker store on a fresh
 SQLite file, replays bench/conversations.yml, and times each part by wrapping
 the functions Rasa calls for it. Prints median and p95 per part, per message.
@@ -46,20 +47,24 @@ def timed(samples: Dict[str, List[float]], part: str, func):
 async def profile(rounds: int, action_url: str, db_url: str) -> Dict[str, List[float]]:
     from rasa.core.actions.action import RemoteAction
     from rasa.core.agent import Agent
-    from rasa.utils.endpoints import EndpointConfig
+    from rasa.core.utils import read_endpoints_from_path
 
+    from bot.rasa_main import prepare_process
     from bot.tracker_store import MaskingSQLTrackerStore
 
+    os.environ["ACTION_ENDPOINT_URL"] = action_url
+    prepare_process()  # the same patches as the Rasa server
+    endpoints = read_endpoints_from_path(str(ROOT / "endpoints.yml"))
     samples: Dict[str, List[float]] = defaultdict(list)
     store = MaskingSQLTrackerStore(url=db_url)
-    agent = Agent.load(str(MODEL_PATH), action_endpoint=EndpointConfig(action_url), tracker_store=store)
+    agent = Agent.load(str(MODEL_PATH), action_endpoint=endpoints.action, tracker_store=store)
     store.domain = agent.domain
+    await agent.handle_text("xin chào", sender_id="warm-up")
     processor = agent.processor
     processor.parse_message = timed(samples, "nlu", processor.parse_message)
     RemoteAction.run = timed(samples, "actions", RemoteAction.run)
     store.retrieve = timed(samples, "tracker_store", store.retrieve)
     store.save = timed(samples, "tracker_store", store.save)
-    await agent.handle_text("xin chào", sender_id="warm-up")
     for _ in range(rounds):
         for script in conversations():
             sender = f"profile-{uuid.uuid4().hex[:8]}"
@@ -75,6 +80,7 @@ async def profile(rounds: int, action_url: str, db_url: str) -> Dict[str, List[f
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--action-url", help="use this running action server instead of starting one")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{tmp}/profile.db"
@@ -82,8 +88,11 @@ def main() -> int:
         subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=ROOT, env=env, check=True)
         subprocess.run([sys.executable, "-m", "bot", "catalog", "import", "data/catalog"], cwd=ROOT, env=env,
                        check=True, stdout=subprocess.DEVNULL)
-        with action_server(env={"DATABASE_URL": db_url}) as actions:
-            samples = asyncio.run(profile(args.rounds, actions.url + "/webhook", db_url))
+        if args.action_url:  # an action server started by hand, e.g. under a profiler
+            samples = asyncio.run(profile(args.rounds, args.action_url, db_url))
+        else:
+            with action_server(env={"DATABASE_URL": db_url}) as actions:
+                samples = asyncio.run(profile(args.rounds, actions.url + "/webhook", db_url))
     totals = samples["total"]
     samples["policies_and_rest"] = [t - n - a - s for t, n, a, s in
                                     zip(totals, samples["nlu"], samples["actions"], samples["tracker_store"])]

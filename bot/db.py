@@ -32,10 +32,16 @@ _sessionmakers: Dict[str, sessionmaker] = {}
 _lock = threading.Lock()
 
 
-def _enable_sqlite_foreign_keys(dbapi_connection, _record) -> None:
+def configure_sqlite_connection(dbapi_connection, _record=None) -> None:
+    """Every SQLite connection of the project (ours and Rasa's tracker store):
+    foreign keys enforced; WAL so readers (console) never block the writer;
+    synchronous=NORMAL, which in WAL mode keeps the database consistent and
+    syncs at checkpoints rather than at every commit (a commit per message
+    otherwise waits for the disk); a busy timeout instead of "database is locked"."""
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
@@ -62,7 +68,7 @@ def get_engine(url: Optional[str] = None) -> Engine:
                 kwargs.update(pool_size=5, max_overflow=10)
             engine = create_engine(parsed, **kwargs)
             if parsed.get_backend_name() == "sqlite":
-                event.listen(engine, "connect", _enable_sqlite_foreign_keys)
+                event.listen(engine, "connect", configure_sqlite_connection)
             _engines[url] = engine
         return engine
 

@@ -81,6 +81,13 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             query=query,
             **kwargs,
         )
+        if self.engine.dialect.name == "sqlite":
+            from sqlalchemy import event
+
+            from bot.db import configure_sqlite_connection
+
+            event.listen(self.engine, "connect", configure_sqlite_connection)
+            self.engine.dispose()  # connections opened while creating tables predate the listener
 
     async def _stream_new_events(self, event_broker, new_events: List[Event], sender_id: Text) -> None:
         for event in new_events:
