@@ -15,6 +15,7 @@ from sqlalchemy import MetaData, create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, declarative_base, sessionmaker
+from sqlalchemy.pool import QueuePool
 
 from bot.config import ConfigError, get_settings
 
@@ -63,6 +64,11 @@ def get_engine(url: Optional[str] = None) -> Engine:
 
                     Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
                 kwargs["connect_args"] = {"check_same_thread": False, "timeout": 15}
+                if parsed.database and parsed.database != ":memory:":
+                    # SQLAlchemy 1.4 gives file databases a NullPool: a new connection
+                    # (and its PRAGMAs) for every session, which dominated catalogue
+                    # queries (bench/catalog.py). Keep connections instead.
+                    kwargs.update(poolclass=QueuePool, pool_size=5, max_overflow=10)
             else:
                 kwargs["connect_args"] = {"connect_timeout": 5}
                 kwargs.update(pool_size=5, max_overflow=10)
@@ -91,6 +97,13 @@ def session_scope(url: Optional[str] = None) -> Iterator[Session]:
     try:
         yield session
         session.commit()
+    except OperationalError:
+        # The database went away (restart, network, file moved): pooled
+        # connections may be unusable even after it is back, so start afresh.
+        session.rollback()
+        session.close()
+        get_engine(url).dispose()
+        raise
     except BaseException:
         session.rollback()
         raise

@@ -96,32 +96,46 @@ def test_form_questions_and_fallback_texts():
                 assert "em" in texts(messages).lower().split()
 
 
-def test_catalogue_down_gives_an_apology_and_recovers(tmp_path, monkeypatch, catalog_url):
-    """The action server's DATABASE_URL points at a directory that disappears."""
-    import shutil
+@pytest.mark.postgres
+def test_catalogue_down_gives_an_apology_and_recovers(monkeypatch):
+    """A real outage: the action server's PostgreSQL database disappears (its
+    connections are terminated and it is renamed), then comes back."""
+    import sqlalchemy as sa
 
-    source = Path(catalog_url[len("sqlite:///"):])
-    live_dir = tmp_path / "live"
-    live_dir.mkdir()
-    shutil.copy(source, live_dir / "catalog.db")
-    url = f"sqlite:///{live_dir / 'catalog.db'}"
-    monkeypatch.setenv("DATABASE_URL", url)
-    tracker = make_tracker({"user_role": "parent", "level": "trung_cap", "area": "yen_lac", "beneficiary_group": ["none"]})
-    ok, _ = run_action(policies.ActionSupportPolicy(), tracker)
-    assert "238/2025" in texts(ok)
+    from bot.catalog.commands import import_catalog
+    from bot.migrations import runner
+    from tests.services import POSTGRES_ADMIN_URL, fresh_postgres_database
 
-    live_dir.rename(tmp_path / "gone")  # database unreachable
-    for action in _all_catalogue_actions() + [handoff.ActionSubmitCallback()]:
-        # slots that make every action need the catalogue
-        slots = {"user_role": "parent", "callback_consent": True, "callback_phone": "0912345678", "callback_time": "tối",
-                 "occupation": "han", "last_topic": "support_policy", **{s: "co" for s in quiz.QUIZ_SLOTS}}
-        messages, events = run_action(action, make_tracker(slots))
-        text = texts(messages)
-        assert "gián đoạn" in text and "anh/chị" in text, action.name()
+    with fresh_postgres_database() as url:
+        runner.upgrade(url)
+        import_catalog(Path(__file__).resolve().parents[2] / "data" / "catalog", url)
+        monkeypatch.setenv("DATABASE_URL", url)
+        tracker = make_tracker({"user_role": "parent", "level": "trung_cap", "area": "yen_lac",
+                                "beneficiary_group": ["none"]})
+        ok, _ = run_action(policies.ActionSupportPolicy(), tracker)
+        assert "238/2025" in texts(ok)
 
-    (tmp_path / "gone").rename(live_dir)  # back
-    again, _ = run_action(policies.ActionSupportPolicy(), tracker)
-    assert "238/2025" in texts(again)
+        name = url.rsplit("/", 1)[1]
+        admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+        with admin.connect() as conn:  # database unreachable
+            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                         {"n": name})
+            conn.execute(sa.text(f'ALTER DATABASE "{name}" RENAME TO "{name}_gone"'))
+        try:
+            for action in _all_catalogue_actions() + [handoff.ActionSubmitCallback()]:
+                # slots that make every action need the catalogue
+                slots = {"user_role": "parent", "callback_consent": True, "callback_phone": "0912345678",
+                         "callback_time": "tối", "occupation": "han", "last_topic": "support_policy",
+                         **{s: "co" for s in quiz.QUIZ_SLOTS}}
+                messages, events = run_action(action, make_tracker(slots))
+                text = texts(messages)
+                assert "gián đoạn" in text and "anh/chị" in text, action.name()
+        finally:
+            with admin.connect() as conn:  # back
+                conn.execute(sa.text(f'ALTER DATABASE "{name}_gone" RENAME TO "{name}"'))
+            admin.dispose()
+        again, _ = run_action(policies.ActionSupportPolicy(), tracker)
+        assert "238/2025" in texts(again)
 
 
 @pytest.mark.parametrize("top, offered", [("ask_support_policy", True), ("affirm", False), ("inform", False),

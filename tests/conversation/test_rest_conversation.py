@@ -14,7 +14,6 @@ import re
 import subprocess
 import sys
 import uuid
-from pathlib import Path
 from typing import Dict, Iterator, List
 
 import pytest
@@ -22,8 +21,9 @@ import requests
 import sqlalchemy as sa
 
 from tests import procs
+from tests.services import POSTGRES_ADMIN_URL, fresh_postgres_database
 
-pytestmark = [pytest.mark.model, pytest.mark.slow]
+pytestmark = [pytest.mark.model, pytest.mark.slow, pytest.mark.postgres]
 
 LIMIT = 2000
 VI_MARKS = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
@@ -37,29 +37,29 @@ def _bot(url: str, *args: str) -> None:
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory) -> Iterator[Dict[str, object]]:
+    """Action server on a PostgreSQL catalogue (so a test can take it down for real),
+    Rasa server on a SQLite tracker store."""
     assert procs.MODEL_PATH.exists(), "run `make model` first"
     base = tmp_path_factory.mktemp("conversation")
-    catalog_dir = base / "catalog"
-    catalog_dir.mkdir()
-    catalog_url = f"sqlite:///{catalog_dir / 'catalog.db'}"
     tracker_url = f"sqlite:///{base / 'tracker.db'}"
-    _bot(catalog_url, "db", "upgrade")
-    _bot(catalog_url, "catalog", "import", str(procs.ROOT / "data" / "catalog"))
-    _bot(tracker_url, "db", "upgrade")
-    actions = procs.action_server(env={"DATABASE_URL": catalog_url}).start()
-    try:
-        rasa = procs.rasa_server(actions.url + "/webhook", env={"DATABASE_URL": tracker_url}).start()
-    except Exception:
-        actions.stop()
-        raise
-    engine = sa.create_engine(catalog_url, future=True)
-    try:
-        yield {"rasa": rasa, "actions": actions, "catalog_url": catalog_url, "catalog_dir": catalog_dir,
-               "tracker_url": tracker_url, "engine": engine}
-    finally:
-        engine.dispose()
-        rasa.stop()
-        actions.stop()
+    with fresh_postgres_database("t_conv") as catalog_url:
+        _bot(catalog_url, "db", "upgrade")
+        _bot(catalog_url, "catalog", "import", str(procs.ROOT / "data" / "catalog"))
+        _bot(tracker_url, "db", "upgrade")
+        actions = procs.action_server(env={"DATABASE_URL": catalog_url}).start()
+        try:
+            rasa = procs.rasa_server(actions.url + "/webhook", env={"DATABASE_URL": tracker_url}).start()
+        except Exception:
+            actions.stop()
+            raise
+        engine = sa.create_engine(catalog_url, future=True)
+        try:
+            yield {"rasa": rasa, "actions": actions, "catalog_url": catalog_url,
+                   "tracker_url": tracker_url, "engine": engine}
+        finally:
+            engine.dispose()
+            rasa.stop()
+            actions.stop()
 
 
 @pytest.fixture
@@ -335,16 +335,22 @@ def test_catalogue_down_apologises_then_recovers(stack, catalog):
     from bot.catalog import queries
 
     level = queries.get_level(catalog, "cao_dang")
+    catalog.close()
     sender = new_sender()
-    catalog_dir: Path = stack["catalog_dir"]
-    hidden = catalog_dir.with_name("catalog-unreachable")
-    catalog_dir.rename(hidden)
+    name = stack["catalog_url"].rsplit("/", 1)[1]
+    stack["engine"].dispose()
+    admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
+    with admin.connect() as conn:  # the catalogue database goes away under the running action server
+        conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+        conn.execute(sa.text(f'ALTER DATABASE "{name}" RENAME TO "{name}_gone"'))
     try:
         down = joined(send(stack, sender, "cao đẳng học mấy năm"))
         assert "gián đoạn" in down and level.duration not in down
         log = stack["actions"].log_tail(200)
         assert "catalogue unavailable" in log
     finally:
-        hidden.rename(catalog_dir)
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'ALTER DATABASE "{name}_gone" RENAME TO "{name}"'))
+        admin.dispose()
     back = joined(send(stack, sender, "cao đẳng học mấy năm"))
     assert level.duration in back
