@@ -69,8 +69,10 @@ def learner(tracker: Tracker) -> str:
 
 
 def cite(record: Any) -> str:
-    """'(Nguồn: …; kiểm tra 27/11/2026; đã kiểm chứng)' for any catalogue record."""
-    return f"(Nguồn: {record.source}; kiểm tra {vn_date(record.checked_on)}; {record.confidence_label})"
+    """'(Nguồn: …; kiểm tra 27/11/2026; đã kiểm chứng)' for any catalogue record: the
+    public address a family can open when the record has one, else the recorded source."""
+    where = getattr(record, "source_url", None) or record.source
+    return f"(Nguồn: {where}; kiểm tra {vn_date(record.checked_on)}; {record.confidence_label})"
 
 
 def unverified_warning(record: Any, tracker: Tracker, whom: str = "nhà trường hoặc Sở GD&ĐT Phú Thọ") -> str:

@@ -31,7 +31,7 @@ def test_acceptance_parent_trung_cap_gets_national_exemption_with_legal_basis(se
     assert main.title in text and main.legal_basis_number in text
     replaced = queries.policies_superseded_by(session, main.id)
     assert replaced and all(f"Thay thế {p.legal_basis_number}" in text for p in replaced)
-    assert main.checked_on.strftime("%d/%m/%Y") in text and main.source in text
+    assert main.checked_on.strftime("%d/%m/%Y") in text and (main.source_url or main.source) in text
     assert "anh/chị" in text.lower()
     assert {"event": "slot", "timestamp": None, "name": "last_topic", "value": "support_policy"} in events
 
