@@ -25,9 +25,10 @@ def servers(tmp_path_factory):
     action_port = free_port()
     actions = action_server(port=action_port, env=env).start()
     rasa = rasa_server(f"http://127.0.0.1:{action_port}/webhook", env=env).start()
-    yield {"rasa": rasa, "actions": actions, "action_port": action_port, "env": env}
+    servers = {"rasa": rasa, "actions": actions, "action_port": action_port, "env": env}
+    yield servers
     rasa.stop()
-    actions.stop()
+    servers["actions"].stop()  # the action server the test restarted
 
 
 def ask(rasa, text, sender="resilience-1"):
