@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -16,8 +17,9 @@ import requests
 
 ROOT = Path(__file__).resolve().parents[2]
 PYTHON = sys.executable
-TEST_SECRET = "test-console-secret-0123456789abcdef"
-PASSWORD = "mat-khau-rat-dai-123"
+# Generated per run: no credential lives in the repository, even a test one.
+TEST_SECRET = secrets.token_urlsafe(32)
+PASSWORD = secrets.token_urlsafe(16)
 
 
 def user_turn(text: str, intent: str, confidence: float, *, entities: Sequence[dict] = (), ts: float,

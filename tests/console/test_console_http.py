@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 
 import pytest
 import requests
@@ -71,11 +72,12 @@ def test_counsellor_cannot_manage_users(web, console_db):
 def test_admin_manages_users(web, console_db):
     client = login(web.base, "admin")
     assert client.get(web.base + "/console/users").status_code == 200
-    resp = client.post(web.base + "/console/users", data={"username": "cohoa", "password": "mot-mat-khau-dai",
+    new_password = secrets.token_urlsafe(16)
+    resp = client.post(web.base + "/console/users", data={"username": "cohoa", "password": new_password,
                                                           "role": "counsellor", "full_name": "Cô Hoà",
                                                           "csrf_token": client.csrf})
     assert resp.status_code == 200 and "Đã tạo tài khoản" in resp.text
-    assert login(web.base, "cohoa", "mot-mat-khau-dai").get(web.base + "/console/conversations").status_code == 200
+    assert login(web.base, "cohoa", new_password).get(web.base + "/console/conversations").status_code == 200
 
 
 def test_message_text_is_escaped(web):
