@@ -31,7 +31,7 @@ import yaml
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tests.procs import ServerProcess, action_server, free_port, rasa_server  # noqa: E402
+from tests.procs import ServerProcess, action_server, descendants, free_port, rasa_server  # noqa: E402
 
 STOCK_DIR = ROOT / "var" / "stock-bot"
 RESULTS = ROOT / "bench" / "results"
@@ -209,7 +209,7 @@ def main() -> int:
 
 def _rss_mb(pid: int) -> float:
     total = 0
-    for p in [pid] + _descendants(pid):
+    for p in [pid] + descendants(pid):
         try:
             for line in open(f"/proc/{p}/status"):
                 if line.startswith("VmRSS:"):
@@ -217,12 +217,6 @@ def _rss_mb(pid: int) -> float:
         except OSError:
             pass
     return total / 1024
-
-
-def _descendants(pid: int) -> List[int]:
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-    kids = [int(p) for p in out.split()]
-    return kids + [g for k in kids for g in _descendants(k)]
 
 
 if __name__ == "__main__":

@@ -28,6 +28,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def descendants(pid: int) -> List[int]:
+    """Every process below `pid` (children, grandchildren, ...)."""
+    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
+    kids = [int(p) for p in out.split()]
+    return kids + [g for k in kids for g in descendants(k)]
+
+
 def unreachable_redis_url() -> str:
     """A Redis URL on a port where nothing listens."""
     return f"redis://127.0.0.1:{free_port()}/0"

@@ -9,7 +9,7 @@ import time
 import pytest
 import requests
 
-from tests.procs import LOG_DIR, MODEL_PATH, ROOT, free_port
+from tests.procs import LOG_DIR, MODEL_PATH, ROOT, descendants, free_port
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -21,12 +21,6 @@ def _alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as stat:  # a zombie is not running
         return stat.read().split()[2] != "Z"
-
-
-def _children(pid: int):
-    out = subprocess.run(["ps", "-o", "pid=", "--ppid", str(pid)], capture_output=True, text=True).stdout
-    pids = [int(p) for p in out.split()]
-    return pids + [g for p in pids for g in _children(p)]
 
 
 def test_procfile_stack_answers_and_stops_cleanly(tmp_path):
@@ -54,7 +48,7 @@ def test_procfile_stack_answers_and_stops_cleanly(tmp_path):
         assert reply and "Chào" in reply[0]["text"], reply
         assert requests.get(f"http://127.0.0.1:{ports['WEB_PORT']}/healthz", timeout=5).ok
         assert requests.get(f"http://127.0.0.1:{ports['ACTION_PORT']}/health", timeout=5).ok
-        children = _children(honcho.pid)
+        children = descendants(honcho.pid)
         assert len(children) >= 3
     finally:
         honcho.send_signal(signal.SIGINT)  # what Ctrl-C sends to the foreground process

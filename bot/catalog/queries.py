@@ -205,30 +205,30 @@ def _resolve(session: Session, model: type, text: Optional[str]) -> Optional[str
     return None
 
 
+def _lookup(session: Session, model: type, text: str):
+    found = _resolve(session, model, text)
+    return session.get(model, found) if found else None
+
+
 def lookup_area(session: Session, text: str) -> Optional[Area]:
     """'vinh tuong', 'Vĩnh Tường', 'h. vĩnh tường', 'VT', 'vinh_tuong' -> Area vinh_tuong."""
-    found = _resolve(session, Area, text)
-    return session.get(Area, found) if found else None
+    return _lookup(session, Area, text)
 
 
 def lookup_institution(session: Session, text: str) -> Optional[Institution]:
-    found = _resolve(session, Institution, text)
-    return session.get(Institution, found) if found else None
+    return _lookup(session, Institution, text)
 
 
 def lookup_occupation(session: Session, text: str) -> Optional[Occupation]:
-    found = _resolve(session, Occupation, text)
-    return session.get(Occupation, found) if found else None
+    return _lookup(session, Occupation, text)
 
 
 def lookup_level(session: Session, text: str) -> Optional[Level]:
-    found = _resolve(session, Level, text)
-    return session.get(Level, found) if found else None
+    return _lookup(session, Level, text)
 
 
 def lookup_group(session: Session, text: str) -> Optional[BeneficiaryGroup]:
-    found = _resolve(session, BeneficiaryGroup, text)
-    return session.get(BeneficiaryGroup, found) if found else None
+    return _lookup(session, BeneficiaryGroup, text)
 
 
 def _id_or_lookup(session: Session, model: type, value: Optional[str]) -> Optional[str]:
