@@ -3,13 +3,14 @@
 Before handing over to Rasa it
 - applies bot.compat (socket.io websockets on Python 3.11) and bot.resilience
   (an apology instead of silence when the action server is down) and
-  bot.speedups (measured Rasa hot spots),
+  bot.speedups (measured Rasa hot spots) and bot.admission (messages
+  processed first come, first served),
 - fills the environment variables that endpoints.yml / credentials.yml refer to
   with the defaults of bot.config, so the embedded profile needs no setup.
 """
 import os
 
-from bot import compat, resilience, speedups
+from bot import admission, compat, resilience, speedups
 from bot.config import get_settings
 
 
@@ -32,6 +33,7 @@ def prepare_process() -> None:
     compat.apply()
     resilience.apply()
     speedups.apply()
+    admission.apply()
     export_default_environment()
 
 
