@@ -63,6 +63,23 @@ def test_incremental_states_equal_rasa_states_on_every_prefix(domain, story_trac
     assert compared > 500
 
 
+def test_memoized_applied_events_equal_rasa_on_every_prefix(domain, story_trackers):
+    from rasa.shared.core.events import UserUtteranceReverted
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    from bot import speedups
+
+    speedups.memoized_applied_events()
+    original = DialogueStateTracker.applied_events._bot_original
+    for story in story_trackers:
+        growing = DialogueStateTracker.from_events(story.sender_id, [], domain.slots)
+        for event in list(story.events) + [UserUtteranceReverted()]:
+            growing.update(event)
+            first = growing.applied_events()
+            first.clear()  # a caller editing its list
+            assert growing.applied_events() == original(growing)
+
+
 def test_states_handed_out_are_copies(domain, story_trackers):
     from bot import speedups
 
