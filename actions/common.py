@@ -17,6 +17,11 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
+from sqlalchemy.exc import SQLAlchemyError
+
+from bot.config import ConfigError, get_settings
+from bot.db import session_scope
+from bot.text import fold
 
 logger = logging.getLogger(__name__)
 
@@ -124,11 +129,6 @@ class CatalogUnavailable(RuntimeError):
 @contextmanager
 def catalog_session() -> Iterator[Any]:
     """A new session per call, on DATABASE_URL (read when called, not at import)."""
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from bot.config import ConfigError, get_settings
-    from bot.db import session_scope
-
     try:
         with session_scope(get_settings().database_url) as session:
             yield session
@@ -205,8 +205,6 @@ def yes_no(text: Any) -> Optional[bool]:
     classifier may read as something else."""
     if not isinstance(text, str) or len(text) > 40:
         return None
-    from bot.text import fold
-
     key = fold(text)
     if key in _YES:
         return True

@@ -19,6 +19,7 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import CatalogUnavailable, apology, catalog_session, slot_value, yes_no, you
+from bot.web.store import create_callback_request, normalise_phone
 
 logger = logging.getLogger(__name__)
 
@@ -28,8 +29,6 @@ CALLBACK_SLOTS = ("callback_consent", "callback_time", "callback_phone")
 
 def extract_phone(text: Any) -> Optional[str]:
     """The Vietnamese phone number in `text` as 0xxxxxxxxx, or None."""
-    from bot.web.store import normalise_phone
-
     if not isinstance(text, str):
         return None
     for match in _PHONE_RUN.finditer(text):
@@ -94,8 +93,6 @@ class ActionSubmitCallback(Action):
         phone = tracker.get_slot("callback_phone")
         preferred_time = tracker.get_slot("callback_time") or ""
         try:
-            from bot.web.store import create_callback_request
-
             with catalog_session() as session:
                 create_callback_request(
                     session,

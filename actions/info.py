@@ -13,6 +13,7 @@ from rasa_sdk.events import SlotSet
 
 from actions.common import CatalogAction, cite, join_lines, slot_value, today, unverified_warning, vn_date, you
 from actions.programmes import contact_text
+from bot.catalog import queries
 
 # The contract's level ids (nlu-contract.md), lowest first.
 LEVEL_IDS = ("so_cap", "trung_cap", "cao_dang")
@@ -39,8 +40,6 @@ class ActionVocationalLevels(CatalogAction):
         return "action_vocational_levels"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        from bot.catalog import queries
-
         wanted = [v for v in latest_entities(tracker, "level") if v in LEVEL_IDS]
         if len(wanted) == 1:
             wanted = [wanted[0]]
@@ -55,8 +54,6 @@ class ActionVocationalLevels(CatalogAction):
 
 
 def combined_route_answer(session, tracker: Tracker) -> str:
-    from bot.catalog import queries
-
     level = queries.get_level(session, COMBINED_ROUTE_LEVEL)
     area_id = slot_value(tracker, "area")
     area = queries.lookup_area(session, area_id) if area_id else None
@@ -98,8 +95,6 @@ class ActionCombinedRoute(CatalogAction):
 
 
 def school_answer(session, tracker: Tracker, school_value: Optional[str]):
-    from bot.catalog import queries
-
     school = queries.lookup_institution(session, school_value) if school_value else None
     if school is None:
         known = []
@@ -150,8 +145,6 @@ class ActionAdmission(CatalogAction):
         return "action_admission"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        from bot.catalog import queries
-
         level_ids = [v for v in latest_entities(tracker, "level") if v in LEVEL_IDS] or \
             ([slot_value(tracker, "level")] if slot_value(tracker, "level") else list(LEVEL_IDS))
         lines = ["Điều kiện vào học theo trình độ:"]
@@ -176,8 +169,6 @@ class ActionCareerProspects(CatalogAction):
         return "action_career_prospects"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        from bot.catalog import queries
-
         value = (latest_entities(tracker, "occupation") or [None])[-1] or slot_value(tracker, "occupation")
         occupation = queries.lookup_occupation(session, value) if value else None
         tiers = {"quoc_te": "quốc tế", "asean": "ASEAN", "quoc_gia": "quốc gia"}
@@ -208,8 +199,6 @@ class ActionFurtherStudy(CatalogAction):
         return "action_further_study"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        from bot.catalog import queries
-
         lines = ["Học tiếp (liên thông) sau học nghề:"]
         for level_id in ("trung_cap", "cao_dang"):
             level = queries.get_level(session, level_id)
@@ -230,8 +219,6 @@ class ActionComparePaths(CatalogAction):
         return "action_compare_paths"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        from bot.catalog import queries
-
         level = queries.get_level(session, COMBINED_ROUTE_LEVEL)
         lines = ["Sau lớp 9 có hai hướng chính:"]
         lines.append(

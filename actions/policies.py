@@ -33,6 +33,7 @@ from actions.common import (
     vn_money,
     you,
 )
+from bot.catalog import queries
 
 logger = logging.getLogger(__name__)
 
@@ -63,8 +64,6 @@ def legal_basis(policy) -> str:
 
 
 def describe_policy(session, policy, tracker: Tracker) -> str:
-    from bot.catalog import queries
-
     line = f"• {policy.title}: {benefit_text(policy)}. Căn cứ: {legal_basis(policy)}."
     replaced = [p.legal_basis_number for p in queries.policies_superseded_by(session, policy.id) if p.legal_basis_number]
     if replaced:
@@ -82,8 +81,6 @@ def describe_policy(session, policy, tracker: Tracker) -> str:
 
 def no_local_policy_text(session, area, tracker: Tracker) -> str:
     """What to say when the area has no policy of its own (the usual case)."""
-    from bot.catalog import queries
-
     units = [u for u in queries.current_units(session, area.id) if u.id != area.id]
     lines = [f"Không có chính sách riêng nào của {area.name} được ghi nhận trong dữ liệu."]
     if area.status == "abolished" and area.abolished_on:
@@ -105,8 +102,6 @@ def no_local_policy_text(session, area, tracker: Tracker) -> str:
 def support_policy_answer(session, tracker: Tracker) -> List[str]:
     """One or two messages: the policies in force, then (for a district or
     commune) the plain statement that it has no policy of its own."""
-    from bot.catalog import queries
-
     level_id = slot_value(tracker, "level")
     area_id = slot_value(tracker, "area")
     groups = slot_list(tracker, "beneficiary_group")
@@ -183,8 +178,6 @@ def _validated(value: Any, kind: str, dispatcher: CollectingDispatcher, tracker:
         return NO_VALUE
     try:
         with catalog_session() as session:
-            from bot.catalog import queries
-
             found = queries.lookup_area(session, value) if kind == "area" else queries.lookup_level(session, value)
             if found is None:
                 what = "địa bàn" if kind == "area" else "trình độ"

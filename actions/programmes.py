@@ -22,6 +22,7 @@ from actions.common import (
     you,
 )
 from actions.policies import _validated
+from bot.catalog import queries
 
 logger = logging.getLogger(__name__)
 
@@ -67,8 +68,6 @@ def follow_up_buttons(hits) -> List[Dict[str, str]]:
 
 def find_programmes_answer(session, tracker: Tracker):
     """(text, buttons) for the slots occupation / level / area."""
-    from bot.catalog import queries
-
     occupation_id = slot_value(tracker, "occupation")
     level_id = slot_value(tracker, "level")
     area_id = slot_value(tracker, "area")
@@ -126,8 +125,6 @@ class ActionAskOccupation(CatalogAction):
         return "action_ask_occupation"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        from bot.catalog import queries
-
         occupations = []
         for hit in queries.find_programmes(session, limit=200):
             if hit.programme.occupation not in occupations:
@@ -169,8 +166,6 @@ class ValidateProgrammeForm(FormValidationAction):
             return {"occupation": None}
         try:
             with catalog_session() as session:
-                from bot.catalog import queries
-
                 found = queries.lookup_occupation(session, value)
         except CatalogUnavailable as exc:
             logger.error("validate occupation: catalogue unavailable: %s", exc)

@@ -14,6 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.common import CatalogAction, join_lines, slot_value, yes_no, you
+from bot.catalog import queries
 
 YES, NO = "co", "khong"
 
@@ -102,8 +103,6 @@ def top_types(scores: Dict[str, int], count: int = 2) -> List[str]:
 
 
 def quiz_result(session, tracker: Tracker):
-    from bot.catalog import queries
-
     answers = {slot: tracker.get_slot(slot) for slot in QUIZ_SLOTS}
     codes = top_types(quiz_scores(answers))
     lines = ["Kết quả chỉ để định hướng, không phải kết luận về em."]

@@ -1,16 +1,17 @@
 """Entry point for Rasa commands: `python -m bot.rasa_main run ...` (same arguments as `rasa`).
 
 Before handing over to Rasa it
-- applies bot.compat (socket.io websockets on Python 3.11) and bot.resilience
-  (an apology instead of silence when the action server is down) and
-  bot.speedups (measured Rasa hot spots) and bot.admission (messages
-  processed first come, first served),
+- applies bot.compat (socket.io websockets on Python 3.11), bot.resilience
+  (an apology instead of silence when the action server is down),
+  bot.speedups (measured Rasa hot spots), bot.admission (messages processed
+  first come, first served) and bot.warmup (the model warmed up before the
+  first message),
 - fills the environment variables that endpoints.yml / credentials.yml refer to
   with the defaults of bot.config, so the embedded profile needs no setup.
 """
 import os
 
-from bot import admission, compat, resilience, speedups
+from bot import admission, compat, resilience, speedups, warmup
 from bot.config import get_settings
 
 
@@ -34,6 +35,7 @@ def prepare_process() -> None:
     resilience.apply()
     speedups.apply()
     admission.apply()
+    warmup.apply()
     export_default_environment()
 
 
