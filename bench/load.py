@@ -1,5 +1,6 @@
 """Load benchmark: simulated students through the REST channel, ours versus a stock
-`rasa init` bot served the same way (same entry point, same SQL tracker store on SQLite).
+`rasa init` bot served the same way (REST channel, Rasa's SQL tracker store on SQLite,
+started with plain `rasa run`, so it gets none of our changes to Rasa).
 
     .venv/bin/python bench/load.py --users 1 10 [--messages-per-user 20] [--scaled-url URL]
 
@@ -33,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from tests.procs import ServerProcess, action_server, descendants, free_port, rasa_server  # noqa: E402
 
+os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")  # also for the plain `rasa` subprocesses
 STOCK_DIR = ROOT / "var" / "stock-bot"
 RESULTS = ROOT / "bench" / "results"
 
@@ -49,7 +51,7 @@ def ensure_stock_bot() -> Path:
     print("[bench] creating and training the stock `rasa init` bot (once)", flush=True)
     shutil.rmtree(STOCK_DIR, ignore_errors=True)
     STOCK_DIR.mkdir(parents=True)
-    rasa = [sys.executable, "-m", "bot.rasa_main"]
+    rasa = [sys.executable, "-m", "rasa"]  # plain Rasa, as `rasa init` users have it
     subprocess.run(rasa + ["init", "--no-prompt", "--init-dir", str(STOCK_DIR)], cwd=ROOT, check=True,
                    stdout=subprocess.DEVNULL)
     for old in (STOCK_DIR / "models").glob("*.tar.gz"):
@@ -67,7 +69,8 @@ def stock_server(db_url: str) -> ServerProcess:
     credentials = STOCK_DIR / "credentials.bench.yml"
     credentials.write_text("rest:\n")
     port = free_port()
-    cmd = [sys.executable, "-m", "bot.rasa_main", "run", "--model", str(model), "--port", str(port),
+    # plain `rasa run`: none of bot.rasa_main's patches (speed-ups, admission, warm-up)
+    cmd = [sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(port),
            "--credentials", str(credentials), "--endpoints", str(endpoints)]
     return ServerProcess("rasa-stock", cmd, port, "/", {"DATABASE_URL": db_url}, timeout=300)
 
