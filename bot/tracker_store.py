@@ -160,19 +160,12 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
                 if isinstance(event, SessionStarted) or data != raw:
                     cacheable = False
                 intent = ((data.get("parse_data") or {}).get("intent") or {}).get(INTENT_NAME_KEY)
-                new_rows.append(
-                    self.SQLEvent(
-                        sender_id=tracker.sender_id,
-                        type_name=event.type_name,
-                        timestamp=data.get("timestamp"),
-                        intent_name=intent,
-                        action_name=data.get("name"),
-                        data=json.dumps(data),
-                    )
-                )
-            session.add_all(new_rows)
-            session.flush()
-            last_id = max(row.id for row in new_rows) if new_rows else self._newest_row_id(session, tracker.sender_id)
+                new_rows.append(dict(sender_id=tracker.sender_id, type_name=event.type_name,
+                                     timestamp=data.get("timestamp"), intent_name=intent,
+                                     action_name=data.get("name"), data=json.dumps(data)))
+            if new_rows:  # one multi-row INSERT, without ORM objects for rows nobody reads back
+                session.execute(self.SQLEvent.__table__.insert(), new_rows)
+            last_id = self._newest_row_id(session, tracker.sender_id)  # we hold the conversation's lock
             session.commit()
         setattr(tracker, _STORED_ATTR, len(tracker.events))
         self._cache.pop(tracker.sender_id, None)
