@@ -14,6 +14,8 @@ Rules, in order:
   alias ("hạn" is not "hàn"); syllables typed plain match any marks;
 - acronym aliases ("VT") match upper case, or lower case unless listed as
   ambiguous; an alias shared by two records is dropped (ambiguous);
+- an alias listed in `blocked_before` does not match before the listed words
+  ("dien tu van" is "điện tư vấn");
 - a one-syllable alias that could be an ordinary Vietnamese syllable ("han",
   "may"; not "oto", "cntt") needs a context word before it when typed plain;
 - acronyms listed as `context_acronyms` ("it") also match in lower case after
@@ -158,12 +160,13 @@ def build_patterns(
     records: List[Dict[str, Any]],
     lexicon: Lexicon,
     rules: Dict[str, Any],
-    known_words: Iterable[str] = (),
+    known_words: Optional[Iterable[str]] = None,
 ) -> Dict[str, Any]:
     """Folded pattern table: key "vinh tuong" -> entity, value, accented variants, flags.
 
     `known_words`: folded words of the training data; a typed word among them
-    is never taken for a typo of an alias.
+    is never taken for a typo of an alias. Without it (None) one-edit matching
+    is off: every word would look like a typo.
     """
     prefixes = [normalize_pieces(p, lexicon) for p in rules.get("area_prefixes") or []]
     table: Dict[str, Dict[str, Any]] = {}
@@ -221,8 +224,12 @@ def build_patterns(
         "context_acronym_blockers": sorted(
             {fold(a) for a in rules.get("context_acronym_blockers") or []}
         ),
-        "fuzzy_min_chars": int(rules.get("fuzzy_min_chars", 0)),
-        "known_words": sorted(set(known_words)),
+        "fuzzy_min_chars": int(rules.get("fuzzy_min_chars", 0)) if known_words is not None else 0,
+        "known_words": sorted(set(known_words or ())),
+        "blocked_before": {
+            fold(alias): sorted({fold(w) for w in words})
+            for alias, words in (rules.get("blocked_before") or {}).items()
+        },
         "dropped": ambiguous,
     }
 
@@ -241,6 +248,7 @@ class GazetteerMatcher:
         self.context_words = set(table["single_syllable_context"])
         self.blockers = set(table.get("single_syllable_blockers", []))
         self.generic_heads = set(table.get("generic_heads", []))
+        self.followers_blocked = {k: set(v) for k, v in table.get("blocked_before", {}).items()}
         self.context_even_with_marks = set(table.get("context_even_with_marks", []))
         self.context_acronyms = set(table.get("context_acronyms", []))
         self.context_acronym_blockers = set(table.get("context_acronym_blockers", []))
@@ -270,7 +278,10 @@ class GazetteerMatcher:
             joined = key.replace(" ", "")
             self.spacefree.setdefault(joined, set()).add(key)
             self.max_syllables = max(self.max_syllables, len(entry["syllables"]))
-            if min_chars and len(joined) >= min_chars:
+            # "nghe han": a typo in the short specific part makes another
+            # phrase ("nghe hay"), so aliases with a generic head need exact letters
+            generic = entry["syllables"][0] in self.generic_heads
+            if min_chars and len(joined) >= min_chars and not generic:
                 self.fuzzy_lengths.update((len(joined) - 1, len(joined), len(joined) + 1))
                 for variant in _deletes(joined):
                     self.one_deletion.setdefault(variant, set()).add(key)
@@ -397,6 +408,9 @@ class GazetteerMatcher:
         if first_idx != 0 or last_idx != len(pieces[last_piece]["norm"]) - 1:
             return False
         typed = text[pieces[first_piece]["start"]:pieces[last_piece]["end"]]
+        blocked = self.followers_blocked.get(" ".join(entry["syllables"]))
+        if blocked and end < len(syllables) and syllables[end][3] in blocked:
+            return False
         if entry["acronym"]:
             folded_typed = fold(typed)
             if not (typed.isupper() or folded_typed not in self.ambiguous_acronyms):
