@@ -327,8 +327,9 @@ class GazetteerMatcher:
                     continue
                 entries = [self.patterns[k] for k in keys]
                 n_pieces = last - first + 1
-                # one typed word spelling a one-syllable alias: the exact matcher decides
-                min_syllables = 2 if edits == 0 and n_pieces == 1 else n_pieces
+                # same letters in as many words as the alias has syllables: the
+                # exact matcher has already decided (and may have refused)
+                min_syllables = n_pieces + 1 if edits == 0 else n_pieces
                 entries = [e for e in entries if len(e["syllables"]) >= min_syllables]
                 if not entries or len({(e["entity"], e["value"]) for e in entries}) > 1:
                     continue
