@@ -32,7 +32,6 @@ Rules, in order:
 from __future__ import annotations
 
 import logging
-import re
 import unicodedata
 from pathlib import Path
 from typing import Any, Dict, Iterable, List, Optional, Set, Text, Tuple
@@ -46,7 +45,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.normalizer import VI_PIECES, Lexicon, normalize_pieces
+from bot.nlu.normalizer import VI_PIECES, Lexicon, is_syllable, normalize_pieces
 from bot.nlu.storage import load_json, save_json
 from bot.text import fold, nfc
 
@@ -69,17 +68,6 @@ def mark_key(syllable: str) -> Tuple[str, ...]:
 
 def has_marks(syllable: str) -> bool:
     return bool(mark_key(syllable))
-
-
-# A folded string that could be ONE Vietnamese syllable: onset, 1-3 vowels,
-# coda. "han", "may", "it" could be ordinary words; "oto", "cntt" cannot.
-_SYLLABLE_RE = re.compile(
-    r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?"
-)
-
-
-def is_syllable(folded: str) -> bool:
-    return bool(_SYLLABLE_RE.fullmatch(folded))
 
 
 def _deletes(word: str) -> Set[str]:
@@ -544,7 +532,7 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         if data is None:
             logger.warning("GazetteerEntityExtractor: no stored patterns; no entities")
             return cls(config, model_storage, resource)
-        lexicon = Lexicon(data["lexicon"]["words"], data["lexicon"]["contextual"])
+        lexicon = Lexicon.from_stored(data["lexicon"])
         return cls(config, model_storage, resource, data["table"], lexicon)
 
     def process(self, messages: List[Message]) -> List[Message]:

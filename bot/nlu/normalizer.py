@@ -10,9 +10,12 @@ with its character span and its normalized syllables:
      "norm": ["trung", "cấp"], "folded": ["trung", "cap"], "expanded": True}
 
 `norm` is NFC, lower-cased, repeated letters collapsed ("chàooo" -> "chào")
-and teencode expanded from a YAML lexicon (data, not code). `folded` is the
-diacritic-free form used for features and matching. The tokenizer and the
-gazetteer read the pieces.
+and teencode expanded from a YAML lexicon (data, not code). An unknown word
+that is not one Vietnamese syllable is split into known syllables when it can
+be ("hocnghe" -> "hoc nghe", "vinhyen" -> "vinh yen"; known = seen at least
+`min_syllable_count` times in the training data, stored in the model).
+`folded` is the diacritic-free form used for features and matching. The
+tokenizer and the gazetteer read the pieces.
 """
 from __future__ import annotations
 
@@ -32,6 +35,19 @@ VI_PIECES = "vi_pieces"
 WORD_RE = re.compile(r"\d+\+|(?:[^\W_]|[\u0300-\u036f])+", re.UNICODE)
 
 _RUN_RE = re.compile(r"(.)\1+", re.UNICODE)
+
+# A folded string that could be ONE Vietnamese syllable: onset, 1-3 vowels,
+# coda. "han", "may", "it" could be ordinary words; "oto", "cntt" cannot.
+_SYLLABLE_RE = re.compile(
+    r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?"
+)
+
+# a run-together word is split into at most this many syllables
+MAX_SPLIT = 3
+
+
+def is_syllable(folded: str) -> bool:
+    return bool(_SYLLABLE_RE.fullmatch(folded))
 
 
 def collapse_repeats(word: str) -> str:
@@ -57,15 +73,67 @@ def collapse_repeats(word: str) -> str:
 
 
 class Lexicon:
-    """Teencode lexicon: folded word -> expansion, plus context-dependent readings."""
+    """Teencode lexicon: folded word -> expansion, plus context-dependent readings.
 
-    def __init__(self, words: Dict[str, str], contextual: Dict[str, Dict[str, Any]]):
+    `syllables`: folded syllables known from the training data, used to split
+    run-together words (empty: no splitting).
+    """
+
+    def __init__(
+        self,
+        words: Dict[str, str],
+        contextual: Dict[str, Dict[str, Any]],
+        syllables: Iterable[str] = (),
+    ):
         self.words = words
         self.contextual = contextual
+        self.syllables = set(syllables)
 
     @classmethod
     def empty(cls) -> "Lexicon":
         return cls({}, {})
+
+    @classmethod
+    def from_stored(cls, data: Dict[str, Any]) -> "Lexicon":
+        return cls(data["words"], data["contextual"], data.get("syllables", ()))
+
+    def with_syllables_of(self, texts: Iterable[str], min_count: int) -> "Lexicon":
+        """A copy that knows the syllables seen at least `min_count` times in `texts`."""
+        from collections import Counter
+
+        counts: Counter = Counter()
+        for text in texts:
+            for piece in normalize_pieces(text, self):
+                if not piece["expanded"]:
+                    counts.update(s for s in piece["folded"] if is_syllable(s))
+        known = {s for s, n in counts.items() if n >= min_count}
+        return Lexicon(self.words, self.contextual, known)
+
+    def split(self, folded_word: str) -> Optional[List[int]]:
+        """Cut points splitting an unknown run-together word into known syllables.
+
+        None unless the word is itself no syllable and no known word, and
+        splits into 2..MAX_SPLIT known syllables; the fewest parts win.
+        """
+        n = len(folded_word)
+        if not self.syllables or folded_word in self.syllables or is_syllable(folded_word):
+            return None
+        if not folded_word.isalpha() or n < 4:
+            return None
+        # best[i]: fewest known syllables covering folded_word[:i]
+        best: List[Optional[List[int]]] = [None] * (n + 1)
+        best[0] = []
+        for end in range(1, n + 1):
+            for start in range(max(0, end - 7), end):
+                if best[start] is None or folded_word[start:end] not in self.syllables:
+                    continue
+                candidate = best[start] + [end]
+                if best[end] is None or len(candidate) < len(best[end]):
+                    best[end] = candidate
+        cuts = best[n]
+        if cuts is None or not 2 <= len(cuts) <= MAX_SPLIT:
+            return None
+        return cuts
 
     @classmethod
     def from_yaml_file(cls, path: Path) -> "Lexicon":
@@ -103,7 +171,8 @@ class Lexicon:
         return cls(words, contextual)
 
     def as_dict(self) -> Dict[str, Any]:
-        return {"words": self.words, "contextual": self.contextual}
+        return {"words": self.words, "contextual": self.contextual,
+                "syllables": sorted(self.syllables)}
 
     def expand(self, folded_word: str, next_folded: Optional[str]) -> Optional[str]:
         """Expansion of one folded word given the next folded word, or None."""
@@ -133,8 +202,15 @@ def normalize_pieces(text: str, lexicon: Optional[Lexicon] = None) -> List[Dict[
     for i, word in enumerate(words):
         next_folded = folded[i + 1] if i + 1 < len(folded) else None
         expansion = lexicon.expand(folded[i], next_folded)
+        cuts = None
+        if not expansion and len(word["text"]) == len(folded[i]):
+            cuts = lexicon.split(folded[i])
         if expansion:
             norm = expansion.split()
+        elif cuts:
+            # letters of a run-together word map 1:1 to its folded form
+            starts = [0] + cuts[:-1]
+            norm = [word["text"][a:b] for a, b in zip(starts, cuts)]
         else:
             norm = [word["text"]]
         pieces.append(
@@ -144,7 +220,7 @@ def normalize_pieces(text: str, lexicon: Optional[Lexicon] = None) -> List[Dict[
                 "text": word["text"],
                 "norm": norm,
                 "folded": [fold(s, keep_punctuation=True) for s in norm],
-                "expanded": bool(expansion),
+                "expanded": bool(expansion or cuts),
             }
         )
     return pieces
@@ -186,6 +262,9 @@ class VietnameseNormalizer(GraphComponent):
             "lexicon_path": "data/lexicon/teencode.yml",
             # Expand teencode (set False to measure its effect).
             "expand_teencode": True,
+            # Split run-together words into syllables seen at least this often
+            # in the training data (0: no splitting).
+            "min_syllable_count": 3,
         }
 
     def __init__(
@@ -216,6 +295,10 @@ class VietnameseNormalizer(GraphComponent):
             if not path.exists():
                 raise FileNotFoundError(f"teencode lexicon not found: {path.resolve()}")
             self.lexicon = Lexicon.from_yaml_file(path)
+        if self._config.get("min_syllable_count", 0) > 0:
+            texts = [e.get(TEXT) for e in training_data.training_examples
+                     if isinstance(e.get(TEXT), str)]
+            self.lexicon = self.lexicon.with_syllables_of(texts, self._config["min_syllable_count"])
         save_json(self._model_storage, self._resource, "lexicon.json", self.lexicon.as_dict())
         return self._resource
 
@@ -233,7 +316,7 @@ class VietnameseNormalizer(GraphComponent):
             logger.warning("VietnameseNormalizer: no stored lexicon; teencode is not expanded")
             lexicon = Lexicon.empty()
         else:
-            lexicon = Lexicon(data["words"], data["contextual"])
+            lexicon = Lexicon.from_stored(data)
         return cls(config, model_storage, resource, lexicon)
 
     def _annotate(self, message: Message) -> None:

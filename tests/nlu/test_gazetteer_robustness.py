@@ -15,12 +15,11 @@ from bot.nlu.gazetteer import (
     GazetteerEntityExtractor,
     GazetteerMatcher,
     build_patterns,
-    is_syllable,
     load_catalog_records,
     load_lexicon_records,
     within_one_edit,
 )
-from bot.nlu.normalizer import Lexicon, normalize_pieces, normalized_text
+from bot.nlu.normalizer import Lexicon, is_syllable, normalize_pieces, normalized_text
 
 CONFIG = GazetteerEntityExtractor.get_default_config()
 
@@ -171,3 +170,39 @@ def test_is_syllable(word, expected):
 )
 def test_more_teencode(lexicon, text, expected):
     assert normalized_text(normalize_pieces(text, lexicon)) == expected
+
+
+@pytest.fixture(scope="module")
+def splitting_lexicon(lexicon) -> Lexicon:
+    texts = ["em muon hoc nghe", "hoc nghe o dau", "trung cap hay cao dang", "em o vinh yen",
+             "hoc nghe o vinh yen", "trung cap nghe", "cao dang nghe", "em hoc trung cap",
+             "cao dang o vinh yen"]
+    return lexicon.with_syllables_of(texts, min_count=3)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("hocnghe o dau", "hoc nghe o dau"),
+        ("em o vinhyen", "em o vinh yen"),
+        ("trungcap hay caodang", "trung cap hay cao dang"),
+        ("Vĩnhyên", "vĩnh yên"),              # letters keep their marks
+        ("hoc", "hoc"),                       # known word
+        ("nghieng", "nghieng"),               # one syllable, even if never seen
+        ("zalo", "zalo"),                     # no split into known syllables
+        ("dcm", "dcm"),                       # too short
+    ],
+)
+def test_run_together_words_are_split_into_known_syllables(splitting_lexicon, text, expected):
+    assert normalized_text(normalize_pieces(text, splitting_lexicon)) == expected
+
+
+def test_split_words_keep_offsets_and_reach_the_gazetteer(splitting_lexicon, matcher):
+    text = "em o vinhyen"
+    pieces = normalize_pieces(text, splitting_lexicon)
+    assert [text[p["start"]:p["end"]] for p in pieces] == ["em", "o", "vinhyen"]
+    assert [(e["value"], e["text"]) for e in matcher.find(text, pieces)] == [("vinh_yen", "vinhyen")]
+
+
+def test_no_splitting_without_training_syllables(lexicon):
+    assert normalized_text(normalize_pieces("hocnghe", lexicon)) == "hocnghe"
