@@ -36,6 +36,9 @@ WORD_RE = re.compile(r"\d+\+|(?:[^\W_]|[\u0300-\u036f])+", re.UNICODE)
 
 _RUN_RE = re.compile(r"(.)\1+", re.UNICODE)
 
+# a number with a unit glued on: "800k", "5tr", "3tr5"
+_AMOUNT_RE = re.compile(r"(\d+)([a-z]+)(\d*)")
+
 # A folded string that could be ONE Vietnamese syllable: onset, 1-3 vowels,
 # coda. "han", "may", "it" could be ordinary words; "oto", "cntt" cannot.
 _SYLLABLE_RE = re.compile(
@@ -84,10 +87,12 @@ class Lexicon:
         words: Dict[str, str],
         contextual: Dict[str, Dict[str, Any]],
         syllables: Iterable[str] = (),
+        number_units: Optional[Dict[str, str]] = None,
     ):
         self.words = words
         self.contextual = contextual
         self.syllables = set(syllables)
+        self.number_units = number_units or {}
 
     @classmethod
     def empty(cls) -> "Lexicon":
@@ -95,7 +100,8 @@ class Lexicon:
 
     @classmethod
     def from_stored(cls, data: Dict[str, Any]) -> "Lexicon":
-        return cls(data["words"], data["contextual"], data.get("syllables", ()))
+        return cls(data["words"], data["contextual"], data.get("syllables", ()),
+                   data.get("number_units"))
 
     def with_syllables_of(self, texts: Iterable[str], min_count: int) -> "Lexicon":
         """A copy that knows the syllables seen at least `min_count` times in `texts`."""
@@ -107,7 +113,15 @@ class Lexicon:
                 if not piece["expanded"]:
                     counts.update(s for s in piece["folded"] if is_syllable(s))
         known = {s for s, n in counts.items() if n >= min_count}
-        return Lexicon(self.words, self.contextual, known)
+        return Lexicon(self.words, self.contextual, known, self.number_units)
+
+    def read_amount(self, folded_word: str) -> Optional[List[str]]:
+        """ "800k" -> ["800", "nghìn"], "3tr5" -> ["3", "triệu", "5"]; None if no unit."""
+        match = _AMOUNT_RE.fullmatch(folded_word)
+        if not match or match.group(2) not in self.number_units:
+            return None
+        out = [match.group(1), *self.number_units[match.group(2)].split()]
+        return out + [match.group(3)] if match.group(3) else out
 
     def split(self, folded_word: str) -> Optional[List[int]]:
         """Cut points splitting an unknown run-together word into known syllables.
@@ -168,11 +182,14 @@ class Lexicon:
                 "default": nfc(str(default)).lower() if default else None,
                 "next": next_map,
             }
-        return cls(words, contextual)
+        number_units = {
+            fold(str(k)): nfc(str(v)).lower() for k, v in (data.get("number_units") or {}).items()
+        }
+        return cls(words, contextual, number_units=number_units)
 
     def as_dict(self) -> Dict[str, Any]:
         return {"words": self.words, "contextual": self.contextual,
-                "syllables": sorted(self.syllables)}
+                "syllables": sorted(self.syllables), "number_units": self.number_units}
 
     def expand(self, folded_word: str, next_folded: Optional[str]) -> Optional[str]:
         """Expansion of one folded word given the next folded word, or None."""
@@ -202,6 +219,9 @@ def normalize_pieces(text: str, lexicon: Optional[Lexicon] = None) -> List[Dict[
     for i, word in enumerate(words):
         next_folded = folded[i + 1] if i + 1 < len(folded) else None
         expansion = lexicon.expand(folded[i], next_folded)
+        if not expansion:
+            amount = lexicon.read_amount(folded[i])
+            expansion = " ".join(amount) if amount else None
         cuts = None
         if not expansion and len(word["text"]) == len(folded[i]):
             cuts = lexicon.split(folded[i])

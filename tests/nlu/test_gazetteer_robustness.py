@@ -206,3 +206,41 @@ def test_split_words_keep_offsets_and_reach_the_gazetteer(splitting_lexicon, mat
 
 def test_no_splitting_without_training_syllables(lexicon):
     assert normalized_text(normalize_pieces("hocnghe", lexicon)) == "hocnghe"
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("hp 5tr 1 nam", "học phí 5 triệu 1 nam"),
+        ("ho tro 800k/thang", "ho tro 800 nghìn thang"),
+        ("luong 7tr5", "luong 7 triệu 5"),
+        ("lop 9a", "lop 9a"),              # not a unit
+        ("2000", "2000"),
+    ],
+)
+def test_amounts_with_glued_units(lexicon, text, expected):
+    assert normalized_text(normalize_pieces(text, lexicon)) == expected
+
+
+def test_normalizer_stores_training_syllables_in_the_model(tmp_path):
+    from rasa.engine.graph import ExecutionContext
+    from rasa.engine.storage.local_model_storage import LocalModelStorage
+    from rasa.engine.storage.resource import Resource
+    from rasa.shared.nlu.training_data.message import Message
+    from rasa.shared.nlu.training_data.training_data import TrainingData
+
+    from bot.nlu.normalizer import VI_PIECES, VietnameseNormalizer
+
+    config = {**VietnameseNormalizer.get_default_config(), "min_syllable_count": 2}
+    storage = LocalModelStorage(tmp_path)
+    context = ExecutionContext(node_name="norm", graph_schema=None)
+    examples = [Message(data={"text": t, "intent": "x"}) for t in ["hoc nghe o dau", "em muon hoc nghe"]]
+    resource = VietnameseNormalizer.create(config, storage, Resource("norm"), context).train(
+        TrainingData(examples)
+    )
+    loaded = VietnameseNormalizer.load(
+        {**config, "lexicon_path": "does/not/exist.yml"}, storage, resource, context
+    )
+    message = Message(data={"text": "hocnghe"})
+    loaded.process([message])
+    assert [p["norm"] for p in message.get(VI_PIECES)] == [["hoc", "nghe"]]
