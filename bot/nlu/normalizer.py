@@ -47,6 +47,8 @@ _SYLLABLE_RE = re.compile(
 
 # a run-together word is split into at most this many syllables
 MAX_SPLIT = 3
+# the longest folded syllable ("nghieng") has 7 letters
+MAX_SYLLABLE_LETTERS = 7
 
 
 def is_syllable(folded: str) -> bool:
@@ -79,7 +81,8 @@ class Lexicon:
     """Teencode lexicon: folded word -> expansion, plus context-dependent readings.
 
     `syllables`: folded syllables known from the training data, used to split
-    run-together words (empty: no splitting).
+    run-together words (empty: no splitting). `number_units`: unit glued to a
+    number ("k" in "800k") -> words.
     """
 
     def __init__(
@@ -126,8 +129,8 @@ class Lexicon:
     def split(self, folded_word: str) -> Optional[List[int]]:
         """Cut points splitting an unknown run-together word into known syllables.
 
-        None unless the word is itself no syllable and no known word, and
-        splits into 2..MAX_SPLIT known syllables; the fewest parts win.
+        None if the word is a known syllable or could be one ("khuya"), or
+        does not split into 2..MAX_SPLIT known syllables; the fewest parts win.
         """
         n = len(folded_word)
         if not self.syllables or folded_word in self.syllables or is_syllable(folded_word):
@@ -138,7 +141,7 @@ class Lexicon:
         best: List[Optional[List[int]]] = [None] * (n + 1)
         best[0] = []
         for end in range(1, n + 1):
-            for start in range(max(0, end - 7), end):
+            for start in range(max(0, end - MAX_SYLLABLE_LETTERS), end):
                 if best[start] is None or folded_word[start:end] not in self.syllables:
                     continue
                 candidate = best[start] + [end]
