@@ -18,6 +18,8 @@ Rules, in order:
   ("dien tu van" is "điện tư vấn");
 - a one-syllable alias that could be an ordinary Vietnamese syllable ("han",
   "may"; not "oto", "cntt") needs a context word before it when typed plain;
+  those listed as `marks_and_context` ("tiện") need their marks and a
+  context word;
 - acronyms listed as `context_acronyms` ("it") also match in lower case after
   a context word ("học it"), not before an acronym blocker ("học it thôi");
 - after the exact matches, the still uncovered typed words are compared with
@@ -205,9 +207,7 @@ def build_patterns(
         "single_syllable_blockers": sorted(
             {fold(a) for a in rules.get("single_syllable_blockers") or []}
         ),
-        "context_even_with_marks": sorted(
-            {fold(a) for a in rules.get("context_even_with_marks") or []}
-        ),
+        "marks_and_context": sorted({fold(a) for a in rules.get("marks_and_context") or []}),
         "context_acronyms": sorted({fold(a) for a in rules.get("context_acronyms") or []}),
         "context_acronym_blockers": sorted(
             {fold(a) for a in rules.get("context_acronym_blockers") or []}
@@ -237,7 +237,7 @@ class GazetteerMatcher:
         self.blockers = set(table.get("single_syllable_blockers", []))
         self.generic_heads = set(table.get("generic_heads", []))
         self.followers_blocked = {k: set(v) for k, v in table.get("blocked_before", {}).items()}
-        self.context_even_with_marks = set(table.get("context_even_with_marks", []))
+        self.marks_and_context = set(table.get("marks_and_context", []))
         self.context_acronyms = set(table.get("context_acronyms", []))
         self.context_acronym_blockers = set(table.get("context_acronym_blockers", []))
         self._build_spacefree_index(table.get("fuzzy_min_chars", 0))
@@ -428,10 +428,13 @@ class GazetteerMatcher:
             if not ok:
                 return False
         # a lone syllable that could be another word ("han": hàn or hạn) needs
-        # a context word before it when typed plain ("tiện" even with marks)
+        # a context word before it when typed plain; "tiện" needs its marks
+        # AND a context word (plain "tien" is mostly "tiền")
         if end - start == 1 and not entry["acronym"] and not user[0][1]:
             key = entry["syllables"][0]
-            ambiguous = (not user_has_marks and is_syllable(key)) or key in self.context_even_with_marks
+            if key in self.marks_and_context and not user_has_marks:
+                return False
+            ambiguous = (not user_has_marks and is_syllable(key)) or key in self.marks_and_context
             if ambiguous and not self._in_context(syllables, start, end, self.blockers):
                 return False
         return True

@@ -77,7 +77,8 @@ def _found(matcher, text):
         ("hoc ke toam", [("occupation", "ke_toan")]),
         ("hoc dieu duogn", [("occupation", "dieu_duong")]),          # swapped letters
         # informal names of existing records
-        ("hoc tien o dau", [("occupation", "cat_got_kim_loai")]),
+        ("học tiện ở đâu", [("occupation", "cat_got_kim_loai")]),
+        ("tien phay", [("occupation", "cat_got_kim_loai")]),
         ("làm thợ tiện", [("occupation", "cat_got_kim_loai")]),
         ("hàn xì có khó không", [("occupation", "han")]),
         ("học đồ hoạ", [("occupation", "thiet_ke_do_hoa")]),          # tone on the other vowel
@@ -96,6 +97,8 @@ def test_real_shorthand_reaches_catalogue_ids(matcher, text, expected):
         "em hoc it lam",               # em học ít lắm
         "it nguoi biet",               # ít người biết: no context word
         "co tiện không",               # tiện = convenient, even with marks
+        "co dc cap tien an k",         # cấp tiền ăn: plain "tien" is never tiện
+        "hoc tien o dau",
         "bo me dan toi di hoc",        # dẫn tôi: known words are not typos of "dân tộc"
         "de toan kho qua",             # đề toán: the first letter must match ("ke toan")
         "nen hoc nghe hay thi c3",     # "nghe hay" is not a typo of "nghe han"
