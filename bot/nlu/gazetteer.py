@@ -48,7 +48,7 @@ from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
 from bot.nlu.normalizer import VI_PIECES, Lexicon, is_syllable, normalize_pieces
-from bot.nlu.storage import load_json, save_json
+from bot.nlu.storage import files_fingerprint, load_json, save_json
 from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)
@@ -489,6 +489,15 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         self.table = table
         self.lexicon = lexicon or Lexicon.empty()
         self.matcher = GazetteerMatcher(table, self.lexicon) if table else None
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        """The catalogue and lexicon files read by `train` (see storage.files_fingerprint)."""
+        catalog = Path(config["catalog_dir"])
+        paths = [catalog / f"{key}.yml" for key in config["sources"]]
+        paths += [Path(p) for p in config.get("lexicon_files") or []]
+        paths += [Path(config["rules_file"]), Path(config["teencode_file"])]
+        return files_fingerprint(paths)
 
     @classmethod
     def create(

@@ -264,7 +264,7 @@ from rasa.engine.storage.storage import ModelStorage  # noqa: E402
 from rasa.shared.nlu.constants import TEXT  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
-from bot.nlu.storage import load_json, save_json  # noqa: E402
+from bot.nlu.storage import files_fingerprint, load_json, save_json  # noqa: E402
 
 
 @DefaultV1Recipe.register(
@@ -301,6 +301,11 @@ class VietnameseNormalizer(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.lexicon = lexicon or Lexicon.empty()
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        """The teencode file read by `train` (see storage.files_fingerprint)."""
+        return files_fingerprint([Path(config["lexicon_path"])])
 
     @classmethod
     def create(

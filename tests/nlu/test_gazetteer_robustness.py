@@ -247,3 +247,28 @@ def test_normalizer_stores_training_syllables_in_the_model(tmp_path):
     message = Message(data={"text": "hocnghe"})
     loaded.process([message])
     assert [p["norm"] for p in message.get(VI_PIECES)] == [["hoc", "nghe"]]
+
+
+def test_training_cache_sees_edits_of_the_data_files(tmp_path):
+    """Rasa restores cached components unless their fingerprint changes; the
+    gazetteer and normalizer read catalogue/lexicon files the cache does not
+    know about, so those files must be part of the fingerprint."""
+    import shutil
+
+    from bot.nlu.normalizer import VietnameseNormalizer
+
+    catalog = tmp_path / "catalog"
+    shutil.copytree(CONFIG["catalog_dir"], catalog)
+    config = {**CONFIG, "catalog_dir": str(catalog)}
+    before = GazetteerEntityExtractor.fingerprint_addon(config)
+    assert GazetteerEntityExtractor.fingerprint_addon(config) == before
+    occupations = catalog / "occupations.yml"
+    occupations.write_text(occupations.read_text(encoding="utf-8") + "\n# edited\n", encoding="utf-8")
+    assert GazetteerEntityExtractor.fingerprint_addon(config) != before
+
+    lexicon = tmp_path / "teencode.yml"
+    lexicon.write_text("words: {ko: không}\n", encoding="utf-8")
+    norm_config = {**VietnameseNormalizer.get_default_config(), "lexicon_path": str(lexicon)}
+    before = VietnameseNormalizer.fingerprint_addon(norm_config)
+    lexicon.write_text("words: {ko: không, k: không}\n", encoding="utf-8")
+    assert VietnameseNormalizer.fingerprint_addon(norm_config) != before
