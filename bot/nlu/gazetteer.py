@@ -14,15 +14,29 @@ Rules, in order:
   alias ("hạn" is not "hàn"); syllables typed plain match any marks;
 - acronym aliases ("VT") match upper case, or lower case unless listed as
   ambiguous; an alias shared by two records is dropped (ambiguous);
-- a one-syllable alias typed plain needs a context word before it;
-- longest match wins, then leftmost.
+- an alias listed in `blocked_before` does not match before the listed words
+  ("dien tu van" is "điện tư vấn");
+- a one-syllable alias that could be an ordinary Vietnamese syllable ("han",
+  "may"; not "oto", "cntt") needs a context word before it when typed plain;
+  those listed as `marks_and_context` ("tiện") need their marks and a
+  context word;
+- acronyms listed as `context_acronyms` ("it") also match in lower case after
+  a context word ("học it"), not before an acronym blocker ("học it thôi");
+- after the exact matches, the still uncovered typed words are compared with
+  the catalogue aliases with their spaces removed: the same letters ("vinhyen",
+  "ôtô", "dien congnghiep") match; aliases of at least `fuzzy_min_chars`
+  letters also match with one edit (insertion, deletion, substitution or
+  transposition of neighbours: "dien cong nghep") if the first letter is right
+  and one of the typed words is unknown (not in the training vocabulary):
+  "dan toi" (dẫn tôi) is not "dân tộc";
+- longest match wins, then leftmost; exact before space-free before one-edit.
 """
 from __future__ import annotations
 
 import logging
 import unicodedata
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Set, Text, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Set, Text, Tuple
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -33,8 +47,8 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.normalizer import VI_PIECES, Lexicon, normalize_pieces
-from bot.nlu.storage import load_json, save_json
+from bot.nlu.normalizer import VI_PIECES, Lexicon, is_syllable, normalize_pieces
+from bot.nlu.storage import files_fingerprint, load_json, save_json
 from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)
@@ -58,6 +72,28 @@ def has_marks(syllable: str) -> bool:
     return bool(mark_key(syllable))
 
 
+def _deletes(word: str) -> Set[str]:
+    return {word[:i] + word[i + 1:] for i in range(len(word))}
+
+
+def within_one_edit(a: str, b: str) -> bool:
+    """Damerau-Levenshtein distance of a and b is at most 1."""
+    if a == b:
+        return True
+    if abs(len(a) - len(b)) > 1:
+        return False
+    if len(a) == len(b):
+        diff = [i for i in range(len(a)) if a[i] != b[i]]
+        if len(diff) == 1:
+            return True
+        return (
+            len(diff) == 2 and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+        )
+    short, long_ = (a, b) if len(a) < len(b) else (b, a)
+    return short in _deletes(long_)
+
+
 def load_catalog_records(catalog_dir: Path, sources: Dict[str, str]) -> List[Dict[str, Any]]:
     """(entity, id, [surface forms]) from catalogue YAML; reads only id/name/aliases."""
     import yaml
@@ -78,6 +114,7 @@ def load_catalog_records(catalog_dir: Path, sources: Dict[str, str]) -> List[Dic
                     "entity": entity,
                     "value": str(record["id"]),
                     "forms": [str(f) for f in forms if f],
+                    "fuzzy": True,
                 }
             )
     return records
@@ -89,7 +126,12 @@ def load_lexicon_records(path: Path) -> List[Dict[str, Any]]:
     data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
     entity = data["entity"]
     return [
-        {"entity": entity, "value": str(v["id"]), "forms": [str(a) for a in v.get("aliases") or []]}
+        {
+            "entity": entity,
+            "value": str(v["id"]),
+            "forms": [str(a) for a in v.get("aliases") or []],
+            "fuzzy": False,
+        }
         for v in data.get("values") or []
     ]
 
@@ -108,13 +150,19 @@ def build_patterns(
     records: List[Dict[str, Any]],
     lexicon: Lexicon,
     rules: Dict[str, Any],
+    known_words: Optional[Iterable[str]] = None,
 ) -> Dict[str, Any]:
-    """Folded pattern table: key "vinh tuong" -> entity, value, accented variants, flags."""
+    """Folded pattern table: key "vinh tuong" -> entity, value, accented variants, flags.
+
+    `known_words`: folded words of the training data; a typed word among them
+    is never taken for a typo of an alias. Without it (None) one-edit matching
+    is off: every word would look like a typo.
+    """
     prefixes = [normalize_pieces(p, lexicon) for p in rules.get("area_prefixes") or []]
     table: Dict[str, Dict[str, Any]] = {}
     owners: Dict[str, Set[Tuple[str, str]]] = {}
 
-    def add(entity: str, value: str, syllables: List[str], acronym: bool) -> None:
+    def add(entity: str, value: str, syllables: List[str], acronym: bool, fuzzy: bool) -> None:
         folded = [fold(s, keep_punctuation=True) for s in syllables]
         if not folded:
             return
@@ -122,9 +170,11 @@ def build_patterns(
         owners.setdefault(key, set()).add((entity, value))
         entry = table.setdefault(
             key,
-            {"entity": entity, "value": value, "variants": [], "acronym": True, "syllables": folded},
+            {"entity": entity, "value": value, "variants": [], "acronym": True,
+             "syllables": folded, "fuzzy": fuzzy},
         )
         entry["acronym"] = entry["acronym"] and acronym
+        entry["fuzzy"] = entry["fuzzy"] and fuzzy
         variant = list(syllables)
         if variant not in entry["variants"]:
             entry["variants"].append(variant)
@@ -134,12 +184,14 @@ def build_patterns(
             pieces = normalize_pieces(form, lexicon)
             syllables = [s for p in pieces for s in p["norm"]]
             acronym = _is_acronym(form)
-            add(record["entity"], record["value"], syllables, acronym)
+            fuzzy = record.get("fuzzy", False)
+            add(record["entity"], record["value"], syllables, acronym, fuzzy)
             if record["entity"] == "area" and not acronym:
                 for prefix in prefixes:
                     prefix_syllables = [s for p in prefix for s in p["norm"]]
                     if syllables[: len(prefix_syllables)] != prefix_syllables:
-                        add(record["entity"], record["value"], prefix_syllables + syllables, False)
+                        add(record["entity"], record["value"], prefix_syllables + syllables,
+                            False, fuzzy)
 
     ambiguous = sorted(k for k, o in owners.items() if len(o) > 1)
     for key in ambiguous:
@@ -155,6 +207,17 @@ def build_patterns(
         "single_syllable_blockers": sorted(
             {fold(a) for a in rules.get("single_syllable_blockers") or []}
         ),
+        "marks_and_context": sorted({fold(a) for a in rules.get("marks_and_context") or []}),
+        "context_acronyms": sorted({fold(a) for a in rules.get("context_acronyms") or []}),
+        "context_acronym_blockers": sorted(
+            {fold(a) for a in rules.get("context_acronym_blockers") or []}
+        ),
+        "fuzzy_min_chars": int(rules.get("fuzzy_min_chars", 0)) if known_words is not None else 0,
+        "known_words": sorted(set(known_words or ())),
+        "blocked_before": {
+            fold(alias): sorted({fold(w) for w in words})
+            for alias, words in (rules.get("blocked_before") or {}).items()
+        },
         "dropped": ambiguous,
     }
 
@@ -173,6 +236,11 @@ class GazetteerMatcher:
         self.context_words = set(table["single_syllable_context"])
         self.blockers = set(table.get("single_syllable_blockers", []))
         self.generic_heads = set(table.get("generic_heads", []))
+        self.followers_blocked = {k: set(v) for k, v in table.get("blocked_before", {}).items()}
+        self.marks_and_context = set(table.get("marks_and_context", []))
+        self.context_acronyms = set(table.get("context_acronyms", []))
+        self.context_acronym_blockers = set(table.get("context_acronym_blockers", []))
+        self._build_spacefree_index(table.get("fuzzy_min_chars", 0))
         self.nlp = spacy.blank("xx")
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         from spacy.tokens import Doc
@@ -180,6 +248,89 @@ class GazetteerMatcher:
         self._doc = Doc
         for key, entry in self.patterns.items():
             self.matcher.add(key, [Doc(self.nlp.vocab, words=entry["syllables"])])
+
+    # typed words one fuzzy match may span (keeps typo search cheap)
+    MAX_FUZZY_WORDS = 5
+
+    def _build_spacefree_index(self, min_chars: int) -> None:
+        """Aliases without spaces (exact) and, if long enough, their one-deletion variants."""
+        self.fuzzy_min_chars = min_chars
+        self.known_words = set(self.table.get("known_words", []))
+        self.spacefree: Dict[str, Set[str]] = {}
+        self.one_deletion: Dict[str, Set[str]] = {}
+        self.fuzzy_lengths: Set[int] = set()
+        self.max_syllables = 0
+        for key, entry in self.patterns.items():
+            if not entry.get("fuzzy") or entry["acronym"]:
+                continue
+            joined = key.replace(" ", "")
+            self.spacefree.setdefault(joined, set()).add(key)
+            self.max_syllables = max(self.max_syllables, len(entry["syllables"]))
+            # "nghe han": a typo in the short specific part makes another
+            # phrase ("nghe hay"), so aliases with a generic head need exact letters
+            generic = entry["syllables"][0] in self.generic_heads
+            if min_chars and len(joined) >= min_chars and not generic:
+                self.fuzzy_lengths.update((len(joined) - 1, len(joined), len(joined) + 1))
+                for variant in _deletes(joined):
+                    self.one_deletion.setdefault(variant, set()).add(key)
+        self.max_joined = max((len(k) for k in self.spacefree), default=0)
+
+    def _spacefree_keys(self, typed: str, allow_edit: bool) -> Tuple[int, Set[str]]:
+        """(edits, alias keys) for the best space-free match of `typed`, or (-1, empty)."""
+        exact = self.spacefree.get(typed)
+        if exact:
+            return 0, exact
+        if not allow_edit or len(typed) not in self.fuzzy_lengths:
+            return -1, set()
+        near: Set[str] = set(self.one_deletion.get(typed, ()))
+        for variant in _deletes(typed):
+            near |= self.spacefree.get(variant, set()) | self.one_deletion.get(variant, set())
+        keys = {
+            k for k in near
+            if len(k.replace(" ", "")) >= self.fuzzy_min_chars
+            and k[0] == typed[0]
+            and within_one_edit(typed, k.replace(" ", ""))
+        }
+        return (1, keys) if keys else (-1, set())
+
+    def _spacefree_candidates(self, pieces, taken_pieces: Set[int]) -> List[Tuple[int, int, int, Dict[str, Any]]]:
+        """(edits, first piece, end piece, entry) over typed words no exact match covers."""
+        found = []
+        for first in range(len(pieces)):
+            typed_folded = ""
+            unknown = False
+            for last in range(first, min(len(pieces), first + self.max_syllables)):
+                if unknown and last - first >= self.MAX_FUZZY_WORDS:
+                    break
+                piece = pieces[last]
+                if last in taken_pieces or piece["expanded"]:
+                    break
+                word = "".join(piece["folded"])
+                typed_folded += word
+                if len(typed_folded) > self.max_joined + 1:
+                    break
+                unknown = unknown or word not in self.known_words
+                edits, keys = self._spacefree_keys(typed_folded, allow_edit=unknown)
+                if edits < 0:
+                    continue
+                entries = [self.patterns[k] for k in keys]
+                n_pieces = last - first + 1
+                # same letters in as many words as the alias has syllables: the
+                # exact matcher has already decided (and may have refused)
+                min_syllables = n_pieces + 1 if edits == 0 else n_pieces
+                entries = [e for e in entries if len(e["syllables"]) >= min_syllables]
+                if not entries or len({(e["entity"], e["value"]) for e in entries}) > 1:
+                    continue
+                typed_text = [s for p in pieces[first:last + 1] for s in p["norm"]]
+                if edits == 0 and any(has_marks(s) for s in typed_text):
+                    # typed marks must agree with the alias ("ôtô" is "ô tô")
+                    typed_key = mark_key("".join(typed_text))
+                    if not any(
+                        mark_key("".join(v)) == typed_key for e in entries for v in e["variants"]
+                    ):
+                        continue
+                found.append((edits, first, last + 1, entries[0]))
+        return found
 
     def find(self, text: str, pieces: Optional[List[Dict[str, Any]]] = None) -> List[Dict[str, Any]]:
         if pieces is None:
@@ -210,11 +361,23 @@ class GazetteerMatcher:
                 continue
             taken |= span
             chosen.append((start, end, entry))
-        chosen.sort(key=lambda c: c[0])
+        spans = [(syllables[start][0], syllables[end - 1][0] + 1, entry) for start, end, entry in chosen]
+        if self.spacefree:
+            taken_pieces = {p for first, end, _ in spans for p in range(first, end)}
+            extra = self._spacefree_candidates(pieces, taken_pieces)
+            # exact letters before one edit, then longest, then leftmost
+            extra.sort(key=lambda c: (c[0], -(c[2] - c[1]), c[1]))
+            for _, first, end, entry in extra:
+                span = set(range(first, end))
+                if span & taken_pieces:
+                    continue
+                taken_pieces |= span
+                spans.append((first, end, entry))
+        spans.sort(key=lambda c: c[0])
         entities = []
-        for start, end, entry in chosen:
-            first = pieces[syllables[start][0]]
-            last = pieces[syllables[end - 1][0]]
+        for first_idx, end_idx, entry in spans:
+            first = pieces[first_idx]
+            last = pieces[end_idx - 1]
             entities.append(
                 {
                     "entity": entry["entity"],
@@ -234,9 +397,17 @@ class GazetteerMatcher:
         if first_idx != 0 or last_idx != len(pieces[last_piece]["norm"]) - 1:
             return False
         typed = text[pieces[first_piece]["start"]:pieces[last_piece]["end"]]
+        blocked = self.followers_blocked.get(" ".join(entry["syllables"]))
+        if blocked and end < len(syllables) and syllables[end][3] in blocked:
+            return False
         if entry["acronym"]:
-            if not (typed.isupper() or fold(typed) not in self.ambiguous_acronyms):
-                return False
+            folded_typed = fold(typed)
+            if not (typed.isupper() or folded_typed not in self.ambiguous_acronyms):
+                # "it" in lower case: only as "học it", "ngành it"
+                if folded_typed not in self.context_acronyms or not self._in_context(
+                    syllables, start, end, self.context_acronym_blockers
+                ):
+                    return False
         # diacritics typed must agree with one accented variant of the alias
         user = [
             (syllables[i][2], pieces[syllables[i][0]]["expanded"]) for i in range(start, end)
@@ -256,13 +427,22 @@ class GazetteerMatcher:
                     break
             if not ok:
                 return False
-        # a lone plain syllable ("han") needs a context word before it
-        if end - start == 1 and not entry["acronym"] and not user_has_marks and not user[0][1]:
-            previous = syllables[start - 1][3] if start > 0 else None
-            following = syllables[end][3] if end < len(syllables) else None
-            if previous not in self.context_words or following in self.blockers:
+        # a lone syllable that could be another word ("han": hàn or hạn) needs
+        # a context word before it when typed plain; "tiện" needs its marks
+        # AND a context word (plain "tien" is mostly "tiền")
+        if end - start == 1 and not entry["acronym"] and not user[0][1]:
+            key = entry["syllables"][0]
+            if key in self.marks_and_context and not user_has_marks:
+                return False
+            ambiguous = (not user_has_marks and is_syllable(key)) or key in self.marks_and_context
+            if ambiguous and not self._in_context(syllables, start, end, self.blockers):
                 return False
         return True
+
+    def _in_context(self, syllables, start, end, blockers) -> bool:
+        previous = syllables[start - 1][3] if start > 0 else None
+        following = syllables[end][3] if end < len(syllables) else None
+        return previous in self.context_words and following not in blockers
 
 
 @DefaultV1Recipe.register(
@@ -311,6 +491,15 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         self.matcher = GazetteerMatcher(table, self.lexicon) if table else None
 
     @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        """The catalogue and lexicon files read by `train` (see storage.files_fingerprint)."""
+        catalog = Path(config["catalog_dir"])
+        paths = [catalog / f"{key}.yml" for key in config["sources"]]
+        paths += [Path(p) for p in config.get("lexicon_files") or []]
+        paths += [Path(config["rules_file"]), Path(config["teencode_file"])]
+        return files_fingerprint(paths)
+
+    @classmethod
     def create(
         cls,
         config: Dict[Text, Any],
@@ -330,7 +519,13 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
             records.extend(load_lexicon_records(Path(lexicon_file)))
         rules_path = Path(self._config["rules_file"])
         rules = yaml.safe_load(rules_path.read_text(encoding="utf-8")) if rules_path.exists() else {}
-        table = build_patterns(records, lexicon, rules or {})
+        known_words = {
+            "".join(piece["folded"])
+            for example in training_data.training_examples
+            if isinstance(example.get(TEXT), str)
+            for piece in normalize_pieces(example.get(TEXT), lexicon)
+        }
+        table = build_patterns(records, lexicon, rules or {}, known_words)
         logger.info("gazetteer: %d patterns from %d records", len(table["patterns"]), len(records))
         save_json(self._model_storage, self._resource, "gazetteer.json",
                   {"table": table, "lexicon": lexicon.as_dict()})
@@ -349,7 +544,7 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         if data is None:
             logger.warning("GazetteerEntityExtractor: no stored patterns; no entities")
             return cls(config, model_storage, resource)
-        lexicon = Lexicon(data["lexicon"]["words"], data["lexicon"]["contextual"])
+        lexicon = Lexicon.from_stored(data["lexicon"])
         return cls(config, model_storage, resource, data["table"], lexicon)
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -10,9 +10,12 @@ with its character span and its normalized syllables:
      "norm": ["trung", "cấp"], "folded": ["trung", "cap"], "expanded": True}
 
 `norm` is NFC, lower-cased, repeated letters collapsed ("chàooo" -> "chào")
-and teencode expanded from a YAML lexicon (data, not code). `folded` is the
-diacritic-free form used for features and matching. The tokenizer and the
-gazetteer read the pieces.
+and teencode expanded from a YAML lexicon (data, not code). An unknown word
+that is not one Vietnamese syllable is split into known syllables when it can
+be ("hocnghe" -> "hoc nghe", "vinhyen" -> "vinh yen"; known = seen at least
+`min_syllable_count` times in the training data, stored in the model).
+`folded` is the diacritic-free form used for features and matching. The
+tokenizer and the gazetteer read the pieces.
 """
 from __future__ import annotations
 
@@ -32,6 +35,24 @@ VI_PIECES = "vi_pieces"
 WORD_RE = re.compile(r"\d+\+|(?:[^\W_]|[\u0300-\u036f])+", re.UNICODE)
 
 _RUN_RE = re.compile(r"(.)\1+", re.UNICODE)
+
+# a number with a unit glued on: "800k", "5tr", "3tr5"
+_AMOUNT_RE = re.compile(r"(\d+)([a-z]+)(\d*)")
+
+# A folded string that could be ONE Vietnamese syllable: onset, 1-3 vowels,
+# coda. "han", "may", "it" could be ordinary words; "oto", "cntt" cannot.
+_SYLLABLE_RE = re.compile(
+    r"(?:ngh|ng|gh|gi|kh|nh|ph|qu|th|tr|ch|[bcdghklmnprstvx])?[aeiouy]{1,3}(?:ng|nh|ch|[cmnpt])?"
+)
+
+# a run-together word is split into at most this many syllables
+MAX_SPLIT = 3
+# the longest folded syllable ("nghieng") has 7 letters
+MAX_SYLLABLE_LETTERS = 7
+
+
+def is_syllable(folded: str) -> bool:
+    return bool(_SYLLABLE_RE.fullmatch(folded))
 
 
 def collapse_repeats(word: str) -> str:
@@ -57,15 +78,79 @@ def collapse_repeats(word: str) -> str:
 
 
 class Lexicon:
-    """Teencode lexicon: folded word -> expansion, plus context-dependent readings."""
+    """Teencode lexicon: folded word -> expansion, plus context-dependent readings.
 
-    def __init__(self, words: Dict[str, str], contextual: Dict[str, Dict[str, Any]]):
+    `syllables`: folded syllables known from the training data, used to split
+    run-together words (empty: no splitting). `number_units`: unit glued to a
+    number ("k" in "800k") -> words.
+    """
+
+    def __init__(
+        self,
+        words: Dict[str, str],
+        contextual: Dict[str, Dict[str, Any]],
+        syllables: Iterable[str] = (),
+        number_units: Optional[Dict[str, str]] = None,
+    ):
         self.words = words
         self.contextual = contextual
+        self.syllables = set(syllables)
+        self.number_units = number_units or {}
 
     @classmethod
     def empty(cls) -> "Lexicon":
         return cls({}, {})
+
+    @classmethod
+    def from_stored(cls, data: Dict[str, Any]) -> "Lexicon":
+        return cls(data["words"], data["contextual"], data.get("syllables", ()),
+                   data.get("number_units"))
+
+    def with_syllables_of(self, texts: Iterable[str], min_count: int) -> "Lexicon":
+        """A copy that knows the syllables seen at least `min_count` times in `texts`."""
+        from collections import Counter
+
+        counts: Counter = Counter()
+        for text in texts:
+            for piece in normalize_pieces(text, self):
+                if not piece["expanded"]:
+                    counts.update(s for s in piece["folded"] if is_syllable(s))
+        known = {s for s, n in counts.items() if n >= min_count}
+        return Lexicon(self.words, self.contextual, known, self.number_units)
+
+    def read_amount(self, folded_word: str) -> Optional[List[str]]:
+        """ "800k" -> ["800", "nghìn"], "3tr5" -> ["3", "triệu", "5"]; None if no unit."""
+        match = _AMOUNT_RE.fullmatch(folded_word)
+        if not match or match.group(2) not in self.number_units:
+            return None
+        out = [match.group(1), *self.number_units[match.group(2)].split()]
+        return out + [match.group(3)] if match.group(3) else out
+
+    def split(self, folded_word: str) -> Optional[List[int]]:
+        """Cut points splitting an unknown run-together word into known syllables.
+
+        None if the word is a known syllable or could be one ("khuya"), or
+        does not split into 2..MAX_SPLIT known syllables; the fewest parts win.
+        """
+        n = len(folded_word)
+        if not self.syllables or folded_word in self.syllables or is_syllable(folded_word):
+            return None
+        if not folded_word.isalpha() or n < 4:
+            return None
+        # best[i]: fewest known syllables covering folded_word[:i]
+        best: List[Optional[List[int]]] = [None] * (n + 1)
+        best[0] = []
+        for end in range(1, n + 1):
+            for start in range(max(0, end - MAX_SYLLABLE_LETTERS), end):
+                if best[start] is None or folded_word[start:end] not in self.syllables:
+                    continue
+                candidate = best[start] + [end]
+                if best[end] is None or len(candidate) < len(best[end]):
+                    best[end] = candidate
+        cuts = best[n]
+        if cuts is None or not 2 <= len(cuts) <= MAX_SPLIT:
+            return None
+        return cuts
 
     @classmethod
     def from_yaml_file(cls, path: Path) -> "Lexicon":
@@ -100,10 +185,14 @@ class Lexicon:
                 "default": nfc(str(default)).lower() if default else None,
                 "next": next_map,
             }
-        return cls(words, contextual)
+        number_units = {
+            fold(str(k)): nfc(str(v)).lower() for k, v in (data.get("number_units") or {}).items()
+        }
+        return cls(words, contextual, number_units=number_units)
 
     def as_dict(self) -> Dict[str, Any]:
-        return {"words": self.words, "contextual": self.contextual}
+        return {"words": self.words, "contextual": self.contextual,
+                "syllables": sorted(self.syllables), "number_units": self.number_units}
 
     def expand(self, folded_word: str, next_folded: Optional[str]) -> Optional[str]:
         """Expansion of one folded word given the next folded word, or None."""
@@ -133,8 +222,18 @@ def normalize_pieces(text: str, lexicon: Optional[Lexicon] = None) -> List[Dict[
     for i, word in enumerate(words):
         next_folded = folded[i + 1] if i + 1 < len(folded) else None
         expansion = lexicon.expand(folded[i], next_folded)
+        if not expansion:
+            amount = lexicon.read_amount(folded[i])
+            expansion = " ".join(amount) if amount else None
+        cuts = None
+        if not expansion and len(word["text"]) == len(folded[i]):
+            cuts = lexicon.split(folded[i])
         if expansion:
             norm = expansion.split()
+        elif cuts:
+            # letters of a run-together word map 1:1 to its folded form
+            starts = [0] + cuts[:-1]
+            norm = [word["text"][a:b] for a, b in zip(starts, cuts)]
         else:
             norm = [word["text"]]
         pieces.append(
@@ -144,7 +243,7 @@ def normalize_pieces(text: str, lexicon: Optional[Lexicon] = None) -> List[Dict[
                 "text": word["text"],
                 "norm": norm,
                 "folded": [fold(s, keep_punctuation=True) for s in norm],
-                "expanded": bool(expansion),
+                "expanded": bool(expansion or cuts),
             }
         )
     return pieces
@@ -165,7 +264,7 @@ from rasa.engine.storage.storage import ModelStorage  # noqa: E402
 from rasa.shared.nlu.constants import TEXT  # noqa: E402
 from rasa.shared.nlu.training_data.message import Message  # noqa: E402
 from rasa.shared.nlu.training_data.training_data import TrainingData  # noqa: E402
-from bot.nlu.storage import load_json, save_json  # noqa: E402
+from bot.nlu.storage import files_fingerprint, load_json, save_json  # noqa: E402
 
 
 @DefaultV1Recipe.register(
@@ -186,6 +285,9 @@ class VietnameseNormalizer(GraphComponent):
             "lexicon_path": "data/lexicon/teencode.yml",
             # Expand teencode (set False to measure its effect).
             "expand_teencode": True,
+            # Split run-together words into syllables seen at least this often
+            # in the training data (0: no splitting).
+            "min_syllable_count": 3,
         }
 
     def __init__(
@@ -199,6 +301,11 @@ class VietnameseNormalizer(GraphComponent):
         self._model_storage = model_storage
         self._resource = resource
         self.lexicon = lexicon or Lexicon.empty()
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
+        """The teencode file read by `train` (see storage.files_fingerprint)."""
+        return files_fingerprint([Path(config["lexicon_path"])])
 
     @classmethod
     def create(
@@ -216,6 +323,10 @@ class VietnameseNormalizer(GraphComponent):
             if not path.exists():
                 raise FileNotFoundError(f"teencode lexicon not found: {path.resolve()}")
             self.lexicon = Lexicon.from_yaml_file(path)
+        if self._config.get("min_syllable_count", 0) > 0:
+            texts = [e.get(TEXT) for e in training_data.training_examples
+                     if isinstance(e.get(TEXT), str)]
+            self.lexicon = self.lexicon.with_syllables_of(texts, self._config["min_syllable_count"])
         save_json(self._model_storage, self._resource, "lexicon.json", self.lexicon.as_dict())
         return self._resource
 
@@ -233,7 +344,7 @@ class VietnameseNormalizer(GraphComponent):
             logger.warning("VietnameseNormalizer: no stored lexicon; teencode is not expanded")
             lexicon = Lexicon.empty()
         else:
-            lexicon = Lexicon(data["words"], data["contextual"])
+            lexicon = Lexicon.from_stored(data)
         return cls(config, model_storage, resource, lexicon)
 
     def _annotate(self, message: Message) -> None:

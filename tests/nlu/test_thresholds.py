@@ -1,7 +1,14 @@
-"""Acceptance thresholds of the trained NLU model on the held-out set.
+"""Acceptance thresholds of the trained NLU model on both held-out (dev) sets.
 
 Model: env RASA_MODEL, else the newest models/*.tar.gz (`make model`, or
 `rasa train nlu --fixed-model-name nlu`). Scoring rules: bot/nlu/evaluation.py.
+The gain over Rasa's stock pipeline is measured by bench/nlu.py, not here
+(it needs the stock pipeline trained in the same run).
+
+Sets: tests/nlu/heldout.yml (written with the training data) and
+tests/nlu/heldout_blind.yml (written blind). Both have been used to find gaps
+in the training data, so both are dev sets; the final test set is sealed
+elsewhere.
 """
 from __future__ import annotations
 
@@ -14,9 +21,14 @@ from bot.nlu import evaluation as ev
 
 pytestmark = pytest.mark.model
 
+SETS = {"heldout": ev.HELDOUT_PATH, "blind": Path("tests/nlu/heldout_blind.yml")}
+
+# Issue 4 targets.
 INTENT_ACCURACY = {"accented": 0.95, "plain": 0.93, "teencode": 0.90}
 ENTITY_F1 = 0.95
 OUT_OF_SCOPE = 0.90
+# Both sets meet every target above (bench/nlu.py, docs/nlu.md), so both
+# are held to them.
 
 
 def _model_path() -> Path:
@@ -35,26 +47,36 @@ def scores():
 
     path = _model_path()
     assert path.exists(), f"RASA_MODEL {path} does not exist"
-    examples = ev.load_heldout()
     agent = Agent.load(str(path))
-    results, _ = ev.parse_all(agent, [e["text"] for e in examples])
-    return ev.score(examples, results)
+    out = {}
+    for name, set_path in SETS.items():
+        examples = ev.load_heldout(set_path)
+        results, _ = ev.parse_all(agent, [e["text"] for e in examples])
+        out[name] = ev.score(examples, results)
+    return out
 
 
+@pytest.mark.parametrize("set_name", sorted(SETS))
 @pytest.mark.parametrize("style", sorted(INTENT_ACCURACY))
-def test_intent_accuracy_per_style(scores, style):
-    assert scores[style]["intent_accuracy"] >= INTENT_ACCURACY[style], scores[style]
+def test_intent_accuracy_per_style(scores, set_name, style):
+    assert scores[set_name][style]["intent_accuracy"] >= INTENT_ACCURACY[style], scores[set_name][style]
 
 
 def test_nfd_input_is_as_good_as_accented(scores):
-    assert scores["nfd"]["intent_accuracy"] >= INTENT_ACCURACY["accented"]
+    # only the first set labels NFD-encoded items separately
+    assert scores["heldout"]["nfd"]["n"] > 0
+    assert scores["heldout"]["nfd"]["intent_accuracy"] >= INTENT_ACCURACY["accented"]
 
 
+@pytest.mark.parametrize("set_name", sorted(SETS))
 @pytest.mark.parametrize("entity", ev.REPORTED_ENTITY_TYPES)
-def test_entity_f1(scores, entity):
-    assert scores["all"]["entity"][entity]["f1"] >= ENTITY_F1, scores["all"]["entity"][entity]
+def test_entity_f1(scores, set_name, entity):
+    result = scores[set_name]["all"]["entity"][entity]
+    assert result["f1"] >= ENTITY_F1, result
 
 
-def test_out_of_scope_goes_to_out_of_scope_or_fallback(scores):
-    assert scores["all"]["out_of_scope_n"] > 0
-    assert scores["all"]["out_of_scope_rate"] >= OUT_OF_SCOPE
+@pytest.mark.parametrize("set_name", sorted(SETS))
+def test_out_of_scope_goes_to_out_of_scope_or_fallback(scores, set_name):
+    result = scores[set_name]["all"]
+    assert result["out_of_scope_n"] > 0
+    assert result["out_of_scope_rate"] >= OUT_OF_SCOPE, result
