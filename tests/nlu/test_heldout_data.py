@@ -24,6 +24,7 @@ def heldout():
 
 
 BLIND_PATH = Path("tests/nlu/heldout_blind.yml")
+FINAL_PATH = Path("tests/nlu/heldout_final.yml")
 
 
 def test_no_heldout_text_in_training_data(heldout):
@@ -32,20 +33,32 @@ def test_no_heldout_text_in_training_data(heldout):
     assert leaked == []
 
 
-def test_blind_set_overlaps_training_only_by_coincidence():
-    """The blind set was written without seeing data/nlu, so it was never copied from it;
+@pytest.mark.parametrize("path", [BLIND_PATH, FINAL_PATH])
+def test_blind_sets_overlap_training_only_by_coincidence(path):
+    """The blind sets were written without seeing data/nlu, so they were never copied from it;
     short everyday replies ("khong", "cao dang") still coincide now and then."""
     trained = folded_set(training_texts())
-    examples = load_heldout(BLIND_PATH)
+    examples = load_heldout(path)
     same = [e["text"] for e in examples if fold(e["text"]) in trained]
     assert len(same) / len(examples) <= 0.05, same
 
 
-def test_blind_set_labels_use_contract_names():
-    examples = load_heldout(BLIND_PATH)
+@pytest.mark.parametrize("path", [BLIND_PATH, FINAL_PATH])
+def test_blind_set_labels_use_contract_names(path):
+    examples = load_heldout(path)
     assert {e["intent"] for e in examples} == CONTRACT_INTENTS
     assert {e["style"] for e in examples} == set(STYLES)
     assert {ent["entity"] for e in examples for ent in e["entities"]} <= set(ENTITY_TYPES)
+
+
+def test_final_set_size_and_styles():
+    examples = load_heldout(FINAL_PATH)
+    assert len(examples) >= 300
+    styles = Counter(e["style"] for e in examples)
+    assert min(styles.values()) >= 100, styles
+    for e in examples:
+        if e["style"] == "plain":
+            assert strip_diacritics(e["text"]) == e["text"], e["text"]
 
 
 def test_heldout_size_and_coverage(heldout):
