@@ -22,6 +22,8 @@ Rules, in order:
   context word;
 - acronyms listed as `context_acronyms` ("it") also match in lower case after
   a context word ("học it"), not before an acronym blocker ("học it thôi");
+- ambiguous area acronyms ("vp") also match in lower case right after a
+  `place_words` word ("ở vp", "tại vp");
 - after the exact matches, the still uncovered typed words are compared with
   the catalogue aliases with their spaces removed: the same letters ("vinhyen",
   "ôtô", "dien congnghiep") match; aliases of at least `fuzzy_min_chars`
@@ -209,6 +211,7 @@ def build_patterns(
         ),
         "marks_and_context": sorted({fold(a) for a in rules.get("marks_and_context") or []}),
         "context_acronyms": sorted({fold(a) for a in rules.get("context_acronyms") or []}),
+        "place_words": sorted({fold(a) for a in rules.get("place_words") or []}),
         "context_acronym_blockers": sorted(
             {fold(a) for a in rules.get("context_acronym_blockers") or []}
         ),
@@ -239,6 +242,7 @@ class GazetteerMatcher:
         self.followers_blocked = {k: set(v) for k, v in table.get("blocked_before", {}).items()}
         self.marks_and_context = set(table.get("marks_and_context", []))
         self.context_acronyms = set(table.get("context_acronyms", []))
+        self.place_words = set(table.get("place_words", []))
         self.context_acronym_blockers = set(table.get("context_acronym_blockers", []))
         self._build_spacefree_index(table.get("fuzzy_min_chars", 0))
         self.nlp = spacy.blank("xx")
@@ -403,10 +407,17 @@ class GazetteerMatcher:
         if entry["acronym"]:
             folded_typed = fold(typed)
             if not (typed.isupper() or folded_typed not in self.ambiguous_acronyms):
-                # "it" in lower case: only as "học it", "ngành it"
-                if folded_typed not in self.context_acronyms or not self._in_context(
+                # "it" in lower case: only as "học it", "ngành it"; an area
+                # acronym ("vp") only right after a place word ("ở vp")
+                in_context = folded_typed in self.context_acronyms and self._in_context(
                     syllables, start, end, self.context_acronym_blockers
-                ):
+                )
+                at_place = (
+                    entry["entity"] == "area"
+                    and start > 0
+                    and syllables[start - 1][3] in self.place_words
+                )
+                if not (in_context or at_place):
                     return False
         # diacritics typed must agree with one accented variant of the alias
         user = [

@@ -84,6 +84,22 @@ def _found(matcher, text):
         ("học đồ hoạ", [("occupation", "thiet_ke_do_hoa")]),          # tone on the other vowel
         ("hoc cdn", [("level", "cao_dang")]),                          # teencode: cao đẳng nghề
         ("em muon hoc ktoan", [("occupation", "ke_toan")]),
+        # ambiguous area acronym right after a place word
+        ("cty o vp nhieu khong", [("area", "vinh_phuc")]),
+        ("học hàn tại vp", [("occupation", "han"), ("area", "vinh_phuc")]),
+        # "dạy" is a context word for one-syllable aliases
+        ("truong nao day han", [("occupation", "han")]),
+        # short school names cover the area inside them
+        ("truong nghe vinh phuc o dau", [("school", "cd_nghe_vinh_phuc")]),
+        ("trg ktkt vp còn tuyển k", [("school", "cd_ktkt_vinh_phuc")]),
+        ("viet duc vinh phuc", [("school", "cd_nghe_vinh_phuc")]),
+        ("hoc dtcn", [("occupation", "dien_tu_cong_nghiep")]),
+        # one occupation named twice in one phrase counts once
+        ("sửa điều hòa máy lạnh", [("occupation", "ky_thuat_may_lanh")]),
+        ("hoc do hoa may tinh", [("occupation", "thiet_ke_do_hoa")]),
+        # common misspellings of nghèo
+        ("nhà em cận ngèo", [("beneficiary_group", "ho_can_ngheo")]),
+        ("ho ngheò", [("beneficiary_group", "ho_ngheo")]),
     ],
 )
 def test_real_shorthand_reaches_catalogue_ids(matcher, text, expected):
@@ -108,6 +124,8 @@ def test_real_shorthand_reaches_catalogue_ids(matcher, text, expected):
         "hạn nộp hồ sơ",
         "hoc may thang",               # học mấy tháng
         "em hoc so cak",               # aliases under 6 letters ("so cap") need exact letters
+        "vp co truong nao",            # "vp" without a place word before it
+        "o day han nop la bao gio",    # ở đây hạn nộp: "day" context, but "nop" blocks
     ],
 )
 def test_look_alikes_are_not_entities(matcher, text):
