@@ -5,7 +5,8 @@ prints one table per set and writes the figures to bench/results/nlu.json.
 Scoring rules: bot/nlu/evaluation.py. Held-out sets:
 - tests/nlu/heldout.yml: written by the NLU engineer alongside the training data;
 - tests/nlu/heldout_blind.yml: written by someone who never saw data/nlu;
-- tests/nlu/heldout_final.yml: written blind and sealed, evaluated once, a dev set since.
+- tests/nlu/heldout_final.yml: written blind and sealed, evaluated once, a dev set since;
+- tests/nlu/heldout_final2.yml: written blind and sealed until the last round of changes: the test set.
 
     .venv/bin/python bench/nlu.py [--skip-stock] [--config config.yml]
 
@@ -114,7 +115,8 @@ def main() -> None:
     parser.add_argument("--skip-stock", action="store_true")
     parser.add_argument("--out", default="bench/results/nlu.json")
     parser.add_argument("--show-errors", action="store_true", help="list misparsed items")
-    parser.add_argument("--heldout", nargs="+", default=[str(ev.HELDOUT_PATH), "tests/nlu/heldout_blind.yml", "tests/nlu/heldout_final.yml"])
+    parser.add_argument("--heldout", nargs="+", default=[str(ev.HELDOUT_PATH), "tests/nlu/heldout_blind.yml",
+                                                         "tests/nlu/heldout_final.yml", "tests/nlu/heldout_final2.yml"])
     args = parser.parse_args()
     quiet()
 
