@@ -10,6 +10,7 @@ import pytest
 from bot.nlu.evaluation import ENTITY_TYPES, STYLES, folded_set, load_heldout, training_texts
 from bot.text import fold, strip_diacritics
 
+SHORT_REPLY_INTENTS = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "inform", "out_of_scope"}
 CONTRACT_INTENTS = {
     "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope",
     "request_human", "ask_vocational_levels", "ask_combined_route", "ask_support_policy",
@@ -25,6 +26,7 @@ def heldout():
 
 BLIND_PATH = Path("tests/nlu/heldout_blind.yml")
 FINAL_PATH = Path("tests/nlu/heldout_final.yml")
+FINAL2_PATH = Path("tests/nlu/heldout_final2.yml")
 
 
 def test_no_heldout_text_in_training_data(heldout):
@@ -33,17 +35,23 @@ def test_no_heldout_text_in_training_data(heldout):
     assert leaked == []
 
 
-@pytest.mark.parametrize("path", [BLIND_PATH, FINAL_PATH])
-def test_blind_sets_overlap_training_only_by_coincidence(path):
+# heldout_final2.yml has more short small-talk replies ("xin chao", "khong a",
+# "Bạn là người hay máy?", several of them the contract's own examples); none of
+# its coinciding texts is a mission-intent question.
+@pytest.mark.parametrize("path, share", [(BLIND_PATH, 0.05), (FINAL_PATH, 0.05), (FINAL2_PATH, 0.11)])
+def test_blind_sets_overlap_training_only_by_coincidence(path, share):
     """The blind sets were written without seeing data/nlu, so they were never copied from it;
     short everyday replies ("khong", "cao dang") still coincide now and then."""
     trained = folded_set(training_texts())
     examples = load_heldout(path)
-    same = [e["text"] for e in examples if fold(e["text"]) in trained]
-    assert len(same) / len(examples) <= 0.05, same
+    same = [e for e in examples if fold(e["text"]) in trained]
+    assert len(same) / len(examples) <= share, [e["text"] for e in same]
+    # short replies and small talk, plus at most one short question (both sets' was
+    # in data/nlu before the sets were written)
+    assert len([e for e in same if e["intent"] not in SHORT_REPLY_INTENTS]) <= 1, same
 
 
-@pytest.mark.parametrize("path", [BLIND_PATH, FINAL_PATH])
+@pytest.mark.parametrize("path", [BLIND_PATH, FINAL_PATH, FINAL2_PATH])
 def test_blind_set_labels_use_contract_names(path):
     examples = load_heldout(path)
     assert {e["intent"] for e in examples} == CONTRACT_INTENTS
@@ -51,8 +59,9 @@ def test_blind_set_labels_use_contract_names(path):
     assert {ent["entity"] for e in examples for ent in e["entities"]} <= set(ENTITY_TYPES)
 
 
-def test_final_set_size_and_styles():
-    examples = load_heldout(FINAL_PATH)
+@pytest.mark.parametrize("path", [FINAL_PATH, FINAL2_PATH])
+def test_final_set_size_and_styles(path):
+    examples = load_heldout(path)
     assert len(examples) >= 300
     styles = Counter(e["style"] for e in examples)
     assert min(styles.values()) >= 100, styles
