@@ -33,6 +33,21 @@ def story_trackers(domain):
     return trackers
 
 
+def _two_turns(domain, sender_id, *more_events, **second_turn):
+    """A greeting answered, then a second user message (`second_turn`: UserUttered arguments)."""
+    from rasa.shared.core.events import ActionExecuted, UserUttered
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    return DialogueStateTracker.from_events(sender_id, [
+        ActionExecuted("action_listen"),
+        UserUttered("chào", {"name": "greet", "confidence": 1.0}),
+        ActionExecuted("utter_greet"),
+        ActionExecuted("action_listen"),
+        UserUttered(**second_turn),
+        *more_events,
+    ], domain.slots)
+
+
 def _rasa_states(domain, tracker, **kwargs):
     from rasa.shared.core.domain import Domain
 
@@ -94,19 +109,12 @@ def test_states_handed_out_are_copies(domain, story_trackers):
 
 
 def test_undone_events_restart_the_replay(domain):
-    from rasa.shared.core.events import ActionExecuted, UserUttered, UserUtteranceReverted
-    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.core.events import UserUtteranceReverted
 
     from bot import speedups
 
     speedups.incremental_tracker_states()
-    tracker = DialogueStateTracker.from_events("undo", [
-        ActionExecuted("action_listen"),
-        UserUttered("chào", {"name": "greet", "confidence": 1.0}),
-        ActionExecuted("utter_greet"),
-        ActionExecuted("action_listen"),
-        UserUttered("cảm ơn", {"name": "thank", "confidence": 1.0}),
-    ], domain.slots)
+    tracker = _two_turns(domain, "undo", text="cảm ơn", intent={"name": "thank", "confidence": 1.0})
     before = domain.states_for_tracker_history(tracker)
     tracker.update(UserUtteranceReverted())
     after = domain.states_for_tracker_history(tracker)
@@ -116,21 +124,14 @@ def test_undone_events_restart_the_replay(domain):
 
 def test_action_server_gets_the_current_turn_only(domain):
     from rasa.core.actions.action import RemoteAction
-    from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
-    from rasa.shared.core.trackers import DialogueStateTracker
+    from rasa.shared.core.events import SlotSet
     from rasa.utils.endpoints import EndpointConfig
 
     from bot import speedups
 
     speedups.send_current_turn_to_actions()
-    tracker = DialogueStateTracker.from_events("turn", [
-        ActionExecuted("action_listen"),
-        UserUttered("chào", {"name": "greet", "confidence": 1.0}),
-        ActionExecuted("utter_greet"),
-        ActionExecuted("action_listen"),
-        UserUttered("em ở yên lạc", {"name": "inform", "confidence": 1.0}, input_channel="zalo"),
-        SlotSet("area", "yen_lac"),
-    ], domain.slots)
+    tracker = _two_turns(domain, "turn", SlotSet("area", "yen_lac"), text="em ở yên lạc",
+                         intent={"name": "inform", "confidence": 1.0}, input_channel="zalo")
     action = RemoteAction("action_support_policy", EndpointConfig("http://127.0.0.1:1/webhook"))
     payload = action._action_call_format(tracker, domain)
     assert [e["event"] for e in payload["tracker"]["events"]] == ["user", "slot"]

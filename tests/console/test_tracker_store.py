@@ -60,6 +60,20 @@ def _user_turn(text: str, ts: float) -> list:
     return conversation_events([dict(text=text, intent="greet", confidence=0.9)], ts)
 
 
+def _say(tracker, text: str, ts: float) -> None:
+    """One more turn in the same session."""
+    for event in _user_turn(text, ts)[3:]:
+        tracker.update(event)
+
+
+def _open(store, sender_id: str):
+    """A stored conversation's tracker as the store hands it out (sessions start uncached)."""
+    from rasa.shared.core.trackers import DialogueStateTracker
+
+    asyncio.run(store.save(DialogueStateTracker.from_events(sender_id, _user_turn("xin chào", 1_700_000_000))))
+    return asyncio.run(store.retrieve(sender_id))
+
+
 def _stored_texts(store, sender_id: str) -> list:
     with store.engine.connect() as conn:
         rows = conn.execute(sa.text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
@@ -68,20 +82,13 @@ def _stored_texts(store, sender_id: str) -> list:
 
 
 def test_saved_tracker_is_handed_out_once_from_the_cache_and_stored_exactly_once(database_url):
-    from rasa.shared.core.trackers import DialogueStateTracker
-
     store = make_store(database_url)
     try:
-        first = DialogueStateTracker.from_events("c1", _user_turn("xin chào", 1_700_000_000))
-        asyncio.run(store.save(first))  # starts a session: not cached
-        tracker = asyncio.run(store.retrieve("c1"))
-        assert tracker is not first
-        for event in _user_turn("cảm ơn", 1_700_000_010)[3:]:  # the turn without a new session
-            tracker.update(event)
+        tracker = _open(store, "c1")  # loaded from the rows: a new session is not cached
+        _say(tracker, "cảm ơn", 1_700_000_010)
         asyncio.run(store.save(tracker))
         assert asyncio.run(store.retrieve("c1")) is tracker  # cached: no rebuild
-        for event in _user_turn("tạm biệt", 1_700_000_020)[3:]:
-            tracker.update(event)
+        _say(tracker, "tạm biệt", 1_700_000_020)
         asyncio.run(store.save(tracker))
         assert _stored_texts(store, "c1") == ["xin chào", "cảm ơn", "tạm biệt"]
         # checked out: a second retrieval without a save in between reads the rows
@@ -95,24 +102,18 @@ def test_saved_tracker_is_handed_out_once_from_the_cache_and_stored_exactly_once
 
 def test_rows_written_elsewhere_invalidate_the_cached_tracker(database_url):
     """Another replica (a second store on the same database) continues the conversation."""
-    from rasa.shared.core.trackers import DialogueStateTracker
-
     ours, other = make_store(database_url), make_store(database_url)
     try:
-        asyncio.run(ours.save(DialogueStateTracker.from_events("c2", _user_turn("xin chào", 1_700_000_000))))
-        tracker = asyncio.run(ours.retrieve("c2"))
-        for event in _user_turn("chào bạn", 1_700_000_005)[3:]:
-            tracker.update(event)
+        tracker = _open(ours, "c2")
+        _say(tracker, "chào bạn", 1_700_000_005)
         asyncio.run(ours.save(tracker))
         theirs = asyncio.run(other.retrieve("c2"))
-        for event in _user_turn("học nghề ở đâu", 1_700_000_010)[3:]:
-            theirs.update(event)
+        _say(theirs, "học nghề ở đâu", 1_700_000_010)
         asyncio.run(other.save(theirs))
         current = asyncio.run(ours.retrieve("c2"))
         assert current is not tracker
         assert current.latest_message.text == "học nghề ở đâu"
-        for event in _user_turn("cảm ơn", 1_700_000_020)[3:]:
-            current.update(event)
+        _say(current, "cảm ơn", 1_700_000_020)
         asyncio.run(ours.save(current))
         assert _stored_texts(ours, "c2") == ["xin chào", "chào bạn", "học nghề ở đâu", "cảm ơn"]
         # rows deleted by another process (retention purge): nothing stale comes back
@@ -125,14 +126,10 @@ def test_rows_written_elsewhere_invalidate_the_cached_tracker(database_url):
 
 
 def test_trackers_with_masked_events_are_not_cached(sqlite_url):
-    from rasa.shared.core.trackers import DialogueStateTracker
-
     store = make_store(sqlite_url)
     try:
-        asyncio.run(store.save(DialogueStateTracker.from_events("c3", _user_turn("xin chào", 1_700_000_000))))
-        tracker = asyncio.run(store.retrieve("c3"))
-        for event in _user_turn("gọi em số 0987654321", 1_700_000_010)[3:]:
-            tracker.update(event)
+        tracker = _open(store, "c3")
+        _say(tracker, "gọi em số 0987654321", 1_700_000_010)
         asyncio.run(store.save(tracker))
         later = asyncio.run(store.retrieve("c3"))
         assert later is not tracker and later.latest_message.text == "gọi em số [SĐT]"
@@ -141,17 +138,13 @@ def test_trackers_with_masked_events_are_not_cached(sqlite_url):
 
 
 def test_cache_is_bounded(sqlite_url, monkeypatch):
-    from rasa.shared.core.trackers import DialogueStateTracker
-
     monkeypatch.setenv("TRACKER_CACHE_SIZE", "2")
     store = make_store(sqlite_url)
     try:
         trackers = {}
         for n in range(3):
-            asyncio.run(store.save(DialogueStateTracker.from_events(f"b{n}", _user_turn("chào", 1_700_000_000 + n))))
-            trackers[n] = asyncio.run(store.retrieve(f"b{n}"))
-            for event in _user_turn("cảm ơn", 1_700_000_100 + n)[3:]:
-                trackers[n].update(event)
+            trackers[n] = _open(store, f"b{n}")
+            _say(trackers[n], "cảm ơn", 1_700_000_100 + n)
             asyncio.run(store.save(trackers[n]))
         assert asyncio.run(store.retrieve("b0")) is not trackers[0]  # least recently saved: evicted
         assert asyncio.run(store.retrieve("b2")) is trackers[2]
