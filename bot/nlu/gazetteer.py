@@ -148,6 +148,42 @@ def _is_acronym(form: str) -> bool:
     )
 
 
+def _initials(syllables: List[str]) -> str:
+    return "".join(fold(s)[0] for s in syllables)
+
+
+def abbreviations(syllables: List[str], pairs: bool = False) -> List[str]:
+    """Shortened forms of a multi-syllable name, the way students type them.
+
+    - initials of the whole name (3-5 syllables): "thiết kế đồ họa" -> "tkdh";
+    - the first syllable(s) kept, the rest as initials: "điện dd", "cô giáo mn";
+    - with `pairs` (school names), any two-syllable words as initials:
+      "cao đẳng công nghiệp phúc yên" -> "cđ cn phúc yên", "cao đẳng cn py".
+    Only names made of letters; the forms still go through the normalizer.
+    """
+    folded = [fold(s) for s in syllables]
+    n = len(syllables)
+    if n < 3 or not all(f.isalpha() for f in folded):
+        return []
+    forms = set()
+    if n <= 5:
+        forms.add(_initials(syllables))
+    for k in range(1, n - 1):
+        if n - k <= 4:
+            forms.add(" ".join(syllables[:k] + [_initials(syllables[k:])]))
+    if pairs and n <= 8:
+        def walk(i: int, out: List[str], replaced: bool) -> None:
+            if i >= n:
+                if replaced:
+                    forms.add(" ".join(out))
+                return
+            walk(i + 1, out + [syllables[i]], replaced)
+            if i + 1 < n:
+                walk(i + 2, out + [_initials(syllables[i:i + 2])], True)
+        walk(0, [], False)
+    return sorted(forms)
+
+
 def build_patterns(
     records: List[Dict[str, Any]],
     lexicon: Lexicon,
@@ -199,6 +235,37 @@ def build_patterns(
     for key in ambiguous:
         logger.info("gazetteer: alias %r is shared by %s; dropped", key, sorted(owners[key]))
         del table[key]
+
+    # Abbreviations nobody listed ("tkdh", "điện dd", "cđ cn phúc yên"): they
+    # never replace a listed alias, and one shared by two records is dropped.
+    abbreviate = set(rules.get("abbreviate_entities") or [])
+    generated: Dict[str, Set[Tuple[str, str]]] = {}
+    for record in records:
+        if record["entity"] not in abbreviate:
+            continue
+        for form in record["forms"]:
+            if _is_acronym(form):
+                continue
+            syllables = [s for p in normalize_pieces(form, lexicon) for s in p["norm"]]
+            for short in abbreviations(syllables, pairs=record["entity"] == "school"):
+                pieces = normalize_pieces(short, lexicon)
+                short_syllables = [s for p in pieces for s in p["norm"]]
+                key = " ".join(fold(s, keep_punctuation=True) for s in short_syllables)
+                if key in owners:  # a listed alias (or one dropped as shared)
+                    continue
+                if any(p["expanded"] for p in pieces):  # "kt" is read as shorthand
+                    continue
+                if len(pieces) == 1 and (len(key) < 3 or is_syllable(key)):
+                    continue  # "ddd" is read as "d"; "dan" is a word
+                generated.setdefault(key, set()).add((record["entity"], record["value"]))
+                if key not in table:
+                    table[key] = {"entity": record["entity"], "value": record["value"],
+                                  "variants": [short_syllables], "acronym": len(pieces) == 1,
+                                  "syllables": key.split(" "), "fuzzy": False}
+    for key, generated_owners in generated.items():
+        if len(generated_owners) > 1:
+            logger.info("gazetteer: abbreviation %r fits %s; dropped", key, sorted(generated_owners))
+            del table[key]
     return {
         "patterns": table,
         "ambiguous_acronyms": sorted({fold(a) for a in rules.get("ambiguous_acronyms") or []}),
@@ -379,7 +446,12 @@ class GazetteerMatcher:
                 spans.append((first, end, entry))
         spans.sort(key=lambda c: c[0])
         entities = []
+        seen: Set[Tuple[str, str]] = set()
         for first_idx, end_idx, entry in spans:
+            # one entity per value: "học CNTT ... ra làm lập trình" is one occupation
+            if (entry["entity"], entry["value"]) in seen:
+                continue
+            seen.add((entry["entity"], entry["value"]))
             first = pieces[first_idx]
             last = pieces[end_idx - 1]
             entities.append(
@@ -504,6 +576,7 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
         """The catalogue and lexicon files read by `train` (see storage.files_fingerprint)."""
+        config = {**cls.get_default_config(), **config}  # see VietnameseNormalizer
         catalog = Path(config["catalog_dir"])
         paths = [catalog / f"{key}.yml" for key in config["sources"]]
         paths += [Path(p) for p in config.get("lexicon_files") or []]

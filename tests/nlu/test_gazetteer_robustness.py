@@ -290,3 +290,70 @@ def test_training_cache_sees_edits_of_the_data_files(tmp_path):
     before = VietnameseNormalizer.fingerprint_addon(norm_config)
     lexicon.write_text("words: {ko: không, k: không}\n", encoding="utf-8")
     assert VietnameseNormalizer.fingerprint_addon(norm_config) != before
+
+
+def test_fingerprint_of_a_node_restored_from_the_cache():
+    """A cache hit runs the training hooks with the cached node's own config
+    ({"output": ...}); the fingerprint must not fail on it (it did: `make
+    model` crashed after a catalogue-only edit, with the normalizer cached)."""
+    from bot.nlu.normalizer import VietnameseNormalizer
+
+    cached = {"output": object()}
+    assert VietnameseNormalizer.fingerprint_addon(cached) == VietnameseNormalizer.fingerprint_addon(
+        VietnameseNormalizer.get_default_config()
+    )
+    assert GazetteerEntityExtractor.fingerprint_addon(cached) == GazetteerEntityExtractor.fingerprint_addon(
+        GazetteerEntityExtractor.get_default_config()
+    )
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        # initials of a catalogue name nobody listed as an alias
+        ("tkdh ra trường làm gì", [("occupation", "thiet_ke_do_hoa")]),
+        ("qtks a", [("occupation", "quan_tri_khach_san")]),
+        ("hoc ktml o dau", [("occupation", "ky_thuat_may_lanh")]),
+        # first syllable kept, the rest as initials
+        ("hc dien dd so cap", [("occupation", "dien_dan_dung"), ("level", "so_cap")]),
+        # a school name with two-syllable words as initials
+        ("cđ cn phúc yên có hệ tc ko", [("school", "cd_cong_nghiep_phuc_yen"), ("level", "trung_cap")]),
+        ("trường kinh tế kt vp", [("school", "cd_ktkt_vinh_phuc")]),
+        # one entity per value, however often it is named
+        ("hoc cong nghe thong tin ra co duoc lam lap trinh khong",
+         [("occupation", "cong_nghe_thong_tin")]),
+    ],
+)
+def test_abbreviations_and_one_entity_per_value(matcher, text, expected):
+    assert _found(matcher, text) == expected
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "d",            # "điện dân dụng" -> "ddd", which the normalizer reads as "d"
+        "kt vp",        # "kt" is shorthand ("cảm ơn"); "kỹ thuật" -> "kt" is not generated
+        "cam on vp",
+        "t",            # "may tt" -> "mt": too short to stand alone
+        "mt",
+    ],
+)
+def test_abbreviations_never_make_shorthand_or_single_letters_entities(matcher, text):
+    found = _found(matcher, text)
+    assert ("occupation", "dien_dan_dung") not in found
+    assert ("school", "cd_ktcn_vinh_phuc") not in found and ("school", "cd_ktkt_vinh_phuc") not in found
+    assert ("occupation", "may_thoi_trang") not in found
+
+
+def test_abbreviation_shared_by_two_records_is_dropped(lexicon):
+    records = [
+        {"entity": "occupation", "value": "a", "forms": ["kỹ thuật máy lạnh"], "fuzzy": True},
+        {"entity": "occupation", "value": "b", "forms": ["kế toán máy lẻ"], "fuzzy": True},
+        {"entity": "occupation", "value": "c", "forms": ["ktml"], "fuzzy": True},
+    ]
+    rules = {"abbreviate_entities": ["occupation"]}
+    table = build_patterns(records, lexicon, rules)["patterns"]
+    assert table["ktml"]["value"] == "c"             # a listed alias is never replaced
+    assert "ky thuat ml" in table and "ke toan ml" in table
+    records = records[:2]
+    assert "ktml" not in build_patterns(records, lexicon, rules)["patterns"]   # ambiguous
