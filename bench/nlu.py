@@ -6,7 +6,8 @@ Scoring rules: bot/nlu/evaluation.py. Held-out sets:
 - tests/nlu/heldout.yml: written by the NLU engineer alongside the training data;
 - tests/nlu/heldout_blind.yml: written by someone who never saw data/nlu;
 - tests/nlu/heldout_final.yml: written blind and sealed, evaluated once, a dev set since;
-- tests/nlu/heldout_final2.yml: written blind and sealed until the last round of changes: the test set.
+- tests/nlu/heldout_final2.yml: written blind and sealed, evaluated once, a dev set since;
+- tests/nlu/heldout_final3.yml: written blind and sealed until the last round of changes: the test set.
 
     .venv/bin/python bench/nlu.py [--skip-stock] [--config config.yml]
 
@@ -116,7 +117,8 @@ def main() -> None:
     parser.add_argument("--out", default="bench/results/nlu.json")
     parser.add_argument("--show-errors", action="store_true", help="list misparsed items")
     parser.add_argument("--heldout", nargs="+", default=[str(ev.HELDOUT_PATH), "tests/nlu/heldout_blind.yml",
-                                                         "tests/nlu/heldout_final.yml", "tests/nlu/heldout_final2.yml"])
+                                                         "tests/nlu/heldout_final.yml", "tests/nlu/heldout_final2.yml",
+                                                         "tests/nlu/heldout_final3.yml"])
     args = parser.parse_args()
     quiet()
 
