@@ -76,7 +76,7 @@ class EntityReplyClassifier(GraphComponent):
             "filler_words": [
                 "a", "ah", "ak", "nhe", "nha", "nhen", "ha", "thoi", "oi", "da", "vang",
                 "u", "uh", "um", "ok", "oke", "em", "minh", "toi", "tui", "to", "con",
-                "chau", "nha", "o", "tai", "ben", "la", "thi", "ca", "voi", "va",
+                "chau", "o", "tai", "ben", "la", "thi", "ca", "voi", "va",
                 "hoac", "nganh", "nghe", "he", "truong", "cua", "thuoc", "dang", "thich", "muon",
             ],
         }
