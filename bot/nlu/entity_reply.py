@@ -22,6 +22,7 @@ from rasa.shared.nlu.constants import (
     ENTITIES,
     INTENT,
     INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
     PREDICTED_CONFIDENCE_KEY,
     TEXT,
 )
@@ -29,8 +30,6 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.normalizer import VI_PIECES, normalize_pieces
 from bot.text import fold
-
-INTENT_RANKING = "intent_ranking"
 
 
 def is_entity_reply(
@@ -43,7 +42,8 @@ def is_entity_reply(
     """True when `text` is only entities of `entity_types` plus filler words."""
     if "?" in text:
         return False
-    spans = [(e["start"], e["end"]) for e in entities if e.get("entity") in set(entity_types)]
+    types = set(entity_types)
+    spans = [(e["start"], e["end"]) for e in entities if e.get("entity") in types]
     if not spans:
         return False
     fillers = set(fillers)
@@ -112,7 +112,7 @@ class EntityReplyClassifier(GraphComponent):
     def _set_intent(self, message: Message) -> None:
         name, confidence = self._config["intent"], float(self._config["confidence"])
         others = [
-            r for r in message.get(INTENT_RANKING) or [] if r.get(INTENT_NAME_KEY) != name
+            r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name
         ]
         total = sum(r.get(PREDICTED_CONFIDENCE_KEY, 0.0) for r in others) or 1.0
         ranking = [{INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}] + [
@@ -120,4 +120,4 @@ class EntityReplyClassifier(GraphComponent):
             for r in others
         ]
         message.set(INTENT, dict(ranking[0]), add_to_output=True)
-        message.set(INTENT_RANKING, ranking, add_to_output=True)
+        message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)

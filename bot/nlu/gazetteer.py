@@ -184,6 +184,46 @@ def abbreviations(syllables: List[str], pairs: bool = False) -> List[str]:
     return sorted(forms)
 
 
+def _add_abbreviations(
+    table: Dict[str, Dict[str, Any]],
+    owners: Dict[str, Set[Tuple[str, str]]],
+    records: List[Dict[str, Any]],
+    lexicon: Lexicon,
+    entities: Set[str],
+) -> None:
+    """Adds abbreviations nobody listed ("tkdh", "điện dd", "cđ cn phúc yên").
+
+    They never replace a listed alias (`owners`: every listed key, including
+    those dropped as shared), and one that fits two records is dropped.
+    """
+    generated: Dict[str, Set[Tuple[str, str]]] = {}
+    for record in records:
+        if record["entity"] not in entities:
+            continue
+        for form in record["forms"]:
+            if _is_acronym(form):
+                continue
+            syllables = [s for p in normalize_pieces(form, lexicon) for s in p["norm"]]
+            for short in abbreviations(syllables, pairs=record["entity"] == "school"):
+                pieces = normalize_pieces(short, lexicon)
+                short_syllables = [s for p in pieces for s in p["norm"]]
+                key = " ".join(fold(s, keep_punctuation=True) for s in short_syllables)
+                if key in owners:
+                    continue
+                if any(p["expanded"] for p in pieces):  # "kt" is read as shorthand
+                    continue
+                if len(pieces) == 1 and (len(key) < 3 or is_syllable(key)):
+                    continue  # "ddd" is read as "d"; "dan" is a word
+                generated.setdefault(key, set()).add((record["entity"], record["value"]))
+                table.setdefault(key, {"entity": record["entity"], "value": record["value"],
+                                       "variants": [short_syllables], "acronym": len(pieces) == 1,
+                                       "syllables": key.split(" "), "fuzzy": False})
+    for key, generated_owners in generated.items():
+        if len(generated_owners) > 1:
+            logger.info("gazetteer: abbreviation %r fits %s; dropped", key, sorted(generated_owners))
+            del table[key]
+
+
 def build_patterns(
     records: List[Dict[str, Any]],
     lexicon: Lexicon,
@@ -236,36 +276,7 @@ def build_patterns(
         logger.info("gazetteer: alias %r is shared by %s; dropped", key, sorted(owners[key]))
         del table[key]
 
-    # Abbreviations nobody listed ("tkdh", "điện dd", "cđ cn phúc yên"): they
-    # never replace a listed alias, and one shared by two records is dropped.
-    abbreviate = set(rules.get("abbreviate_entities") or [])
-    generated: Dict[str, Set[Tuple[str, str]]] = {}
-    for record in records:
-        if record["entity"] not in abbreviate:
-            continue
-        for form in record["forms"]:
-            if _is_acronym(form):
-                continue
-            syllables = [s for p in normalize_pieces(form, lexicon) for s in p["norm"]]
-            for short in abbreviations(syllables, pairs=record["entity"] == "school"):
-                pieces = normalize_pieces(short, lexicon)
-                short_syllables = [s for p in pieces for s in p["norm"]]
-                key = " ".join(fold(s, keep_punctuation=True) for s in short_syllables)
-                if key in owners:  # a listed alias (or one dropped as shared)
-                    continue
-                if any(p["expanded"] for p in pieces):  # "kt" is read as shorthand
-                    continue
-                if len(pieces) == 1 and (len(key) < 3 or is_syllable(key)):
-                    continue  # "ddd" is read as "d"; "dan" is a word
-                generated.setdefault(key, set()).add((record["entity"], record["value"]))
-                if key not in table:
-                    table[key] = {"entity": record["entity"], "value": record["value"],
-                                  "variants": [short_syllables], "acronym": len(pieces) == 1,
-                                  "syllables": key.split(" "), "fuzzy": False}
-    for key, generated_owners in generated.items():
-        if len(generated_owners) > 1:
-            logger.info("gazetteer: abbreviation %r fits %s; dropped", key, sorted(generated_owners))
-            del table[key]
+    _add_abbreviations(table, owners, records, lexicon, set(rules.get("abbreviate_entities") or []))
     return {
         "patterns": table,
         "ambiguous_acronyms": sorted({fold(a) for a in rules.get("ambiguous_acronyms") or []}),

@@ -305,8 +305,9 @@ class VietnameseNormalizer(GraphComponent):
     @classmethod
     def fingerprint_addon(cls, config: Dict[Text, Any]) -> Optional[str]:
         """The teencode file read by `train` (see storage.files_fingerprint)."""
-        # a node restored from the training cache passes its own config
-        # ({"output": ...}), without this component's keys
+        # Rasa's training hook also fingerprints a node restored from the
+        # cache: it passes that node's config ({"output": ...}) with this class,
+        # then discards the key. Defaults keep that call from failing.
         config = {**cls.get_default_config(), **config}
         return files_fingerprint([Path(config["lexicon_path"])])
 
