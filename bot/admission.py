@@ -15,15 +15,15 @@ slot.
 from __future__ import annotations
 
 import asyncio
-import os
 from typing import Optional
 
-DEFAULT_CONCURRENCY = 2
+from bot.config import get_settings
+
 _PATCHED_ATTR = "_bot_admission"
 
 
 def concurrency() -> int:
-    return max(1, int(os.environ.get("MESSAGE_CONCURRENCY", DEFAULT_CONCURRENCY)))
+    return get_settings().message_concurrency
 
 
 class Admission:

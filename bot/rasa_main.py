@@ -18,7 +18,7 @@ from bot.config import get_settings
 def export_default_environment() -> None:
     settings = get_settings()
     os.environ.setdefault("DATABASE_URL", settings.database_url)
-    os.environ.setdefault("ACTION_ENDPOINT_URL", settings.action_endpoint)
+    os.environ.setdefault("ACTION_ENDPOINT_URL", settings.action_endpoint_url)
     # Users are minors: no usage data leaves the machine.
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     # Zalo channel (credentials.yml): unset secrets stay empty, and the channel then

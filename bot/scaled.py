@@ -102,9 +102,8 @@ def write_nginx_config(directory: Path, config: str) -> Path:
 
 
 def main() -> int:
-    rasa_n = int(os.environ.get("RASA_REPLICAS", "2"))
-    actions_n = int(os.environ.get("ACTION_REPLICAS", "2"))
     settings = get_settings()
+    rasa_n, actions_n = settings.rasa_replicas, settings.action_replicas
     if settings.is_sqlite or not settings.redis_url:
         print("error: the scaled profile needs DATABASE_URL=postgresql://... and REDIS_URL=redis://...",
               file=sys.stderr)

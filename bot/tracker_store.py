@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections import OrderedDict
 from typing import Any, Dict, List, NamedTuple, Optional, Text
 
@@ -47,12 +46,12 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.config import get_settings
 from bot.privacy import mask_structure
 
 logger = logging.getLogger(__name__)
 
 
-DEFAULT_CACHE_SIZE = 500
 # Number of the tracker's events that are stored, set on trackers this store hands out.
 _STORED_ATTR = "_bot_stored_events"
 
@@ -87,8 +86,6 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         if url:
             host = url
         elif not host and db == "rasa.db" and dialect == "sqlite":
-            from bot.config import get_settings
-
             host = get_settings().database_url
         if host and host.startswith("sqlite:///"):
             from pathlib import Path
@@ -118,7 +115,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             self.engine.dispose()
             self.engine = get_engine(url)
             self.sessionmaker = sessionmaker(bind=self.engine)
-        self.cache_size = int(os.environ.get("TRACKER_CACHE_SIZE", DEFAULT_CACHE_SIZE))
+        self.cache_size = get_settings().tracker_cache_size
         self._cache: "OrderedDict[Text, _CachedTracker]" = OrderedDict()
 
     async def _stream_new_events(self, event_broker, new_events: List[Event], sender_id: Text) -> None:
