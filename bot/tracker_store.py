@@ -143,6 +143,8 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Same rows as SQLTrackerStore.save, with the event JSON masked first."""
+        if self._erase_if_requested(tracker):
+            return
         await self.stream_events(tracker)
 
         cacheable = self.cache_size > 0
@@ -171,3 +173,23 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         logger.debug("Tracker %s stored (masked)", tracker.sender_id)
+
+    def _erase_if_requested(self, tracker: DialogueStateTracker) -> bool:
+        """A family's confirmed request to delete its data (actions/privacy.py).
+
+        Deleted here, not by the action server: this process holds the tracker, and
+        saving it would write back every event beyond the stored count. Instead of
+        storing the turn, the conversation's rows go (bot.web.console.erasure) and the
+        cached tracker is forgotten, so the next message starts an empty conversation.
+        """
+        from bot.web.console.erasure import erase_conversation, erasure_requested
+
+        if not erasure_requested(tracker.events):
+            return False
+        with self.engine.begin() as conn:
+            erase_conversation(conn, tracker.sender_id, requested_by="family",
+                               channel=tracker.get_latest_input_channel() or "")
+        self._cache.pop(tracker.sender_id, None)
+        setattr(tracker, _STORED_ATTR, len(tracker.events))  # never written back
+        logger.info("Conversation data erased on the user's request")
+        return True
