@@ -64,7 +64,10 @@ class ConsoleSession(Base):
 
 class LoginAttempt(Base):
     __tablename__ = "console_login_attempts"
-    __table_args__ = (sa.Index("ix_console_login_attempts_key", "username", "ip", "attempted_at"),)
+    __table_args__ = (
+        sa.Index("ix_console_login_attempts_key", "username", "ip", "attempted_at"),
+        sa.Index("ix_console_login_attempts_ip", "ip", "attempted_at"),
+    )
 
     id = sa.Column(sa.Integer, primary_key=True)
     username = sa.Column(sa.String(64), nullable=False)
