@@ -49,7 +49,8 @@ class Settings(BaseSettings):
     rasa_port: int = Field(5005, ge=1, le=65535)  # Procfile
     web_port: int = Field(8000, ge=1, le=65535)
     rasa_public_url: str = ""  # the chat page's socket.io address; empty: page host, port 5005
-    rasa_cors_origins: str = "*"  # Procfile: Rasa's --cors
+    rasa_cors_origins: Optional[str] = None  # Procfile: Rasa's --cors; unset: the chat page's origins
+    rest_channel_token: str = Field("", repr=False)  # credentials.yml: empty, the REST channel needs no token
     message_concurrency: int = Field(2, ge=1)
     tracker_cache_size: int = Field(500, ge=0)
     retention_days: int = Field(180, ge=1)
@@ -92,6 +93,7 @@ class Settings(BaseSettings):
     zalo_reply_with_message_id: str = "false"
     zalo_claim_budget_seconds: str = "0"
     zalo_processing: str = "thread"
+    zalo_lease_seconds: str = "30"
 
     @field_validator("database_url")
     @classmethod

@@ -27,6 +27,8 @@ def export_default_environment() -> None:
 
     for name, value in ZALO_ENV_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    # REST channel (credentials.yml): no token in the embedded profile.
+    os.environ.setdefault("REST_CHANNEL_TOKEN", "")
 
 
 def prepare_process() -> None:

@@ -57,3 +57,88 @@ def test_applied_to_rasa_message_processor(monkeypatch):
     assert admission.apply() is True
     assert getattr(MessageProcessor.handle_message, admission._PATCHED_ATTR).limit == 3
     assert admission.apply() is False  # once per process
+
+
+def _loop_in_thread():
+    import threading
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever, daemon=True)
+    thread.start()
+    return loop, thread
+
+
+@pytest.mark.parametrize("limit", [1, 2])
+def test_one_gate_shared_by_two_event_loops_in_two_threads(limit):
+    """REST/socket.io run on Sanic's loop, Zalo on its own loop in another thread: one gate for both.
+
+    With an asyncio.Semaphore, waiters on the second loop raised
+    "bound to a different event loop" (probe H1); here every message completes.
+    """
+    import threading
+
+    gate = admission.Admission(limit)
+    state = {"in_progress": 0, "peak": 0}
+    guard = threading.Lock()
+
+    async def work():
+        async with gate:
+            with guard:
+                state["in_progress"] += 1
+                state["peak"] = max(state["peak"], state["in_progress"])
+            for _ in range(3):
+                await asyncio.sleep(0.002)
+            with guard:
+                state["in_progress"] -= 1
+        return True
+
+    other_loop, thread = _loop_in_thread()
+    try:
+        async def main():
+            mine = [asyncio.create_task(work()) for _ in range(40)]
+            theirs = [asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work(), other_loop))
+                      for _ in range(40)]
+            return await asyncio.gather(*mine, *theirs, return_exceptions=True)
+
+        results = asyncio.run(main())
+    finally:
+        other_loop.call_soon_threadsafe(other_loop.stop)
+        thread.join(5)
+    assert [r for r in results if r is not True] == []
+    assert state["peak"] == limit
+    assert gate.in_use == 0 and gate.waiting == 0
+
+
+def test_a_cancelled_waiter_gives_its_place_to_the_next():
+    gate = admission.Admission(1)
+
+    async def main():
+        await gate.acquire()
+        cancelled = asyncio.create_task(gate.acquire())
+        later = asyncio.create_task(gate.acquire())
+        await asyncio.sleep(0)
+        cancelled.cancel()
+        gate.release()
+        await asyncio.wait_for(later, 2)
+        assert cancelled.cancelled()
+        gate.release()
+        return gate.in_use, gate.waiting
+
+    assert asyncio.run(main()) == (0, 0)
+
+
+def test_a_waiter_cancelled_after_its_slot_was_granted_passes_the_slot_on():
+    gate = admission.Admission(1)
+
+    async def main():
+        await gate.acquire()
+        first = asyncio.create_task(gate.acquire())
+        second = asyncio.create_task(gate.acquire())
+        await asyncio.sleep(0)
+        gate.release()       # hands the slot to `first` (its _grant is scheduled) ...
+        first.cancel()       # ... which leaves before it runs
+        await asyncio.wait_for(second, 2)
+        gate.release()
+        return gate.in_use, gate.waiting
+
+    assert asyncio.run(main()) == (0, 0)

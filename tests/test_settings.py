@@ -82,6 +82,13 @@ def test_the_zalo_placeholders_of_credentials_are_the_zalo_settings():
     assert set(re.findall(r"\$\{(ZALO_[A-Z0-9_]+)\}", credentials)) == set(zalo_env_defaults())
 
 
+def test_every_placeholder_of_the_rasa_files_is_a_setting():
+    for name in ("credentials.yml", "endpoints.yml", "endpoints.scaled.yml"):
+        lines = (ROOT / name).read_text(encoding="utf-8").splitlines()
+        text = "\n".join(line for line in lines if not line.lstrip().startswith("#"))
+        assert set(re.findall(r"\$\{([A-Z][A-Z0-9_]+)\}", text)) <= set(variable_names()), name
+
+
 def test_the_procfile_variables_are_settings():
     for procfile in ("Procfile", "Procfile.scaled"):
         text = (ROOT / procfile).read_text(encoding="utf-8")
