@@ -172,3 +172,16 @@ def test_deleting_one_conversation_leaves_the_others(stack):
     _say(rasa, "erase-too", "/affirm")
     assert _counts(url, _stored_sender(url, "keep-me"))["events"] > 0
     assert not _rows(url, "SELECT id FROM events WHERE sender_id LIKE '%erase-too'")
+
+
+@pytest.mark.parametrize("text", [
+    "mình muốn xóa hết thông tin mình đã gửi ở đây",  # accented, not a training example
+    "toi muon xoa het du lieu cua con toi",  # plain
+    "ad xoá hết dl e đã nhắn nha",  # teencode
+])
+def test_unseen_requests_in_every_spelling_style_ask_for_confirmation(stack, text):
+    url, rasa = stack
+    sender = "ask-" + str(abs(hash(text)))
+    assert "xác nhận xóa" in _say(rasa, sender, text)
+    assert "không xóa gì" in _say(rasa, sender, "/deny")
+    assert _counts(url, _stored_sender(url, sender))["events"] > 0

@@ -17,6 +17,8 @@ CONTRACT_INTENTS = {
     "find_programme", "ask_school_info", "ask_admission", "ask_career_prospects",
     "compare_paths", "ask_further_study", "start_interest_quiz", "inform",
 }
+# Trained, but younger than the sealed held-out sets: data/nlu/privacy.yml (docs/console.md).
+TRAINED_ONLY_INTENTS = {"delete_my_data"}
 
 
 @pytest.fixture(scope="module")
@@ -101,7 +103,7 @@ def test_training_data_covers_every_contract_intent():
 
     data = load_data("data/nlu")
     counts = Counter(m.get("intent") for m in data.training_examples)
-    assert set(counts) == CONTRACT_INTENTS
+    assert set(counts) == CONTRACT_INTENTS | TRAINED_ONLY_INTENTS
     chit_chat = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge"}
-    for intent in CONTRACT_INTENTS - chit_chat:
+    for intent in (CONTRACT_INTENTS | TRAINED_ONLY_INTENTS) - chit_chat:
         assert counts[intent] >= 40, (intent, counts[intent])
