@@ -6,6 +6,11 @@ configuration table (the Zalo channel's in docs/zalo.md); tests/test_settings.py
 checks both directions. Rasa's own `RASA_*` variables (telemetry, cache) are
 Rasa's business; the few `RASA_*` names below are the project's.
 
+Some are used outside Python: the Procfile's ports and CORS origins, the
+`${...}` placeholders of credentials.yml (Zalo, REST token) that Rasa fills.
+Declaring them here still matters: `python -m bot check` validates them, and the
+list of what the project reads stays complete.
+
 Nothing in this module touches a database or a file at import time; callers ask
 for `get_settings()` when they need it (it reads the environment as it is then).
 """
