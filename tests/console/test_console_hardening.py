@@ -119,6 +119,10 @@ HUGE = "9" * 23
 def test_numeric_inputs_never_cause_a_server_error(web, console_db):
     client = login(web.base, "cobich")
     admin = login(web.base, "admin")
+    for args in ({"low": "1", "threshold": "nan"}, {"low": "1", "threshold": "1e999"}, {"after": "²"},
+                 {"before": HUGE}, {"from": "0001-01-01", "to": "9999-12-31"}, {"from": "²"}):
+        assert client.get(web.base + "/console/conversations", params=args).status_code == 200, args
+        assert client.get(web.base + "/console/conversations.csv", params=args).status_code == 200, args
     for before in (HUGE, "²", "١٢", "-1", "0"):
         resp = client.get(web.base + "/console/inbox", params={"before": before})
         assert resp.status_code == 200, before
