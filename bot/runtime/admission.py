@@ -29,6 +29,8 @@ import os
 import threading
 from typing import Deque, Optional, Tuple
 
+from bot.runtime.versions import supported
+
 DEFAULT_CONCURRENCY = 2
 _PATCHED_ATTR = "_bot_admission"
 
@@ -128,7 +130,7 @@ def admitted(handle, admission: Admission):
 def apply(limit: Optional[int] = None) -> bool:
     from rasa.core.processor import MessageProcessor
 
-    if getattr(MessageProcessor.handle_message, _PATCHED_ATTR, None) is not None:
+    if getattr(MessageProcessor.handle_message, _PATCHED_ATTR, None) is not None or not supported("admission"):
         return False
     MessageProcessor.handle_message = admitted(MessageProcessor.handle_message, Admission(limit or concurrency()))
     return True
