@@ -1,11 +1,11 @@
-"""bot/admission.py: bounded, first come first served message processing."""
+"""bot/runtime/admission.py: bounded, first come first served message processing."""
 from __future__ import annotations
 
 import asyncio
 
 import pytest
 
-from bot import admission
+from bot.runtime import admission
 
 
 def _run(limit: int, arrivals: int):

@@ -29,6 +29,7 @@ import threading
 from typing import Deque, Optional, Tuple
 
 from bot.config import get_settings
+from bot.runtime.versions import supported
 
 _PATCHED_ATTR = "_bot_admission"
 
@@ -128,7 +129,7 @@ def admitted(handle, admission: Admission):
 def apply(limit: Optional[int] = None) -> bool:
     from rasa.core.processor import MessageProcessor
 
-    if getattr(MessageProcessor.handle_message, _PATCHED_ATTR, None) is not None:
+    if getattr(MessageProcessor.handle_message, _PATCHED_ATTR, None) is not None or not supported("admission"):
         return False
     MessageProcessor.handle_message = admitted(MessageProcessor.handle_message, Admission(limit or concurrency()))
     return True
