@@ -22,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict, dataclass
-from typing import Iterable, Optional
+from typing import Optional, Sequence
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
@@ -42,11 +42,11 @@ def sender_reference(sender_id: str) -> str:
     return hashlib.sha256(sender_id.encode("utf-8")).hexdigest()[:16]
 
 
-def erasure_requested(events: Iterable) -> bool:
+def erasure_requested(events: Sequence) -> bool:
     """True when the current turn (the events after the latest user message) ran ERASE_ACTION."""
     from rasa.shared.core.events import ActionExecuted, UserUttered
 
-    for event in reversed(list(events)):
+    for event in reversed(events):  # the tracker's deque: no copy, stops at the latest user message
         if isinstance(event, UserUttered):
             return False
         if isinstance(event, ActionExecuted) and event.action_name == ERASE_ACTION:
