@@ -40,7 +40,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from typing import Any, Callable, List, NamedTuple, Optional, Sequence, Tuple
+from typing import Any, Callable, List, NamedTuple, Optional, Tuple
 
 MASK_PHONE = "[SĐT]"
 MASK_EMAIL = "[EMAIL]"
@@ -317,19 +317,21 @@ def find_pii(text: str) -> List[PiiMatch]:
     if not text:
         return []
     norm, origin = _normalise(text)
-    taken = bytearray(len(norm))
     found: List[Tuple[int, int, str, str]] = []
-
-    def free(start: int, end: int) -> bool:
-        return not any(taken[start:end])
-
     for match in _EMAIL.finditer(norm):
         end = _email_end(norm, match)
-        if end is None:
-            continue
-        start = match.start()
-        found.append((start, end, MASK_EMAIL, norm[start:end]))
-        taken[start:end] = b"\x01" * (end - start)
+        if end is not None:
+            found.append((match.start(), end, MASK_EMAIL, norm[match.start():end]))
+    if found:
+        taken = bytearray(len(norm))
+        for start, end, _, _ in found:
+            taken[start:end] = b"\x01" * (end - start)
+
+        def free(start: int, end: int) -> bool:  # not inside an e-mail
+            return not any(taken[start:end])
+    else:
+        def free(start: int, end: int) -> bool:
+            return True
     for run in _RUN.finditer(norm):
         found.extend(_scan_run(norm, run, free))
     found.sort()
@@ -401,52 +403,56 @@ def mask_structure(value: Any) -> Any:
     """A copy of an event dict (or any JSON-like value) with every free-text string masked.
 
     Entities keep valid `start`/`end` offsets after their message text is masked.
+    A string met twice (a user event holds its text twice) is scanned once.
     """
-    return _mask(value, _RASA_ID_KEYS)
+    return _StructureMasker().mask(value, _RASA_ID_KEYS)
 
 
-def _mask(value: Any, keep: frozenset = _NOTHING) -> Any:
-    if isinstance(value, dict):
-        if isinstance(value.get("text"), str) and isinstance(value.get("entities"), list):
-            return _mask_parsed_message(value, keep)
-        return {_mask_key(k): _mask_item(k, v, keep) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_mask(item) for item in value]
-    if isinstance(value, str):
-        return mask_pii(value)
-    return value
+class _StructureMasker:
+    def __init__(self) -> None:
+        self._memo: dict = {}
 
+    def text(self, text: str) -> Tuple[str, Callable[[int], int]]:
+        if text not in self._memo:
+            self._memo[text] = mask_pii_with_offsets(text)
+        return self._memo[text]
 
-def _mask_key(key: Any) -> Any:
-    return mask_pii(key) if isinstance(key, str) else key
-
-
-def _mask_item(key: Any, value: Any, keep: frozenset) -> Any:
-    if key in keep and isinstance(value, str):
+    def mask(self, value: Any, keep: frozenset = _NOTHING) -> Any:
+        if isinstance(value, dict):
+            if isinstance(value.get("text"), str) and isinstance(value.get("entities"), list):
+                return self.parsed_message(value, keep)
+            return {self.key(k): self.item(k, v, keep) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.mask(item) for item in value]
+        if isinstance(value, str):
+            return self.text(value)[0] if value else value
         return value
-    if key == "parse_data" and keep:
-        return _mask(value, _RASA_ID_KEYS)
-    return _mask(value)
 
+    def key(self, key: Any) -> Any:
+        return self.text(key)[0] if isinstance(key, str) and key else key
 
-def _mask_parsed_message(message: dict, keep: frozenset) -> dict:
-    masked_text, shift = mask_pii_with_offsets(message["text"])
-    result = {}
-    for k, v in message.items():
-        if k == "text":
-            result[k] = masked_text
-        elif k == "entities":
-            result[k] = [_mask_entity(e, shift) for e in v]
-        else:
-            result[_mask_key(k)] = _mask_item(k, v, keep)
-    return result
+    def item(self, key: Any, value: Any, keep: frozenset) -> Any:
+        if key in keep and isinstance(value, str):
+            return value
+        if key == "parse_data" and keep:
+            return self.mask(value, _RASA_ID_KEYS)
+        return self.mask(value)
 
+    def parsed_message(self, message: dict, keep: frozenset) -> dict:
+        masked_text, shift = self.text(message["text"])
+        result = {}
+        for k, v in message.items():
+            if k == "text":
+                result[k] = masked_text
+            elif k == "entities":
+                result[k] = [self.entity(e, shift) for e in v]
+            else:
+                result[self.key(k)] = self.item(k, v, keep)
+        return result
 
-def _mask_entity(entity: Any, shift: Callable[[int], int]) -> Any:
-    if not isinstance(entity, dict):
-        return _mask(entity)
-    masked = _mask(entity)
-    if isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
-        masked["start"] = shift(entity["start"])
-        masked["end"] = shift(entity["end"])
-    return masked
+    def entity(self, entity: Any, shift: Callable[[int], int]) -> Any:
+        masked = self.mask(entity)
+        if isinstance(entity, dict) and isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
+            masked["start"] = shift(entity["start"])
+            masked["end"] = shift(entity["end"])
+        return masked
