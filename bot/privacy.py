@@ -208,6 +208,18 @@ def is_callback_phone(value: str) -> bool:
     )
 
 
+def _unlike_amount(norm: str, groups: List[Tuple[int, int]], i: int, length: int, cum: List[int]) -> bool:
+    """Groups i.. holding `length` digits do not read as an amount: no dot or comma
+    between them, and the last group is not "000"."""
+    total, j = 0, i
+    while j < len(groups) and total < length:
+        total += groups[j][1] - groups[j][0]
+        if j > i and any(c in ".," for c in norm[groups[j - 1][1]:groups[j][0]]):
+            return False
+        j += 1
+    return total == length and norm[groups[j - 1][0]:groups[j - 1][1]] != "000"
+
+
 # Phone lengths in digits, longest first (a group sequence is read as the longest
 # number it spells): 0084 + 9-10 digits (+ a trunk 0), 84 + 9-10 (+ a trunk 0),
 # 0 + 9-10; after a "+", anything of 8-15 digits.
@@ -285,17 +297,17 @@ def _scan_run(norm: str, run: "re.Match[str]", free: Callable[[int, int], bool])
                 break
         i += 1
 
-    # 2. identity numbers: 12 or 9 digits on the groups left. Grouped ones ("001 203 012 345")
-    # only when they start with 0 or follow an ID word: not "150 200 300" nor "120.000.000".
+    # 2. identity numbers: 12 or 9 digits on the groups left. Grouped ones ("001 203 012 345",
+    # "162 345 879") unless they read as an amount: "120.000.000", "150.200.300 đồng", "450 000".
     for k, taken in enumerate(claimed):
         claimed_before[k + 1] = claimed_before[k] + taken
     keyword = bool(_ID_WORDS.search(norm, max(0, run_start - 60), run_start))
     for i in range(len(groups)):
         if claimed[i]:
             continue
-        grouped = keyword or digits[cum[i]] == "0"
+        sure = keyword or digits[cum[i]] == "0"
         for length, mask in ((12, MASK_CCCD), (9, MASK_CMND)):
-            if not grouped and groups[i][1] - groups[i][0] != length:
+            if not sure and groups[i][1] - groups[i][0] != length and not _unlike_amount(norm, groups, i, length, cum):
                 continue
             j = span_to(i, length)
             if j is None or any(claimed[i:j + 1]) or _MONEY_AFTER.match(norm, groups[j][1]):
@@ -445,14 +457,19 @@ class _StructureMasker:
             if k == "text":
                 result[k] = masked_text
             elif k == "entities":
-                result[k] = [self.entity(e, shift) for e in v]
+                changed = masked_text != message["text"]
+                result[k] = [self.entity(e, shift, masked_text, changed) for e in v]
             else:
                 result[self.key(k)] = self.item(k, v, keep)
         return result
 
-    def entity(self, entity: Any, shift: Callable[[int], int]) -> Any:
+    def entity(self, entity: Any, shift: Callable[[int], int], masked_text: str, changed: bool) -> Any:
         masked = self.mask(entity)
         if isinstance(entity, dict) and isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
             masked["start"] = shift(entity["start"])
             masked["end"] = shift(entity["end"])
+            span = masked_text[masked["start"]:masked["end"]]
+            if changed and isinstance(masked.get("value"), str) and any(m in span for m in MASKS):
+                # the entity covers personal data its value alone may not show ("CMND: 162 345 879")
+                masked["value"] = span
         return masked

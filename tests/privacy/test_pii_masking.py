@@ -47,14 +47,15 @@ def test_corpus_leak_count_is_zero():
     ("nguyễn.an@gmail.com", "[EMAIL]"), ("sdt (0387238575)", "sdt ([SĐT])"), ("+84 (0)983 239 953", "[SĐT]"),
     ("0 9 1 2 3 4 5 6 7 8", "[SĐT]"), ("mail: an@gmail.com. Em cảm ơn", "mail: [EMAIL]. Em cảm ơn"),
     ("Email:vuhaiyen2011@gmail.comnhé", "Email:[EMAIL]nhé"), ("CCCD0012 1100 8731", "CCCD[CCCD]"),
-    ("CMND: 162 345 879", "CMND: [CMND]"), ("+1 415 555 0100", "[SĐT]"),
+    ("CMND: 162 345 879", "CMND: [CMND]"), ("162 345 879", "[CMND]"), ("162.345.879", "162.345.879"),
+    ("+1 415 555 0100", "[SĐT]"),
 ])
 def test_probe_formats(text, expected):
     assert mask_pii(text) == expected
 
 
 @pytest.mark.parametrize("text", [
-    "chỉ tiêu 150 200 300 học sinh", "120.000.000 đồng", "150.000.000.000 đ", "mã zalo 12345678901234567890",
+    "chỉ tiêu 150.200.300", "dân số 450 000 người", "150 000 000 đồng", "120.000.000 đồng", "150.000.000.000 đ", "mã zalo 12345678901234567890",
     "ngày 01.06.2026 08:30", "Nghị định 238/2025/NĐ-CP", "gặp em @ trường nhé", "điểm 8.5, năm 2025",
 ])
 def test_ordinary_numbers_and_text_stay(text):
@@ -159,6 +160,14 @@ def test_client_metadata_is_masked_by_value_and_rasa_ids_kept():
     new_text = masked["parse_data"]["text"]
     area = masked["parse_data"]["entities"][0]
     assert new_text[area["start"]:area["end"]] == "Vĩnh Tường"
+
+
+def test_entity_values_over_personal_data_are_masked_with_their_span():
+    text = "CMND: 162.345.879 ạ"  # the value alone reads as an amount; its place in the text does not
+    message = {"text": text, "entities": [{"entity": "number", "value": "162.345.879", "start": 6, "end": 17}]}
+    masked = mask_structure(message)
+    assert masked["text"] == "CMND: [CMND] ạ"
+    assert masked["entities"] == [{"entity": "number", "value": "[CMND]", "start": 6, "end": 12}]
 
 
 def test_slot_and_bot_events_are_masked():
