@@ -15,7 +15,7 @@ import sys
 import sqlalchemy as sa
 
 from tests.console.helpers import conversation_events, migrate
-from tests.privacy.corpus import POSITIVES, leaked
+from tests.privacy.corpus import POSITIVES, leaked, readable
 from tests.procs import ROOT
 
 
@@ -77,7 +77,7 @@ def _all_text(url: str) -> dict:
                     if (table, column["name"]) == ("callback_requests", "phone"):
                         continue  # the one place a number is kept, with consent
                     values = conn.execute(sa.text(f'SELECT "{column["name"]}" FROM "{table}"')).scalars().all()
-                    places[f"{table}.{column['name']}"] = "\n".join(str(v) for v in values if v is not None)
+                    places[f"{table}.{column['name']}"] = "\n".join(readable(v) for v in values if v is not None)
     finally:
         engine.dispose()
     return places
