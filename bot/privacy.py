@@ -59,8 +59,10 @@ class PiiMatch(NamedTuple):
 # ---------------------------------------------------------------- normalisation
 
 _DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d")
-# Characters NFKC keeps but the scanner folds: non-ASCII digits and spaces, dashes.
-_FOLDED = re.compile("[^\x00-\x7f](?<=[\\d\\s])|[" + "".join(sorted(_DASHES)) + "]")
+# Characters NFKC keeps but the scanner folds: non-ASCII digits and spaces, dashes, and
+# invisible format characters (zero-width space, soft hyphen, ...), which it drops.
+_FOLDED = re.compile("[^\x00-\x7f](?<=[\\d\\s\\u00ad\\u200b-\\u200f\\u2060-\\u2064\\ufeff])|["
+                     + "".join(sorted(_DASHES)) + "]")
 
 
 @lru_cache(maxsize=8192)
@@ -75,6 +77,8 @@ def _fold_char(ch: str) -> str:
             out.append("-")
         elif c.isspace():
             out.append(" ")
+        elif unicodedata.category(c) == "Cf":
+            continue  # "0912\u200b345678" is one number
         else:
             out.append(c)
     return "".join(out)

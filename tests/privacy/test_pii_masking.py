@@ -48,7 +48,8 @@ def test_corpus_leak_count_is_zero():
     ("0 9 1 2 3 4 5 6 7 8", "[SĐT]"), ("mail: an@gmail.com. Em cảm ơn", "mail: [EMAIL]. Em cảm ơn"),
     ("Email:vuhaiyen2011@gmail.comnhé", "Email:[EMAIL]nhé"), ("CCCD0012 1100 8731", "CCCD[CCCD]"),
     ("CMND: 162 345 879", "CMND: [CMND]"), ("162 345 879", "[CMND]"), ("162.345.879", "162.345.879"),
-    ("+1 415 555 0100", "[SĐT]"),
+    ("+1 415 555 0100", "[SĐT]"), ("sđt 0912\u200b345\u200b678 nhé", "sđt [SĐT] nhé"),
+    ("0912\u00ad345678", "[SĐT]"), ("0912\u00a0345\u3000678", "[SĐT]"), ("0912–345–678", "[SĐT]"),
 ])
 def test_probe_formats(text, expected):
     assert mask_pii(text) == expected
