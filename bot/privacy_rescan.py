@@ -94,18 +94,18 @@ class _Rescan:
         print(line, file=self.out, flush=True)
 
     def walk(self, table, key: str, columns: List[str], remask: Callable[[dict, Connection], dict], label: str,
-             read: Sequence[str] = (), before_batch: Optional[Callable[[Connection], None]] = None) -> List[dict]:
+             read: Sequence[str] = (), before_batch: Optional[Callable[[Connection], None]] = None,
+             on_change: Optional[Callable[[dict], None]] = None) -> None:
         """Read `table` in primary-key order, one batch per transaction, and write back the
-        columns `remask` changed. Returns the changed rows (with the `read` columns too)."""
+        columns `remask` changed; `on_change` sees each changed row (with the `read` columns)."""
         if table.name not in self.tables:
-            return []
+            return
         key_col = table.c[key]
         with self.engine.connect() as conn:
             total = int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
         selected = [key_col] + [table.c[c] for c in list(read) + columns if c != key]
-        changed_rows: List[dict] = []
         last = None
-        scanned = 0
+        scanned = changed = 0
         while True:
             with self.engine.begin() as conn:
                 if before_batch is not None:
@@ -119,24 +119,26 @@ class _Rescan:
                     diff = {c: new[c] for c in columns if new[c] != row[c]}
                     if diff:
                         conn.execute(table.update().where(key_col == row[key]).values(**diff))
-                        changed_rows.append(dict(row, **diff))
+                        changed += 1
+                        if on_change is not None:
+                            on_change(row)
             scanned += len(rows)
             if rows:
                 last = rows[-1][key]
-            self.say(f"{label}: {scanned}/{total} rows scanned, {len(changed_rows)} re-masked")
+            self.say(f"{label}: {scanned}/{total} rows scanned, {changed} re-masked")
             if len(rows) < self.batch_size:
                 break
         self.result.scanned[label] = scanned
-        self.result.changed[label] = len(changed_rows)
-        return changed_rows
+        self.result.changed[label] = changed
 
     # ------------------------------------------------------------------ tables
 
     def events(self) -> Set[str]:
         """Re-mask `events.data`; the conversations that changed."""
-        changed = self.walk(events_t, "id", ["data"], lambda row, conn: {"data": _mask_event_json(row["data"])},
-                            "events", read=["sender_id"])
-        return {row["sender_id"] for row in changed}
+        senders: Set[str] = set()
+        self.walk(events_t, "id", ["data"], lambda row, conn: {"data": _mask_event_json(row["data"])},
+                  "events", read=["sender_id"], on_change=lambda row: senders.add(row["sender_id"]))
+        return senders
 
     def summaries(self, rebuild: Set[str]) -> None:
         from bot.web.console.sync import SEARCH_TEXT_LIMIT, STATE_NAME
