@@ -142,11 +142,12 @@ def _email_end(norm: str, match: "re.Match[str]") -> Optional[int]:
     """Where the e-mail that `match` starts really ends (None: not an e-mail)."""
     if not _WORD_CH.search(match.group("local")):
         return None
-    first = _LABEL_RE.match(norm, match.start("domain"), match.end("domain"))
+    domain_end = min(match.end("domain"), match.start("domain") + 253)  # no domain name is longer
+    first = _LABEL_RE.match(norm, match.start("domain"), domain_end)
     labels = [(None, first.group(0), first.end())]
     if first.end() == match.end("domain"):
         return first.end() if match.group("at") == "@" else None
-    for part in _DOT_LABEL.finditer(norm, first.end(), match.end("domain")):
+    for part in _DOT_LABEL.finditer(norm, first.end(), domain_end):
         dot = part.group("dot")
         label = part.group("label")
         if dot != "." and dot.strip() in (".", ",") and label.lower() not in _KNOWN_TLDS:
@@ -169,10 +170,10 @@ def _email_end(norm: str, match: "re.Match[str]") -> Optional[int]:
 
 # ---------------------------------------------------------------- numbers
 
-_RUN = re.compile(r"(?<![0-9])(?:\(\+?|\+)?[0-9]++(?:[ .\-()]{1,6}+[0-9]++)*+")
+_RUN = re.compile(r"(?:\(\+?|\+)?(?<![0-9])[0-9]++(?:[ .\-()]{1,6}+[0-9]++)*+")
 _GROUP = re.compile(r"[0-9]+")
 _ID_WORDS = re.compile(
-    r"\b(?:cccd|cc\s?cd|cmnd|cmt|id|" + "|".join(
+    r"(?<!\[)\b(?:cccd|cc\s?cd|cmnd|cmt|id|" + "|".join(
         _vi_word(word) for word in ("căn cước", "can cuoc", "chứng minh", "chung minh", "định danh", "dinh danh")
     ) + r")\D{0,40}$",
     re.IGNORECASE,
@@ -334,10 +335,17 @@ def find_pii(text: str) -> List[PiiMatch]:
         return []
     norm, origin = _normalise(text)
     found: List[Tuple[int, int, str, str]] = []
-    for match in _EMAIL.finditer(norm):
+    pos = 0
+    while True:
+        match = _EMAIL.search(norm, pos)
+        if match is None:
+            break
         end = _email_end(norm, match)
         if end is not None:
             found.append((match.start(), end, MASK_EMAIL, norm[match.start():end]))
+            pos = end  # what the domain pattern read past the e-mail may hold the next one: "an@x.com,bi@y.com"
+        else:
+            pos = match.start("domain")
     if found:
         taken = bytearray(len(norm))
         for start, end, _, _ in found:

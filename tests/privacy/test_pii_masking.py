@@ -50,6 +50,7 @@ def test_corpus_leak_count_is_zero():
     ("CMND: 162 345 879", "CMND: [CMND]"), ("162 345 879", "[CMND]"), ("162.345.879", "162.345.879"),
     ("+1 415 555 0100", "[SĐT]"), ("sđt 0912\u200b345\u200b678 nhé", "sđt [SĐT] nhé"),
     ("0912\u00ad345678", "[SĐT]"), ("0912\u00a0345\u3000678", "[SĐT]"), ("0912–345–678", "[SĐT]"),
+    ("an@gmail.com,bich@gmail.com", "[EMAIL],[EMAIL]"), ("x 2+84912345678", "x 2[SĐT]"),
 ])
 def test_probe_formats(text, expected):
     assert mask_pii(text) == expected
