@@ -12,9 +12,10 @@ the store uses DATABASE_URL (bot.config), so SQLite (embedded default) and
 PostgreSQL (scaled profile) work without editing the file. The classic
 `dialect/host/port/db/username/password` keys still work.
 
-What is masked (bot.privacy): every free-text string of the event's JSON
-(`text`, `parse_data.text`, entity values, bot replies, slot values,
-metadata), with entity offsets re-aligned to the masked text. The same masking
+What is masked (bot.privacy, docs/privacy.md): every string of the event's
+JSON (`text`, `parse_data.text`, entity values, bot replies, slot values,
+metadata by value, keys included), with entity offsets re-aligned to the
+masked text; only Rasa's own `message_id` is kept as it is. The same masking
 applies to events published to an event broker. Column values Rasa derives
 (`intent_name`, `action_name`) are names and need no masking.
 
