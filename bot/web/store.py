@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, relationship
 
 from bot.db import Base
+from bot.privacy import mask_pii
 
 ROLES = ("admin", "counsellor")
 CALLBACK_STATUSES = ("new", "contacted", "closed")
@@ -307,7 +308,7 @@ def create_callback_request(
         sender_id=sender_id,
         channel=channel or "",
         phone=normalise_phone(phone),
-        preferred_time=(preferred_time or "").strip()[:200],
+        preferred_time=mask_pii((preferred_time or "").strip())[:200],  # a free-text answer: mask it
         consent_at=as_naive_utc(consent_at),
         user_role=user_role,
         area=area,

@@ -177,3 +177,24 @@ def test_slot_and_bot_events_are_masked():
     bot = {"event": "bot", "text": "Cô gọi số 0912 345 678 nhé", "data": {"buttons": [{"title": "0912345678"}]}}
     assert mask_structure(slot)["value"] == "sđt[SĐT]"
     assert mask_structure(bot) == {"event": "bot", "text": "Cô gọi số [SĐT] nhé", "data": {"buttons": [{"title": "[SĐT]"}]}}
+
+
+def test_a_callback_time_answer_is_stored_masked(tmp_path):
+    """The preferred time is free text: a phone or e-mail typed there is masked."""
+    import datetime as dt
+
+    from bot.db import session_scope
+    from bot.migrations import runner
+    from bot.web.store import CallbackRequest, create_callback_request
+
+    url = f"sqlite:///{tmp_path / 'cb.db'}"
+    runner.upgrade(url)
+    with session_scope(url) as session:
+        create_callback_request(session, sender_id="s", channel="rest", phone="0912345678",
+                                preferred_time="tối nay, hoặc mail an@gmail.com, sđt 0987 654 321",
+                                consent_at=dt.datetime(2026, 12, 1, 8, 0))
+    with session_scope(url) as session:
+        [row] = session.query(CallbackRequest).all()
+        assert row.phone == "0912345678"
+        assert "an@gmail.com" not in row.preferred_time and "0987 654 321" not in row.preferred_time
+        assert row.preferred_time.startswith("tối nay")
