@@ -6,10 +6,33 @@ an unknown id is looked up as text (aliases, diacritics, typos).
 
 Conventions the callers rely on:
 - a policy with no level / group restriction applies to every level / group;
+  with `groups_mode` "all" the learner must belong to every listed group;
 - `valid_from` / `valid_to` None means "not restricted on that side";
 - a programme with `level_id` None has an unconfirmed level and matches any
   level its institution teaches; `combined_route` None means unknown and is
-  taken from the institution's `runs_combined_route` when filtering.
+  taken from the institution's `runs_combined_route` (YAML `runs_9plus`) when filtering.
+
+Functions added for the 2026 catalogue (issue 14):
+- `area_meanings(session, text) -> List[Area]`: what a bare place name can
+  mean ("Vĩnh Tường" -> former huyện, then xã Vĩnh Tường of today).
+- `units_of_former_district(session, district) -> List[Area]`: today's
+  communes/wards formed from a former district.
+- `successors_of_former_commune(session, name) -> List[Area]`: today's unit a
+  source names for a former commune/town ("thị trấn Tam Sơn" -> xã Tam Sơn).
+- `former_districts_of(session, area) -> List[Area]`.
+- `area_label(session, area) -> Optional[str]`: "xã Bình Nguyên (huyện Bình
+  Xuyên (cũ))" - today's name with the former district in brackets.
+- `policy_groups_hold(policy, group_ids) -> bool`: the group condition (any/all).
+- `district_support(session, area, level=None, on=None) -> Optional[DistrictSupport]`:
+  past district policies, notices (end of district budgets on 1/7/2025 and
+  who holds the role now), today's units, current provincial/national support.
+- `admission_calendar(session, school_year=None, track=None) -> List[CalendarEvent]`
+  and `latest_school_year(session) -> Optional[str]`; `CalendarEvent.has_passed(on)`.
+- `programmes_of_institution(session, institution) -> List[Programme]`.
+- `all_records(session, table) -> List[...]`.
+- Re-exported from `bot.catalog.present` (no SQL): `short_citation(record)`,
+  `sources_of(record) -> List[SourceRef]`, `confidence_phrase(record)`,
+  `user_facing_texts(record)`.
 """
 from __future__ import annotations
 
