@@ -314,3 +314,17 @@ def test_get_by_id_and_confidence_helpers(session):
     assert q.get_area(session, "vinh_tuong").abolished_on == dt.date(2025, 7, 1)
     assert q.get_level(session, "so_cap").confidence_label == "kiểm chứng một phần"
     assert q.get_group(session, "nobody") is None and q.get_occupation(session, "han").name == "Hàn"
+
+
+def test_no_internal_note_in_any_user_facing_text(session):
+    from bot.catalog.schema import INTERNAL_MARKERS, TABLE_FILES
+
+    checked = 0
+    for table in TABLE_FILES:
+        for record in q.all_records(session, table):
+            texts = q.user_facing_texts(record)
+            assert not [t for t in texts if INTERNAL_MARKERS.search(t)], (table, record.id)
+            if record.internal_notes:
+                assert all(record.internal_notes not in t for t in texts), (table, record.id)
+            checked += 1
+    assert checked > 150
