@@ -1,17 +1,22 @@
-"""Entry point for Rasa commands: `python -m bot.rasa_main run ...` (same arguments as `rasa`).
+"""Entry point for Rasa commands: `python -m bot.runtime.rasa_main run ...` (same arguments as `rasa`).
 
 Before handing over to Rasa it
-- applies bot.compat (socket.io websockets on Python 3.11), bot.resilience
+- applies bot.runtime.compat (socket.io websockets on Python 3.11), bot.runtime.resilience
   (an apology instead of silence when the action server is down),
-  bot.speedups (measured Rasa hot spots), bot.admission (messages processed
-  first come, first served) and bot.warmup (the model warmed up before the
-  first message),
+  bot.runtime.speedups (measured Rasa hot spots) and bot.runtime.admission (messages
+  processed first come, first served), each only on the Rasa/Sanic versions it was
+  written for (bot/runtime/versions.py),
 - fills the environment variables that endpoints.yml / credentials.yml refer to
   with the defaults of bot.config, so the embedded profile needs no setup.
+
+What Rasa lets us plug in is plugged in where Rasa looks for it instead:
+policies (config.yml: bot/runtime/dialogue_states.py), channels and the warm-up
+listener (credentials.yml: bot/channels/, bot/runtime/warmup.py), tracker and
+lock stores (endpoints.yml).
 """
 import os
 
-from bot import admission, compat, resilience, speedups, warmup
+from bot.runtime import admission, compat, resilience, speedups
 from bot.config import get_settings
 
 
@@ -27,6 +32,8 @@ def export_default_environment() -> None:
 
     for name, value in ZALO_ENV_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    # REST channel (credentials.yml): no token in the embedded profile.
+    os.environ.setdefault("REST_CHANNEL_TOKEN", "")
 
 
 def prepare_process() -> None:
@@ -35,7 +42,6 @@ def prepare_process() -> None:
     resilience.apply()
     speedups.apply()
     admission.apply()
-    warmup.apply()
     export_default_environment()
 
 
