@@ -198,11 +198,12 @@ def test_programme_finder(stack, catalog, style, text):
 
     sender = new_sender()
     final = answer_form(stack, sender, send(stack, sender, text),
-                        {"level": "trung cấp", "area": "Vĩnh Yên", "occupation": "hàn"})
+                        {"level": "cao đẳng", "area": "Vĩnh Yên", "occupation": "hàn"})
     reply = joined(final)
     occupation = next(o for o in ("dien_cong_nghiep", "han", "cong_nghe_o_to")
                       if queries.get_occupation(catalog, o).name in reply)
-    hits = queries.find_programmes(catalog, occupation=occupation, level="trung_cap")
+    # the sources name these occupations at cao đẳng level only (none at trung cấp)
+    hits = queries.find_programmes(catalog, occupation=occupation, level="cao_dang", area="vinh_yen")
     assert hits and hits[0].institution.name in reply
     assert any(p.startswith("/ask_school_info") for p in payloads(final))
 
