@@ -1,5 +1,5 @@
 """request_human: consent, role (only if unknown), a good time, then the phone
-number, validated and stored with `bot.web.store.create_callback_request`.
+number, validated and stored with `bot.handoff.create_callback_request`.
 
 The phone is asked LAST on purpose: the tracker store masks phone numbers when
 it writes, so the number only exists unmasked during the turn it was typed in,
@@ -19,7 +19,7 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import CatalogUnavailable, apology, catalog_session, slot_value, yes_no, you
 from bot.privacy import extract_phone  # the one phone parser: whatever it accepts, masking removes
-from bot.web.store import create_callback_request
+from bot.handoff import create_callback_request
 
 logger = logging.getLogger(__name__)
 

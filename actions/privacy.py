@@ -5,7 +5,7 @@ The rule in data/rules/privacy.yml asks for confirmation first
 nothing itself: the Rasa process still holds the conversation's tracker, and
 Rasa's SQL tracker store appends the events it has not stored yet, so rows
 deleted from here would come back with the next save. The tracker store
-(bot/tracker_store.py, `_erase_if_requested`) sees this action in the turn it
+(bot/runtime/tracker_store.py, `_erase_if_requested`) sees this action in the turn it
 saves and deletes the conversation's events, console summary, tags, notes and
 callback requests instead of storing the turn, and forgets its cached tracker:
 the next message starts a new, empty conversation.

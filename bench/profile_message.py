@@ -50,7 +50,7 @@ async def profile(rounds: int, action_url: str, db_url: str) -> Dict[str, List[f
     from rasa.core.utils import read_endpoints_from_path
 
     from bot.runtime.rasa_main import prepare_process
-    from bot.tracker_store import MaskingSQLTrackerStore
+    from bot.runtime.tracker_store import MaskingSQLTrackerStore
 
     os.environ["ACTION_ENDPOINT_URL"] = action_url
     prepare_process()  # the same patches as the Rasa server

@@ -7,6 +7,7 @@ created and owned by Rasa.
 """
 from __future__ import annotations
 
+import datetime as dt
 import threading
 from contextlib import contextmanager
 from typing import Dict, Iterator, Optional
@@ -31,6 +32,17 @@ Base = declarative_base(metadata=MetaData(naming_convention=NAMING_CONVENTION))
 _engines: Dict[str, Engine] = {}
 _sessionmakers: Dict[str, sessionmaker] = {}
 _lock = threading.Lock()
+
+
+def utcnow() -> dt.datetime:
+    """Naive UTC: every timestamp column of ours stores it (SQLite keeps no time zone)."""
+    return dt.datetime.now(dt.timezone.utc).replace(tzinfo=None)
+
+
+def as_naive_utc(value: dt.datetime) -> dt.datetime:
+    if value.tzinfo is not None:
+        value = value.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return value
 
 
 def configure_sqlite_connection(dbapi_connection, _record=None) -> None:

@@ -142,7 +142,8 @@ class _Rescan:
 
     def summaries(self, rebuild: Set[str]) -> None:
         from bot.web.console.sync import SEARCH_TEXT_LIMIT, STATE_NAME
-        from bot.web.store import ConversationSummary, SyncState, utcnow
+        from bot.db import utcnow
+        from bot.web.console.store import ConversationSummary, SyncState
 
         state = SyncState.__table__
 
@@ -180,8 +181,8 @@ class _Rescan:
         return {"preview": texts[0][:300], "search_text": " ".join(fold(t) for t in texts).strip()[:limit]}
 
     def console_tables(self) -> None:
-        from bot.web.store import (AuditEntry, CallbackRequest, CallbackStatusChange, ConversationNote,
-                                   NluInboxItem)
+        from bot.handoff import CallbackRequest, CallbackStatusChange
+        from bot.web.console.store import AuditEntry, ConversationNote, NluInboxItem
 
         def inbox(row: dict, conn: Connection) -> dict:
             text, entities = _mask_inbox_entities(row["text"], row["corrected_entities"])
@@ -200,7 +201,7 @@ class _Rescan:
 
     def tags(self) -> None:
         """Tags are unique per conversation: a tag whose masked form is already there is dropped."""
-        from bot.web.store import ConversationTag
+        from bot.web.console.store import ConversationTag
 
         table = ConversationTag.__table__
 

@@ -30,18 +30,13 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import List, Optional, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from bot.db import Base, session_scope
-
-
-def utcnow() -> datetime:
-    """Naive UTC (SQLite keeps no time zone)."""
-    return datetime.now(timezone.utc).replace(tzinfo=None)
+from bot.db import Base, session_scope, utcnow
 
 
 def hash_user_id(user_id: str) -> str:

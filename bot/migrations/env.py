@@ -9,7 +9,8 @@ from alembic import context
 # The modules that declare tables on bot.db.Base, imported so autogenerate sees them.
 import bot.catalog.models  # noqa: F401
 import bot.channels.store  # noqa: F401
-import bot.web.store  # noqa: F401
+import bot.handoff  # noqa: F401
+import bot.web.console.store  # noqa: F401
 from bot.db import Base, get_engine
 
 target_metadata = Base.metadata

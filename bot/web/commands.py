@@ -33,7 +33,7 @@ def _users_create(args) -> int:
 
 def _users_list(args) -> int:
     from bot.db import check_database, session_scope
-    from bot.web.store import ConsoleUser
+    from bot.web.console.store import ConsoleUser
 
     check_database(args.url)
     with session_scope(args.url) as session:
@@ -45,7 +45,7 @@ def _users_list(args) -> int:
 
 def _users_set_active(args, active: bool) -> int:
     from bot.db import check_database, session_scope
-    from bot.web.store import ConsoleSession, ConsoleUser
+    from bot.web.console.store import ConsoleSession, ConsoleUser
 
     check_database(args.url)
     with session_scope(args.url) as session:
@@ -87,7 +87,7 @@ def _sync(args) -> int:
 
 
 def register(subparsers) -> None:
-    from bot.web.store import ROLES
+    from bot.web.console.store import ROLES
 
     users = subparsers.add_parser("users", help="counsellor console accounts")
     actions = users.add_subparsers(dest="users_command", required=True)

@@ -5,7 +5,7 @@ import sqlalchemy as sa
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.handoff import ActionSubmitCallback, ValidateCallbackForm, extract_phone
-from bot.web.store import CallbackRequest
+from bot.handoff import CallbackRequest
 from tests.actions.helpers import make_tracker, run_action, texts
 
 

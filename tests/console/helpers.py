@@ -67,7 +67,7 @@ def conversation_events(turns: Iterable[dict], start_ts: float, channel: str = "
 
 
 def make_store(url: str):
-    from bot.tracker_store import MaskingSQLTrackerStore
+    from bot.runtime.tracker_store import MaskingSQLTrackerStore
     from rasa.shared.core.domain import Domain
 
     return MaskingSQLTrackerStore(domain=Domain.empty(), url=url)

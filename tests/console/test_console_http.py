@@ -247,7 +247,7 @@ def test_nlu_inbox_correction_exports_rasa_yaml(web):
 
 def test_callback_queue(web, console_db):
     from bot.db import session_scope
-    from bot.web.store import create_callback_request
+    from bot.handoff import create_callback_request
 
     with session_scope(console_db) as session:
         request = create_callback_request(

@@ -38,7 +38,8 @@ def _annotate(url, sender_id):
     """What the console and the callback form add to a conversation: summary (sync), tag, note, callback."""
     from bot.db import get_engine, session_scope
     from bot.web.console.sync import sync_events
-    from bot.web.store import ConversationNote, ConversationTag, change_callback_status, create_callback_request
+    from bot.handoff import change_callback_status, create_callback_request
+    from bot.web.console.store import ConversationNote, ConversationTag
 
     sync_events(get_engine(url), now=BASE_TS + 10 ** 9)
     with session_scope(url) as session:

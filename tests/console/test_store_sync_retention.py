@@ -30,7 +30,8 @@ def test_migration_upgrades_and_downgrades(database_url):
 
     from bot.db import Base, get_engine
     from bot.migrations import runner
-    import bot.web.store  # noqa: F401
+    import bot.handoff  # noqa: F401
+    import bot.web.console.store  # noqa: F401
 
     runner.upgrade(database_url)
     with get_engine(database_url).connect() as conn:
@@ -78,8 +79,8 @@ def test_retention_boundary(database_url):
     """Deletes exactly the conversations whose last event is older than the limit."""
     from bot.db import get_engine, session_scope
     from bot.web.console.retention import purge
-    from bot.web.store import (ConversationNote, ConversationTag, change_callback_status,
-                               create_callback_request)
+    from bot.handoff import change_callback_status, create_callback_request
+    from bot.web.console.store import ConversationNote, ConversationTag
 
     migrate(database_url)
     now = 1_770_000_000.0
@@ -120,7 +121,7 @@ def test_retention_boundary(database_url):
 
 def test_create_callback_request_contract(database_url):
     from bot.db import session_scope
-    from bot.web.store import CallbackRequest, create_callback_request
+    from bot.handoff import CallbackRequest, create_callback_request
 
     params = inspect.signature(create_callback_request).parameters
     assert list(params) == ["session", "sender_id", "channel", "phone", "preferred_time", "consent_at",

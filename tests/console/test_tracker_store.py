@@ -41,15 +41,15 @@ def test_created_from_endpoint_config(database_url, monkeypatch):
     from rasa.core.tracker_store import create_tracker_store
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot.tracker_store import MaskingSQLTrackerStore
+    from bot.runtime.tracker_store import MaskingSQLTrackerStore
 
-    store = create_tracker_store(EndpointConfig(url=database_url, type="bot.tracker_store.MaskingSQLTrackerStore"))
+    store = create_tracker_store(EndpointConfig(url=database_url, type="bot.runtime.tracker_store.MaskingSQLTrackerStore"))
     try:
         assert isinstance(store, MaskingSQLTrackerStore) and str(store.engine.url.database) in database_url
     finally:
         store.engine.dispose()
     monkeypatch.setenv("DATABASE_URL", database_url)
-    store = create_tracker_store(EndpointConfig(type="bot.tracker_store.MaskingSQLTrackerStore"))
+    store = create_tracker_store(EndpointConfig(type="bot.runtime.tracker_store.MaskingSQLTrackerStore"))
     try:
         assert isinstance(store, MaskingSQLTrackerStore) and str(store.engine.url.database) in database_url
     finally:

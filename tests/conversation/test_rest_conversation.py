@@ -290,7 +290,7 @@ def test_request_human_stores_a_callback(stack, style, text):
     assert stored
     endpoints = (procs.ROOT / "endpoints.yml").read_text(encoding="utf-8")
     if "MaskingSQLTrackerStore" not in endpoints:
-        pytest.xfail("endpoints.yml does not configure bot.tracker_store.MaskingSQLTrackerStore: "
+        pytest.xfail("endpoints.yml does not configure bot.runtime.tracker_store.MaskingSQLTrackerStore: "
                      "phone numbers reach the tracker store unmasked")
     assert "0912345678" not in stored.replace(" ", "")  # masked in the tracker store
 

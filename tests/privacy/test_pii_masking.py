@@ -185,7 +185,7 @@ def test_a_callback_time_answer_is_stored_masked(tmp_path):
 
     from bot.db import session_scope
     from bot.migrations import runner
-    from bot.web.store import CallbackRequest, create_callback_request
+    from bot.handoff import CallbackRequest, create_callback_request
 
     url = f"sqlite:///{tmp_path / 'cb.db'}"
     runner.upgrade(url)

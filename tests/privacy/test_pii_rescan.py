@@ -43,8 +43,8 @@ def _console_rows(url: str) -> None:
     from bot.db import session_scope
     from bot.web.console.sync import sync_events
     from bot.db import get_engine
-    from bot.web.store import (CALLBACK_STATUSES, ConversationNote, ConversationTag, audit, change_callback_status,
-                               create_callback_request)
+    from bot.handoff import CALLBACK_STATUSES, change_callback_status, create_callback_request
+    from bot.web.console.store import ConversationNote, ConversationTag, audit
 
     assert sync_events(get_engine(url)) > 0
     now = dt.datetime.now(dt.timezone.utc)

@@ -12,7 +12,7 @@ def test_warm_up_runs_nlu_and_prediction_and_stores_nothing(tmp_path):
     from rasa.core.agent import Agent
 
     from bot.runtime import warmup
-    from bot.tracker_store import MaskingSQLTrackerStore
+    from bot.runtime.tracker_store import MaskingSQLTrackerStore
 
     url = f"sqlite:///{tmp_path}/warm.db"
     store = MaskingSQLTrackerStore(url=url)

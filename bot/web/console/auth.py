@@ -20,7 +20,8 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from sqlalchemy.orm import Session
 
-from bot.web.store import ROLES, ConsoleSession, ConsoleUser, LoginAttempt, utcnow
+from bot.db import utcnow
+from bot.web.console.store import ConsoleSession, ConsoleUser, LoginAttempt, ROLES
 
 SESSION_COOKIE = "console_session"
 PRELOGIN_COOKIE = "console_prelogin"

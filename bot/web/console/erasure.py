@@ -9,7 +9,7 @@ as a 16-hex-digit SHA-256 reference (`sender_reference`), enough to answer
 "was my data deleted?" for someone who knows their id, not to recover it.
 
 Two callers:
-- the tracker store (bot/tracker_store.py), when the turn it saves ran
+- the tracker store (bot/runtime/tracker_store.py), when the turn it saves ran
   ERASE_ACTION (actions/privacy.py, after the family confirmed): deleting there
   is the only place that is correct while Rasa holds the tracker in memory;
 - the console (POST /console/conversations/<id>/delete, after confirmation).
@@ -62,18 +62,9 @@ def erase_conversation(conn: Connection, sender_id: str, *, requested_by: str, u
     Tables that do not exist (a database without the console's migration) are skipped.
     """
     from bot.web.console.sync import STATE_NAME, events_t
-    from bot.web.store import (
-        AuditEntry,
-        CallbackRequest,
-        CallbackStatusChange,
-        ConversationFacet,
-        ConversationNote,
-        ConversationSummary,
-        ConversationTag,
-        NluInboxItem,
-        SyncState,
-        utcnow,
-    )
+    from bot.handoff import CallbackRequest, CallbackStatusChange
+    from bot.db import utcnow
+    from bot.web.console.store import (AuditEntry, ConversationFacet, ConversationNote, ConversationSummary, ConversationTag, NluInboxItem, SyncState)
 
     present = set(sa.inspect(conn).get_table_names())
     console = ConversationSummary.__tablename__ in present

@@ -1,7 +1,7 @@
 """Read queries of the console (conversation list, transcript, inbox, analytics).
 
 Everything that builds SQL for the console lives here, in sync.py, in
-retention.py and in bot.web.store. The list uses keyset pagination on
+retention.py and in bot.web.console.store. The list uses keyset pagination on
 (last_ts, sender_id) so page N costs the same as page 1.
 """
 from __future__ import annotations
@@ -18,14 +18,7 @@ from sqlalchemy.engine import Connection
 from bot.text import fold
 from bot.web.console.settings import VN_UTC_OFFSET
 from bot.web.console.sync import events_t, events_table_exists
-from bot.web.store import (
-    ConversationFacet,
-    ConversationNote,
-    ConversationSummary,
-    ConversationTag,
-    DailyStat,
-    NluInboxItem,
-)
+from bot.web.console.store import (ConversationFacet, ConversationNote, ConversationSummary, ConversationTag, DailyStat, NluInboxItem)
 
 summary_t = ConversationSummary.__table__
 facet_t = ConversationFacet.__table__

@@ -21,15 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.web.console.sync import events_t, events_table_exists, sync_events
-from bot.web.store import (
-    CALLBACK_OPEN_STATUSES,
-    CallbackRequest,
-    ConversationFacet,
-    ConversationNote,
-    ConversationSummary,
-    ConversationTag,
-    NluInboxItem,
-)
+from bot.handoff import CallbackRequest, CALLBACK_OPEN_STATUSES
+from bot.web.console.store import (ConversationFacet, ConversationNote, ConversationSummary, ConversationTag, NluInboxItem)
 
 _CHUNK = 500
 
@@ -71,7 +64,7 @@ def purge(engine: Engine, days: int, *, now: Optional[float] = None, low_confide
             sa.select(callbacks.c.id).where(callbacks.c.created_at < cutoff_dt,
                                            callbacks.c.status.notin_(CALLBACK_OPEN_STATUSES)))]
         if ids:
-            from bot.web.store import CallbackStatusChange
+            from bot.handoff import CallbackStatusChange
 
             history = CallbackStatusChange.__table__
             conn.execute(history.delete().where(history.c.request_id.in_(ids)))

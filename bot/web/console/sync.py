@@ -27,14 +27,8 @@ from sqlalchemy.engine import Connection, Engine
 from bot.text import fold
 from bot.web.console.contract import FALLBACK_ACTIONS, FALLBACK_INTENT
 from bot.web.console.settings import VN_UTC_OFFSET
-from bot.web.store import (
-    ConversationFacet,
-    ConversationSummary,
-    DailyStat,
-    NluInboxItem,
-    SyncState,
-    utcnow,
-)
+from bot.db import utcnow
+from bot.web.console.store import ConversationFacet, ConversationSummary, DailyStat, NluInboxItem, SyncState
 
 logger = logging.getLogger(__name__)
 

@@ -28,20 +28,9 @@ from bot.web.console.nlu_export import corrections_to_yaml
 from bot.web.console.retention import purge
 from bot.web.console.settings import VN_UTC_OFFSET, ConsoleSettings, get_console_settings
 from bot.web.console.sync import sync_events
-from bot.web.store import (
-    CALLBACK_STATUSES,
-    ROLES,
-    AuditEntry,
-    CallbackRequest,
-    ConsoleUser,
-    ConversationNote,
-    ConversationSummary,
-    ConversationTag,
-    NluInboxItem,
-    audit,
-    change_callback_status,
-    utcnow,
-)
+from bot.handoff import CallbackRequest, CALLBACK_STATUSES, change_callback_status
+from bot.db import utcnow
+from bot.web.console.store import (ROLES, AuditEntry, ConsoleUser, ConversationNote, ConversationSummary, ConversationTag, NluInboxItem, audit)
 
 logger = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"

@@ -3,7 +3,7 @@
 Configured in endpoints.yml:
 
     tracker_store:
-      type: bot.tracker_store.MaskingSQLTrackerStore
+      type: bot.runtime.tracker_store.MaskingSQLTrackerStore
       # url: postgresql://user:pass@host/db   # optional; default DATABASE_URL
 
 Rasa passes the endpoint's `url` as `host`; Rasa's own SQLTrackerStore already
