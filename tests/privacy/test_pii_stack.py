@@ -196,7 +196,7 @@ def test_search_by_digits_finds_nothing(stack):
 
 
 def test_csv_and_nlu_exports_show_no_personal_data(stack):
-    from bot.web.console.contract import INTENTS
+    from bot.vocabulary import intents
 
     exported = {"csv": _get(stack, "/console/conversations.csv")}
     assert exported["csv"].count("\n") > len(ITEMS)
@@ -210,7 +210,7 @@ def test_csv_and_nlu_exports_show_no_personal_data(stack):
     client = stack["client"]
     for event_id in inbox_ids:
         resp = client.post(f"{stack['web'].base}/console/inbox/{event_id}",
-                           data={"csrf_token": client.csrf, "intent": INTENTS[0]}, allow_redirects=False)
+                           data={"csrf_token": client.csrf, "intent": intents()[0]}, allow_redirects=False)
         assert resp.status_code == 303, resp.text[:300]
     exported["nlu"] = _get(stack, "/console/inbox/export.yml")
     assert exported["nlu"].count("\n    - ") >= len(set(inbox_ids)) // 2

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from bot.text import fold
-from bot.web.console.contract import FALLBACK_ACTIONS, FALLBACK_INTENT
+from bot.web.console.rasa_names import FALLBACK_ACTIONS, FALLBACK_INTENT
 from bot.web.console.settings import VN_UTC_OFFSET
 from bot.db import utcnow
 from bot.web.console.store import ConversationFacet, ConversationSummary, DailyStat, NluInboxItem, SyncState

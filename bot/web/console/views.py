@@ -23,7 +23,7 @@ from bot.db import get_engine, session_scope
 from bot.privacy import mask_pii
 from bot.web.console import auth, charts, queries
 from bot.web.console.erasure import erase_conversation
-from bot.web.console.contract import AREAS, ENTITIES, INTENTS, USER_ROLES
+from bot import vocabulary
 from bot.web.console.nlu_export import corrections_to_yaml
 from bot.web.console.retention import purge
 from bot.web.console.settings import VN_UTC_OFFSET, ConsoleSettings, get_console_settings
@@ -274,12 +274,14 @@ def conversation_list(request: Request):
                                             before=request.args.get("before", ""), page_size=cfg.page_size)
         total = queries.count_conversations(conn, flt)
         options = queries.distinct_values(conn)
+    with session_scope() as session:
+        areas = vocabulary.area_choices(session)
     elapsed_ms = (time.perf_counter() - started) * 1000
     base_args = flt.as_args()
     return render(
         request, "conversations.html", page=result, total=total, flt=flt, args=base_args,
-        query=urlencode(base_args), options=options, intents=INTENTS + ("nlu_fallback",), areas=AREAS,
-        roles=USER_ROLES, elapsed_ms=elapsed_ms, urlencode=urlencode,
+        query=urlencode(base_args), options=options, intents=vocabulary.intents() + ("nlu_fallback",),
+        areas=areas, area_labels={a.id: a.label for a in areas}, roles=vocabulary.slot_values("user_role"), elapsed_ms=elapsed_ms, urlencode=urlencode,
     )
 
 
@@ -461,15 +463,15 @@ def inbox(request: Request):
     with get_engine().connect() as conn:
         items = queries.inbox_items(conn, status, limit=50, before_event=parse_id(before, BIGINT_MAX))
         counts = queries.inbox_counts(conn)
-    return render(request, "inbox.html", items=items, counts=counts, current=status, intents=INTENTS,
-                  entities=ENTITIES, next_before=items[-1]["event_id"] if len(items) == 50 else None)
+    return render(request, "inbox.html", items=items, counts=counts, current=status, intents=vocabulary.intents(),
+                  entities=vocabulary.entities(), next_before=items[-1]["event_id"] if len(items) == 50 else None)
 
 
 def _entities_from_form(request: Request, text: str) -> list:
     entities = []
     for i in range(3):
         name, surface, value = _form(request, f"entity_{i}"), _form(request, f"span_{i}"), _form(request, f"value_{i}")
-        if name not in ENTITIES or not surface:
+        if name not in vocabulary.entities() or not surface:
             continue
         start = text.find(surface)
         if start < 0:
@@ -496,7 +498,7 @@ def inbox_correct(request: Request, event_id: str):
             item.status, item.corrected_intent, item.corrected_entities = "open", None, None
         else:
             intent = _form(request, "intent")
-            if intent not in INTENTS:
+            if intent not in vocabulary.intents():
                 return render(request, "error.html", status=400, title="Intent không hợp lệ",
                               message="Hãy chọn một intent trong danh sách của hợp đồng NLU.")
             item.status, item.corrected_intent = "corrected", intent

@@ -1,0 +1,76 @@
+"""The one source of the lists other parts key on.
+
+- Intents, entities and slot values come from `domain.yml` (the NLU contract's
+  names, plus what the project adds).
+- Areas, levels, occupations and beneficiary groups come from the catalogue
+  (`bot.catalog`), with their Vietnamese names.
+
+The console, the NLU evaluation and the tests read them here instead of
+keeping copies that drift (the console once knew 9 areas while the catalogue
+had 15).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Dict, List, NamedTuple, Optional, Tuple
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
+
+
+@lru_cache(maxsize=4)
+def _domain(path: Path = DOMAIN_PATH) -> dict:
+    return yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+
+
+def _names(entries) -> Tuple[str, ...]:
+    """Domain lists hold names or one-key mappings (`- intent: {use_entities: ...}`)."""
+    names = []
+    for entry in entries or []:
+        names.append(next(iter(entry)) if isinstance(entry, dict) else str(entry))
+    return tuple(names)
+
+
+def intents(path: Path = DOMAIN_PATH) -> Tuple[str, ...]:
+    return _names(_domain(path).get("intents"))
+
+
+def entities(path: Path = DOMAIN_PATH) -> Tuple[str, ...]:
+    return _names(_domain(path).get("entities"))
+
+
+def slot_values(slot: str, path: Path = DOMAIN_PATH) -> Tuple[str, ...]:
+    """The values of a categorical slot (e.g. `user_role`: student, parent)."""
+    return tuple((_domain(path).get("slots") or {}).get(slot, {}).get("values") or ())
+
+
+class AreaChoice(NamedTuple):
+    id: str
+    label: str  # today's name, with the former district(s) in brackets
+
+
+def area_choices(session: Session) -> List[AreaChoice]:
+    """Today's communes and wards (with their former districts), then the former
+    districts and the provinces: what a filter on areas offers."""
+    from bot.catalog.models import Area
+
+    rows = session.execute(select(Area).where(Area.status == "active")).scalars().all()
+    by_id: Dict[str, Area] = {a.id: a for a in session.execute(select(Area)).scalars()}
+
+    def former(area: Area) -> Optional[str]:
+        names = [by_id[d].name.replace(" (cũ)", "") for d in area.former_district_ids or [] if d in by_id]
+        return ", ".join(names) + " cũ" if names else None
+
+    order = {"ward": 0, "commune": 0, "city": 1, "district": 1, "province": 2}
+    choices = []
+    for area in sorted(rows, key=lambda a: (order.get(a.kind, 3), a.name)):
+        note = former(area)
+        choices.append(AreaChoice(area.id, f"{area.name} ({note})" if note else area.name))
+    for area in sorted((a for a in by_id.values() if a.status != "active" and a.is_former_district),
+                       key=lambda a: a.name):
+        choices.append(AreaChoice(area.id, area.name))
+    return choices
