@@ -410,10 +410,6 @@ def mask_pii(text: str) -> str:
     return mask_pii_with_offsets(text)[0]
 
 
-def contains_pii(text: str) -> bool:
-    return bool(text) and bool(find_pii(text))
-
-
 # ---------------------------------------------------------------- events
 
 # Identifiers Rasa itself generates, kept as they are, and only at their own place:

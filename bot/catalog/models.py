@@ -31,7 +31,6 @@ from sqlalchemy.orm import relationship
 
 from bot.db import Base
 
-CONFIDENCE_VALUES = ("V", "P", "U")
 CONFIDENCE_LABELS = {
     "V": "đã kiểm chứng",
     "P": "kiểm chứng một phần",
@@ -312,16 +311,3 @@ class CalendarEvent(Sourced, Base):
 
     def __repr__(self) -> str:
         return f"<CalendarEvent {self.id}>"
-
-# Table order for inserts; deletes go in reverse.
-TABLES_IN_ORDER = [
-    Level,
-    BeneficiaryGroup,
-    Occupation,
-    Area,
-    AreaSuccession,
-    Institution,
-    Programme,
-    Policy,
-    CalendarEvent,
-]
