@@ -29,11 +29,11 @@ SUBTITLE = "Học nghề, lộ trình 9+, chính sách hỗ trợ"
 GREETING = "Mình là trợ lý hướng nghiệp"
 BUTTONS = ["Lộ trình 9+", "Miễn học phí, hỗ trợ", "Tìm trường, nghề", "Trắc nghiệm sở thích"]
 BUTTON = "Lộ trình 9+"
-BUTTON_REPLY = "Lộ trình 9+ là học trung cấp"
+BUTTON_REPLY = "9+ là lộ trình cho học sinh xong lớp 9"
 QUESTION = "bạn là người hay máy"
 BOT_ANSWER = "Mình là trợ lý tự động (chatbot)"
 AFTER_RELOAD = "tạm biệt"
-GOODBYE_REPLY = "chúc bạn chọn được con đường phù hợp"
+GOODBYE_REPLY = "chúc em chọn được con đường phù hợp"
 
 VIEWPORTS = {
     "desktop": dict(viewport={"width": 1280, "height": 800}),
