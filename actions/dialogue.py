@@ -26,8 +26,8 @@ from actions.common import (
 )
 from actions.info import combined_route_answer
 from actions.policies import support_policy_answer
-from actions.programmes import find_programmes_answer, interest_answer, interest_of
-from bot.catalog import models
+from actions.programmes import find_programmes_answer, interest_answer, interest_of, message_occupations
+from bot.catalog import models, queries
 from bot.text import fold
 
 INTENT_DESCRIPTIONS = {
@@ -91,7 +91,7 @@ class ActionInformFollowup(CatalogAction):
         typed = {e.get("entity") for e in tracker.latest_message.get("entities", []) or []}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         events: List[Dict] = []
-        row = interest_of(tracker.latest_message.get("text"))
+        row = interest_of(tracker.latest_message.get("text"), message_occupations(tracker))
         if "occupation" in typed or row is not None:
             topic = "find_programme"
         elif "beneficiary_group" in typed or (intent == "deny" and topic == "support_policy"):
@@ -121,6 +121,10 @@ class ActionInformFollowup(CatalogAction):
             greeting = "Dạ, chào anh/chị" if slot_value(tracker, "user_role") == "parent" else "Chào em"
             dispatcher.utter_message(text=f"{greeting}! Mình có thể giúp về trường, nghề, học phí và hỗ trợ, "
                                           "lộ trình 9+. Chọn một chủ đề hoặc gõ câu hỏi nhé.",
+                                     buttons=menu_buttons(tracker))
+            return []
+        if intent == "affirm":  # a yes outside any question
+            dispatcher.utter_message(text=f"{you(tracker, True)} chọn một chủ đề bên dưới, hoặc gõ câu hỏi nhé.",
                                      buttons=menu_buttons(tracker))
             return []
         dispatcher.utter_message(
@@ -159,12 +163,26 @@ class ActionShowSources(CatalogAction):
             record = session.get(model, record_id) if model else None
             if record is not None and record not in records:
                 records.append(record)
+        if not records:  # "nguồn văn bản về miễn học phí" before any answer: the sources of that answer
+            key = fold(tracker.latest_message.get("text") or "")
+            if any(w in key for w in ("hoc phi", "mien", "ho tro", "chinh sach")):
+                records = support_policy_answer(session, tracker)[2]
+            elif "9+" in key or "9 +" in key:
+                records = combined_route_answer(session, tracker)[2]
         if not records:
             dispatcher.utter_message(
                 text=f"Câu trả lời vừa rồi không trích văn bản nào. {you(tracker, True)} hỏi một câu (ví dụ "
                      "\"học trung cấp có được miễn học phí không\") rồi bấm \"Nguồn\" nhé.")
             return []
-        lines = ["Nguồn của câu trả lời vừa rồi:"] + [source_ref(r) for r in records[:8]]
+        lines = ["Nguồn của câu trả lời vừa rồi:"]
+        for record in records[:8]:
+            line = source_ref(record)
+            if isinstance(record, models.Policy):
+                replaced = sorted({p.legal_basis_number for p in queries.policies_superseded_by(session, record.id)
+                                   if p.legal_basis_number})
+                if replaced:
+                    line += f" (thay thế {', '.join(replaced)})"
+            lines.append(line)
         say(dispatcher, lines)
         return []
 

@@ -9,6 +9,7 @@ own. Full sources sit behind the "Nguồn" button (actions/sources.py).
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
@@ -33,6 +34,7 @@ from actions.common import (
     you,
 )
 from bot.catalog import queries
+from bot.text import fold
 
 DEFAULT_LEVEL = "trung_cap"  # a grade-9 leaver's usual question
 GROUP_BUTTONS = [
@@ -46,6 +48,12 @@ BENEFIT_ORDER = {"mien_hoc_phi": 0, "giam_hoc_phi": 1, "ho_tro_hang_thang": 2, "
                  "tien_an": 4, "di_lai": 5, "noi_tru": 6}
 OTHER_COSTS = ("Ngoài học phí, gia đình thường vẫn tự lo tiền ăn, ở, đi lại, đồ dùng học tập và bảo hiểm y tế "
                "học sinh; hỏi trường về ký túc xá và học bổng.")
+# "có phải đóng tiền không", "mất bao nhiêu tiền": the answer starts "Không mất học phí", not "Có".
+_ASKS_TO_PAY = re.compile(r"\b(dong|phai tra|mat tien|mat bn|mat bao nhieu|ton tien|ton bn|ton bao nhieu|bao nhieu tien|"
+                          r"bn tien|chi phi|het bao nhieu)\b")
+_ASKS_BOARDING = re.compile(r"\b(noi tru|ky tuc xa|ktx|hoc bong|o lai truong|tien an|an o)\b")
+
+
 def benefit_text(policy) -> str:
     if policy.percent is not None and policy.benefit_kind in ("mien_hoc_phi", "giam_hoc_phi"):
         verb = "miễn" if policy.percent == 100 else "giảm"
@@ -101,6 +109,7 @@ def support_policy_answer(session, tracker: Tracker):
     level_name = level.name.lower() if level else "trung cấp"
     cited: List[Any] = []
     lines: List[str] = []
+    text_key = fold(tracker.latest_message.get("text") or "")
     worried = is_worried(tracker.latest_message.get("text"))
     if worried:
         lines.append(reassurance(tracker))
@@ -108,7 +117,8 @@ def support_policy_answer(session, tracker: Tracker):
     main = next((p for p in universal if p.benefit_kind == "mien_hoc_phi" and p.percent == 100
                  and p.level_ids and level_id in p.level_ids and not p.is_unverified), None)
     if main is not None:
-        lines.append(f"Có: {who} học {level_name} sau lớp 9 được {benefit_text(main)}, ở mọi nơi. {cite(main)}")
+        lead = "Không mất học phí" if _ASKS_TO_PAY.search(text_key) else "Có"
+        lines.append(f"{lead}: {who} học {level_name} sau lớp 9 được {benefit_text(main)}, ở mọi nơi. {cite(main)}")
         cited.append(main)
     elif specific:
         lines.append(f"Tùy trường hợp: học {level_name} không có khoản miễn học phí chung trong dữ liệu của mình, "
@@ -137,6 +147,14 @@ def support_policy_answer(session, tracker: Tracker):
         lines.append(f"• {benefit_text(policy)[0].upper() + benefit_text(policy)[1:]} nếu: {policy.conditions} {cite(policy)}")
         cited.append(policy)
     lines.append(OTHER_COSTS)
+    if _ASKS_BOARDING.search(text_key):
+        boarding = [p for p in universal if p.benefit_kind in ("noi_tru", "tien_an", "ho_tro_hang_thang")]
+        for policy in boarding[:2]:
+            lines.append(f"• {policy.title}. {confidence_words(policy) or ''} {cite(policy)}".replace("  ", " "))
+            cited.append(policy)
+        if not boarding:
+            lines.append("Nội trú, học bổng của từng trường chưa có trong dữ liệu của mình; "
+                         f"{you(tracker)} hỏi phòng công tác học sinh của trường.")
     for policy in needs_thpt[:1]:
         lines.append(f"• {policy.title}: chỉ khi đã có bằng tốt nghiệp THPT. {cite(policy)}")
         cited.append(policy)

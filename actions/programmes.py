@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any, Dict, List, Optional, Text, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -65,18 +65,24 @@ INTERESTS: List[Tuple[str, str, str, Tuple[str, ...], Tuple[str, ...]]] = [
     (r"\bhan\b", "hàn", "Hàn", ("han",), ()),
     (r"co khi|tien phay|gia cong", "cơ khí", "Cắt gọt kim loại", ("cat_got_kim_loai",), ()),
 ]
-_INTEREST_CUE = re.compile(r"\b(thich|me|dam me|yeu thich|so thich|muon lam|muon hoc|hop|gioi|khoai)\b")
+_INTEREST_CUE = re.compile(r"\b(thich|me|dam me|yeu thich|so thich|muon|hop|gioi|khoai|hoc|day|lam nghe)\b")
 
 
-def interest_of(text: Any):
-    """The INTERESTS row for an interest statement ("em thích nấu ăn"), else None."""
+def interest_of(text: Any, occupations: Iterable[str] = ()):
+    """The INTERESTS row for an interest statement ("em thích nấu ăn", "học sửa xe máy ở đâu"), else None.
+    None as well when the occupation NLU found in the same message is one of the row's trades
+    ("em muốn học điện công nghiệp" is about điện công nghiệp, not every electrical trade)."""
     key = fold(text or "")
     if not _INTEREST_CUE.search(key):
         return None
     for row in INTERESTS:
         if re.search(row[0], key):
-            return row
+            return None if set(occupations) & set(row[3]) else row
     return None
+
+
+def message_occupations(tracker: Tracker) -> List[str]:
+    return [e.get("value") for e in tracker.latest_message.get("entities", []) or [] if e.get("entity") == "occupation"]
 
 
 def contact_text(institution) -> str:
@@ -200,7 +206,7 @@ class ActionFindProgrammes(CatalogAction):
         if tracker.get_slot("flow_exit") == "stop":
             dispatcher.utter_message(text=f"Dạ, mình dừng tìm trường ở đây. Khi cần, {you(tracker)} cứ nhắn lại nhé.")
             return events + [SlotSet("flow_exit", None), SlotSet("occupation", None)]
-        row = interest_of(tracker.latest_message.get("text"))
+        row = interest_of(tracker.latest_message.get("text"), message_occupations(tracker))
         if tracker.get_slot("occupation") == NO_VALUE and row is not None:
             lines, buttons, cited = interest_answer(session, tracker, row)
             events.append(SlotSet("occupation", None))
@@ -249,7 +255,7 @@ class ValidateProgrammeForm(FormValidationAction):
 
     async def extract_occupation(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = tracker.latest_message.get("text")
-        row = interest_of(text)
+        row = interest_of(text, message_occupations(tracker))
         if row is not None:
             try:
                 with catalog_session() as session:
