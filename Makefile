@@ -1,7 +1,7 @@
 # Every target is idempotent. `make run` and `make test` set up whatever is missing.
 SHELL := /bin/bash
 PY := .venv/bin/python
-RASA := $(PY) -m bot.rasa_main
+RASA := $(PY) -m bot.runtime.rasa_main
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 

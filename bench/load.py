@@ -69,7 +69,7 @@ def stock_server(db_url: str) -> ServerProcess:
     credentials = STOCK_DIR / "credentials.bench.yml"
     credentials.write_text("rest:\n")
     port = free_port()
-    # plain `rasa run`: none of bot.rasa_main's patches (speed-ups, admission, warm-up)
+    # plain `rasa run`: none of bot.runtime.rasa_main's patches (speed-ups, admission, warm-up)
     cmd = [sys.executable, "-m", "rasa", "run", "--model", str(model), "--port", str(port),
            "--credentials", str(credentials), "--endpoints", str(endpoints)]
     return ServerProcess("rasa-stock", cmd, port, "/", {"DATABASE_URL": db_url}, timeout=300)

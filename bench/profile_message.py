@@ -4,7 +4,7 @@
     .venv/bin/python bench/profile_message.py [--rounds 5]
 
 Runs the trained model in-process (models/assistant.tar.gz), prepared like the
-Rasa server (bot.rasa_main.prepare_process, endpoints.yml), with the real
+Rasa server (bot.runtime.rasa_main.prepare_process, endpoints.yml), with the real
 action server (started here) and the masking SQL tracker store on a fresh
 SQLite file, replays bench/conversations.yml, and times each part by wrapping
 the functions Rasa calls for it. Prints median and p95 per part, per message.
@@ -49,7 +49,7 @@ async def profile(rounds: int, action_url: str, db_url: str) -> Dict[str, List[f
     from rasa.core.agent import Agent
     from rasa.core.utils import read_endpoints_from_path
 
-    from bot.rasa_main import prepare_process
+    from bot.runtime.rasa_main import prepare_process
     from bot.tracker_store import MaskingSQLTrackerStore
 
     os.environ["ACTION_ENDPOINT_URL"] = action_url

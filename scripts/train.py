@@ -39,7 +39,7 @@ def main() -> int:
     MODELS.mkdir(exist_ok=True)
     started = time.monotonic()
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONHASHSEED": "0"}
-    cmd = [sys.executable, "-m", "bot.rasa_main", "train", "--fixed-model-name", "assistant",
+    cmd = [sys.executable, "-m", "bot.runtime.rasa_main", "train", "--fixed-model-name", "assistant",
            "--out", str(MODELS)]
     result = subprocess.run(cmd, cwd=ROOT, env=env)
     if result.returncode != 0 or not MODEL.exists():

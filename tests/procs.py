@@ -118,7 +118,7 @@ def rasa_server(action_url: str, port: Optional[int] = None, env: Optional[Dict[
                 model: Path = MODEL_PATH, cors: Optional[str] = "*") -> ServerProcess:
     """`cors`: Rasa's --cors, as in the Procfile (the chat page on another origin needs it)."""
     port = port or free_port()
-    cmd = [PYTHON, "-m", "bot.rasa_main", "run", "--model", str(model),
+    cmd = [PYTHON, "-m", "bot.runtime.rasa_main", "run", "--model", str(model),
            "--port", str(port), "--credentials", credentials, "--endpoints", endpoints]
     if cors is not None:
         cmd += ["--cors", cors]

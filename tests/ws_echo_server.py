@@ -1,7 +1,7 @@
 """A Sanic app with one websocket echo route, for tests/test_compat.py.
 
-`python -m tests.ws_echo_server PORT patched|unpatched`: with `patched`, bot.compat is
-applied first, exactly as bot/rasa_main.py does for the Rasa process.
+`python -m tests.ws_echo_server PORT patched|unpatched`: with `patched`, bot.runtime.compat is
+applied first, exactly as bot/runtime/rasa_main.py does for the Rasa process.
 """
 import sys
 
@@ -11,7 +11,7 @@ from sanic import Sanic, response
 def main() -> None:
     port, mode = int(sys.argv[1]), sys.argv[2]
     if mode == "patched":
-        from bot import compat
+        from bot.runtime import compat
 
         compat.apply()
     app = Sanic("ws_echo")

@@ -3,7 +3,14 @@
 - `zalo_events`: one row per webhook event we accepted (key = `message.msg_id`,
   or a synthetic key for events without one). The unique key makes "insert if
   absent" the de-duplication: a retried delivery, even after a restart or on
-  another replica, finds the row and is not answered twice.
+  another replica, finds the row and is not answered twice. The row also keeps
+  the event itself (`payload`) until it is answered, under a lease held by the
+  process working on it (`owner`, `lease_until`, renewed while it runs), and
+  how many replies already reached Zalo (`replies_sent`). When a process dies,
+  its lease runs out and another process (or the same one after a restart)
+  takes the event over and answers it, skipping the replies already sent. The
+  payload is cleared once the event is answered: a minor's message is not kept
+  in this table longer than it takes to answer it.
 - `zalo_tokens`: the current access/refresh token pair per app. The refresh
   token is single-use and rotates, so the new pair is written in one
   transaction the moment Zalo returns it. `refreshing_until` is a short lease so
@@ -21,9 +28,10 @@ Methods are synchronous (SQLAlchemy 1.4); the channel calls them through
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
@@ -51,7 +59,12 @@ class ZaloEvent(Base):
     received_at = sa.Column(sa.DateTime, nullable=False)
     claimed_at = sa.Column(sa.DateTime, nullable=False)
     finished_at = sa.Column(sa.DateTime)
-    __table_args__ = (sa.Index("ix_zalo_events_received_at", "received_at"),)
+    payload = sa.Column(sa.Text)            # the event, until it is answered
+    owner = sa.Column(sa.String(32))        # process instance working on it
+    lease_until = sa.Column(sa.DateTime)    # another process may take it over after this
+    replies_sent = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
+    __table_args__ = (sa.Index("ix_zalo_events_received_at", "received_at"),
+                      sa.Index("ix_zalo_events_state_lease", "state", "lease_until"))
 
 
 class ZaloToken(Base):
@@ -113,26 +126,51 @@ class ZaloStore:
     def __init__(self, database_url: Optional[str] = None):
         self.database_url = database_url
 
-    # --- de-duplication -------------------------------------------------------------
-    def claim_event(self, event_key: str, event_name: str, stale_after: float = 600.0) -> bool:
-        """True if this call owns the event (first delivery, or a claim left
-        'processing' for longer than `stale_after` seconds by a crashed process)."""
+    # --- de-duplication and durable events ---------------------------------------------
+    def claim_event(self, event_key: str, event_name: str, payload: Optional[str] = None,
+                    owner: str = "", lease_seconds: float = 60.0) -> bool:
+        """True if this call owns the event: its first delivery (the payload is stored
+        with it), or a delivery of an event whose owner's lease ran out (it crashed)."""
         now = utcnow()
         try:
             with session_scope(self.database_url) as session:
                 session.add(ZaloEvent(event_key=event_key, event_name=event_name[:64], state="processing",
-                                      received_at=now, claimed_at=now))
+                                      received_at=now, claimed_at=now, payload=payload, owner=owner,
+                                      lease_until=now + timedelta(seconds=lease_seconds), replies_sent=0))
             return True
         except IntegrityError:
             pass
+        return self.take_over(event_key, owner, lease_seconds)
+
+    def take_over(self, event_key: str, owner: str, lease_seconds: float) -> bool:
+        """Take an unfinished event whose lease expired; exactly one caller wins."""
+        now = utcnow()
         with session_scope(self.database_url) as session:
             result = session.execute(
                 sa.update(ZaloEvent)
                 .where(ZaloEvent.event_key == event_key, ZaloEvent.state == "processing",
-                       ZaloEvent.claimed_at < now - timedelta(seconds=stale_after))
-                .values(claimed_at=now)
+                       sa.or_(ZaloEvent.lease_until.is_(None), ZaloEvent.lease_until < now))
+                .values(owner=owner, claimed_at=now, lease_until=now + timedelta(seconds=lease_seconds))
             )
             return result.rowcount == 1
+
+    def renew_leases(self, owner: str, lease_seconds: float) -> int:
+        with session_scope(self.database_url) as session:
+            return session.execute(
+                sa.update(ZaloEvent).where(ZaloEvent.owner == owner, ZaloEvent.state == "processing")
+                .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
+            ).rowcount
+
+    def orphaned_events(self, limit: int = 100) -> List[Tuple[str, str]]:
+        """(event_key, payload) of unfinished events nobody holds a lease on, oldest first."""
+        with session_scope(self.database_url) as session:
+            rows = session.execute(
+                sa.select(ZaloEvent.event_key, ZaloEvent.payload)
+                .where(ZaloEvent.state == "processing", ZaloEvent.payload.is_not(None),
+                       sa.or_(ZaloEvent.lease_until.is_(None), ZaloEvent.lease_until < utcnow()))
+                .order_by(ZaloEvent.id).limit(limit)
+            ).all()
+        return [(key, payload) for key, payload in rows]
 
     def release_event(self, event_key: str) -> None:
         """Forget a claim we could not act on, so a retry may take it."""
@@ -143,7 +181,18 @@ class ZaloStore:
     def finish_event(self, event_key: str, ok: bool) -> None:
         with session_scope(self.database_url) as session:
             session.execute(sa.update(ZaloEvent).where(ZaloEvent.event_key == event_key)
-                            .values(state="done" if ok else "failed", finished_at=utcnow()))
+                            .values(state="done" if ok else "failed", finished_at=utcnow(), payload=None,
+                                    lease_until=None))
+
+    def replies_sent(self, event_key: str) -> int:
+        with session_scope(self.database_url) as session:
+            return session.execute(sa.select(ZaloEvent.replies_sent).where(ZaloEvent.event_key == event_key)
+                                   ).scalar_one_or_none() or 0
+
+    def count_reply(self, event_key: str) -> None:
+        with session_scope(self.database_url) as session:
+            session.execute(sa.update(ZaloEvent).where(ZaloEvent.event_key == event_key)
+                            .values(replies_sent=ZaloEvent.replies_sent + 1))
 
     def event_state(self, event_key: str) -> Optional[str]:
         with session_scope(self.database_url) as session:
@@ -264,3 +313,23 @@ class ZaloStore:
             payloads, created = list(row.payloads), row.created_at
             session.delete(row)
         return payloads if created >= utcnow() - timedelta(seconds=max_age_seconds) else None
+
+
+def tracker_has_message(database_url: Optional[str], sender_id: str, message_id: str) -> bool:
+    """Whether Rasa's tracker store (table `events`, same database) already holds the
+    user message `message_id`: Rasa saves a turn after its replies were sent, so such
+    an event was answered even if its row here was not marked done."""
+    query = sa.text("SELECT data FROM events WHERE sender_id = :sender AND type_name = 'user' "
+                    "ORDER BY id DESC LIMIT 50")
+    try:
+        with session_scope(database_url) as session:
+            rows = session.execute(query, {"sender": sender_id}).scalars().all()
+    except sa.exc.SQLAlchemyError:
+        return False  # no tracker table (channel used without the SQL tracker store)
+    for data in rows:
+        try:
+            if json.loads(data).get("message_id") == message_id:
+                return True
+        except (TypeError, ValueError):
+            continue
+    return False

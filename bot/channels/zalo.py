@@ -18,16 +18,22 @@ Webhook: ``POST /webhooks/zalo/webhook``. For every request:
    401 would only make Zalo retry it and eventually disable the webhook.
 2. Events of another app, the OA's own echoes (``oa_send_*``), receipts and
    unknown events -> 200, logged, ignored.
-3. The event is claimed in the database (unique ``msg_id``): a retried
-   delivery, even after a restart or on another replica, is answered 200 and
-   not processed again.
+3. The event is claimed in the database (unique ``msg_id``) and stored there
+   until it is answered: a retried delivery, even after a restart or on
+   another replica, is answered 200 and not processed again, and an event whose
+   process died (its lease in ``zalo_events`` ran out) is taken over by a live
+   process, which sends only the replies that had not reached Zalo yet. A
+   database error during the claim answers 503, so Zalo retries.
 4. The work is queued for a small pool of background workers and the webhook
    answers 200 at once (Zalo wants it within 2 s). Rasa's NLU and policies run
    synchronously on the event loop, so a bounded worker pool keeps webhook
    answers fast while the assistant is busy.
 
+Bodies over 1 MB get 413 before anything else. Conversations are stored as
+``zalo:<user id>`` (bot/channels/guard.py), so no other channel can reach them.
+
 Events: ``user_send_text`` -> Rasa (NFC text, ``input_channel="zalo"``,
-metadata); ``follow`` -> ``ZALO_FOLLOW_PAYLOAD`` (default ``/greet``) through
+metadata; over 2,000 characters: a short polite reply instead); ``follow`` -> ``ZALO_FOLLOW_PAYLOAD`` (default ``/greet``) through
 Rasa, or a fixed welcome when that is empty; images, stickers, files, gifs,
 audio, video, location, links, business cards -> a polite "text only" reply.
 
@@ -40,9 +46,11 @@ back to the payloads; images as a media template.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import threading
 import time
+import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Set
 
 from rasa.core.channels.channel import InputChannel, OutputChannel, UserMessage
@@ -50,7 +58,8 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from bot.channels.store import ZaloStore, hash_user_id
+from bot.channels.guard import ZALO_PREFIX, deliver, namespaced, strip_namespace
+from bot.channels.store import ZaloStore, hash_user_id, tracker_has_message
 from bot.channels.zalo_api import SendResult, ZaloClient
 from bot.channels.zalo_config import ZaloConfig
 from bot.channels.zalo_format import (UNSUPPORTED_MEDIA_TEXT, WELCOME_TEXT, buttons_message, image_message,
@@ -67,8 +76,11 @@ UNSUPPORTED_EVENTS = {
 }
 BUTTON_TEMPLATE_REFUSED = {-233, -244}  # message type invalid / restricted: fall back to text
 PURGE_EVERY = 500  # claims between two purges of old de-duplication rows
+MAX_BODY_BYTES = 1_000_000
+RECOVERY_BATCH = 100
 
 Job = Callable[[], Awaitable[None]]
+Planner = Callable[[Dict[str, Any], bool], Optional[Job]]  # (event, resumed) -> job
 
 
 def _user_tag(user_id: str) -> str:
@@ -101,6 +113,8 @@ class ZaloRuntime:
         self._backlog_lock = threading.Lock()
         self._start_lock = threading.Lock()
         self._claims = 0
+        self.owner = uuid.uuid4().hex  # this process's name on the leases it holds
+        self.planner: Optional[Planner] = None  # set by ZaloInput: rebuilds a job from a stored event
 
     # --- processing loop ---------------------------------------------------------------
     def _start(self) -> asyncio.AbstractEventLoop:
@@ -134,6 +148,49 @@ class ZaloRuntime:
             task = self._loop.create_task(self._worker(), name=f"zalo-worker-{index}")
             self._workers.add(task)
             task.add_done_callback(self._workers.discard)
+        task = self._loop.create_task(self._maintain(), name="zalo-leases")
+        self._workers.add(task)
+        task.add_done_callback(self._workers.discard)
+
+    def start(self) -> None:
+        """Start the workers now (server start), so events left by a crash are taken over."""
+        self._start()
+
+    async def _maintain(self) -> None:
+        """Keep the leases on our events alive; take over events whose process died."""
+        period = max(0.2, self.config.lease_seconds / 3)
+        while True:
+            try:
+                await asyncio.to_thread(self.store.renew_leases, self.owner, self.config.lease_seconds)
+                await self.recover()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("Zalo: lease renewal or recovery failed; retrying")
+            await asyncio.sleep(period)
+
+    async def recover(self) -> int:
+        """Queue every stored event nobody holds a lease on; returns how many were taken."""
+        if self.planner is None:
+            return 0
+        taken = 0
+        for key, payload in await asyncio.to_thread(self.store.orphaned_events, RECOVERY_BATCH):
+            if not await asyncio.to_thread(self.store.take_over, key, self.owner, self.config.lease_seconds):
+                continue  # another process was faster
+            try:
+                job = self.planner(json.loads(payload), True)
+            except Exception:
+                logger.exception("Zalo: stored event %s cannot be read; dropped", key)
+                job = None
+            if job is None:
+                await asyncio.to_thread(self.store.finish_event, key, False)
+                continue
+            if not self.enqueue(key, job):
+                await asyncio.to_thread(self.store.release_event, key)
+                break
+            taken += 1
+            logger.warning("Zalo: event %s of a stopped process taken over", key)
+        return taken
 
     def _in_processing_loop(self) -> bool:
         try:
@@ -193,8 +250,9 @@ class ZaloRuntime:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    async def claim(self, key: str, event_name: str) -> bool:
-        claimed = await asyncio.to_thread(self.store.claim_event, key, event_name, self.config.stale_claim_seconds)
+    async def claim(self, key: str, event_name: str, payload: Optional[str] = None) -> bool:
+        claimed = await asyncio.to_thread(self.store.claim_event, key, event_name, payload, self.owner,
+                                          self.config.lease_seconds)
         self._claims += 1
         if claimed and self._claims % PURGE_EVERY == 0:
             self.keep(asyncio.create_task(self._purge()))
@@ -241,17 +299,35 @@ class ZaloOutput(OutputChannel):
     def name(cls) -> str:
         return CHANNEL_NAME
 
-    def __init__(self, runtime: ZaloRuntime, reply_to: Optional[str] = None):
+    def __init__(self, runtime: ZaloRuntime, reply_to: Optional[str] = None, event_key: Optional[str] = None,
+                 already_sent: int = 0):
         self.runtime = runtime
         self.config = runtime.config
         self.reply_to = reply_to
         self.stopped: Optional[SendResult] = None  # set once Zalo refused for good
         self.results: List[SendResult] = []
+        # Exactly once across a crash: every call to Zalo for this event is counted in
+        # zalo_events, and a process that takes the event over skips that many.
+        self.event_key = event_key
+        self.already_sent = already_sent
+        self._calls = 0
+
+    async def _call(self, recipient_id: str, message: Dict[str, Any]) -> SendResult:
+        index, self._calls = self._calls, self._calls + 1
+        if index < self.already_sent:
+            return SendResult(ok=True, kind="already_sent")
+        result = await self.runtime.send(strip_namespace(ZALO_PREFIX, recipient_id), message, self.reply_to)
+        if self.event_key is not None:
+            try:
+                await asyncio.to_thread(self.runtime.store.count_reply, self.event_key)
+            except Exception:
+                logger.exception("Zalo: could not count a reply of %s", self.event_key)
+        return result
 
     async def _send(self, recipient_id: str, message: Dict[str, Any]) -> SendResult:
         if self.stopped is not None:
             return self.stopped  # e.g. outside the 7-day window: later parts would fail too
-        result = await self.runtime.send(recipient_id, message, self.reply_to)
+        result = await self._call(recipient_id, message)
         self.results.append(result)
         if not result.ok:
             self.stopped = result
@@ -279,7 +355,7 @@ class ZaloOutput(OutputChannel):
                     return
             if self.stopped is not None:
                 return
-            result = await self.runtime.send(recipient_id, buttons_message(chunks[-1], buttons), self.reply_to)
+            result = await self._call(recipient_id, buttons_message(chunks[-1], buttons))
             if result.ok:
                 self.results.append(result)
                 return
@@ -296,7 +372,8 @@ class ZaloOutput(OutputChannel):
         payloads = [p for p in menu_payloads(buttons)]
         if await self._send_texts(recipient_id, numbered_menu(text, buttons)):
             try:
-                await asyncio.to_thread(self.runtime.store.save_menu, recipient_id, payloads)
+                await asyncio.to_thread(self.runtime.store.save_menu, strip_namespace(ZALO_PREFIX, recipient_id),
+                                        payloads)
             except Exception:
                 logger.exception("Zalo: could not store the numbered menu")
 
@@ -342,6 +419,11 @@ class ZaloInput(InputChannel):
             self._runtime = ZaloRuntime(self.config)
         return self._runtime
 
+    def attach(self, on_new_message) -> None:
+        """Let the runtime rebuild jobs from stored events (taken over after a crash)."""
+        self.runtime.planner = lambda event, resumed: self._plan(
+            event, str(event.get("event_name") or ""), on_new_message, resumed)[0]
+
     def get_output_channel(self) -> OutputChannel:
         return ZaloOutput(self.runtime)
 
@@ -354,7 +436,15 @@ class ZaloInput(InputChannel):
 
         @bp.route("/webhook", methods=["POST"])
         async def webhook(request: Request) -> HTTPResponse:
+            if len(request.body or b"") > MAX_BODY_BYTES:
+                return response.json({"error": "request body too large"}, status=413)
             return await self.handle_webhook(request.body or b"", request.headers, on_new_message)
+
+        @bp.listener("after_server_start")
+        async def start(*_: Any) -> None:
+            if self.verifier.configured:
+                self.attach(on_new_message)
+                self.runtime.start()
 
         @bp.listener("after_server_stop")
         async def close(*_: Any) -> None:
@@ -389,7 +479,9 @@ class ZaloInput(InputChannel):
             return response.json({"status": "ignored"})
 
         runtime = self.runtime
-        claim = asyncio.ensure_future(runtime.claim(key, event_name))
+        if runtime.planner is None:
+            self.attach(on_new_message)
+        claim = asyncio.ensure_future(runtime.claim(key, event_name, json.dumps(event, ensure_ascii=False)))
         done = ()
         if self.config.claim_budget_seconds > 0:
             done, _ = await asyncio.wait({claim}, timeout=self.config.claim_budget_seconds)
@@ -413,14 +505,21 @@ class ZaloInput(InputChannel):
         return response.json({"status": "accepted"})
 
     async def _claim_then_enqueue(self, claim: "asyncio.Future[bool]", key: str, job: Job) -> None:
+        """The slow-database path: Zalo already has its 200, so the event must not be lost."""
         try:
-            if await claim and not self.runtime.enqueue(key, job):
-                logger.error("Zalo: work queue full; event %s dropped", key)
+            claimed = await claim
         except Exception:
-            logger.exception("Zalo: could not record event %s; it is dropped", key)
+            # Not recorded, so not de-duplicated either: answering twice beats never answering.
+            logger.exception("Zalo: could not record event %s; answering it without a record", key)
+            claimed = True
+        if claimed:
+            while not self.runtime.enqueue(key, job):
+                logger.error("Zalo: work queue full; event %s waits", key)
+                await asyncio.sleep(1.0)
 
-    def _plan(self, event: Dict[str, Any], event_name: str, on_new_message):
-        """(job, dedup key) for events we act on, (None, None) for the rest."""
+    def _plan(self, event: Dict[str, Any], event_name: str, on_new_message, resumed: bool = False):
+        """(job, dedup key) for events we act on, (None, None) for the rest. `resumed`: the
+        event was taken over from a process that stopped while working on it."""
         message = event.get("message") if isinstance(event.get("message"), dict) else {}
         sender = event.get("sender") if isinstance(event.get("sender"), dict) else {}
         timestamp = str(event.get("timestamp") or "")
@@ -434,8 +533,9 @@ class ZaloInput(InputChannel):
             if event_name == "user_send_text":
                 text = nfc(str(message.get("text") or ""))
                 metadata = self._metadata(event, event_name, msg_id)
-                return (lambda: self._handle_text(user_id, text, msg_id or None, metadata, on_new_message)), key
-            return (lambda: self._send_fixed(user_id, UNSUPPORTED_MEDIA_TEXT, msg_id or None)), key
+                return (lambda: self._handle_text(user_id, text, msg_id or None, metadata, on_new_message,
+                                                  key, resumed)), key
+            return (lambda: self._send_fixed(user_id, UNSUPPORTED_MEDIA_TEXT, msg_id or None, key)), key
         if event_name == "follow":
             follower = event.get("follower") if isinstance(event.get("follower"), dict) else {}
             user_id = str(follower.get("id") or sender.get("id") or "")
@@ -443,7 +543,8 @@ class ZaloInput(InputChannel):
                 logger.warning("Zalo: follow without follower id ignored")
                 return None, None
             metadata = self._metadata(event, event_name, None)
-            return (lambda: self._handle_follow(user_id, metadata, on_new_message)), f"follow:{user_id}:{timestamp}"
+            key = f"follow:{user_id}:{timestamp}"
+            return (lambda: self._handle_follow(user_id, metadata, on_new_message, key)), key
         if event_name.startswith("oa_send_") or event_name in {"user_received_message", "user_seen_message",
                                                                 "unfollow"}:
             logger.debug("Zalo: %s ignored", event_name)
@@ -457,9 +558,19 @@ class ZaloInput(InputChannel):
         return {"zalo": {"event_name": event_name, "msg_id": msg_id, "timestamp": event.get("timestamp"),
                          "oa_id": recipient.get("id") or event.get("oa_id"), "app_id": event.get("app_id")}}
 
+    async def _output(self, reply_to: Optional[str], key: str) -> ZaloOutput:
+        sent = await asyncio.to_thread(self.runtime.store.replies_sent, key)
+        return ZaloOutput(self.runtime, reply_to=reply_to, event_key=key, already_sent=sent)
+
     async def _handle_text(self, user_id: str, text: str, msg_id: Optional[str], metadata: Dict[str, Any],
-                           on_new_message) -> None:
+                           on_new_message, key: str, resumed: bool = False) -> None:
         runtime = self.runtime
+        sender_id = namespaced(ZALO_PREFIX, user_id)
+        output = await self._output(msg_id, key)
+        if (resumed or output.already_sent) and msg_id and await asyncio.to_thread(
+                tracker_has_message, self.config.database_url, sender_id, msg_id):
+            logger.info("Zalo: event %s was answered before its process stopped", key)
+            return
         payloads = await asyncio.to_thread(runtime.store.pop_menu, user_id, self.config.menu_ttl_seconds)
         if payloads:
             chosen = menu_choice(text, payloads)
@@ -468,18 +579,17 @@ class ZaloInput(InputChannel):
                 text = chosen
         if not text.strip():
             return
-        output = ZaloOutput(runtime, reply_to=msg_id)
-        await on_new_message(UserMessage(text, output, user_id, input_channel=CHANNEL_NAME,
-                                         message_id=msg_id, metadata=metadata))
+        await deliver(UserMessage(text, output, sender_id, input_channel=CHANNEL_NAME,
+                                  message_id=msg_id, metadata=metadata), on_new_message)
 
-    async def _handle_follow(self, user_id: str, metadata: Dict[str, Any], on_new_message) -> None:
+    async def _handle_follow(self, user_id: str, metadata: Dict[str, Any], on_new_message, key: str) -> None:
         logger.info("Zalo: new follower %s", _user_tag(user_id))
         if self.config.follow_payload:
-            output = ZaloOutput(self.runtime)
-            await on_new_message(UserMessage(self.config.follow_payload, output, user_id,
-                                             input_channel=CHANNEL_NAME, metadata=metadata))
+            await on_new_message(UserMessage(self.config.follow_payload, await self._output(None, key),
+                                             namespaced(ZALO_PREFIX, user_id), input_channel=CHANNEL_NAME,
+                                             metadata=metadata))
         else:
-            await self._send_fixed(user_id, WELCOME_TEXT, None)
+            await self._send_fixed(user_id, WELCOME_TEXT, None, key)
 
-    async def _send_fixed(self, user_id: str, text: str, msg_id: Optional[str]) -> None:
-        await ZaloOutput(self.runtime, reply_to=msg_id).send_text_message(user_id, text)
+    async def _send_fixed(self, user_id: str, text: str, msg_id: Optional[str], key: str) -> None:
+        await (await self._output(msg_id, key)).send_text_message(user_id, text)

@@ -40,6 +40,7 @@ ZALO_ENV_DEFAULTS = {
     "ZALO_REPLY_WITH_MESSAGE_ID": "false",
     "ZALO_CLAIM_BUDGET_SECONDS": "0",
     "ZALO_PROCESSING": "thread",
+    "ZALO_LEASE_SECONDS": "30",
 }
 
 SIGNATURE_VARIANTS = (
@@ -104,7 +105,7 @@ class ZaloConfig:
     menu_ttl_seconds: float = 3600.0
     claim_budget_seconds: float = 0.0
     processing: str = "thread"
-    stale_claim_seconds: float = 600.0
+    lease_seconds: float = 30.0   # an unanswered event of a process silent this long is taken over
     queue_size: int = 10000
     database_url: Optional[str] = None
     redis_url: Optional[str] = None
@@ -152,6 +153,7 @@ class ZaloConfig:
             reply_with_message_id=_flag(values.get("reply_with_message_id")),
             claim_budget_seconds=_number(values.get("claim_budget_seconds"), 0.0, 0),
             processing=processing,
+            lease_seconds=_number(values.get("lease_seconds"), 30.0, 0.5),
             database_url=_text(values.get("database_url")) or settings.database_url,
             redis_url=_text(values.get("redis_url")) or settings.redis_url,
         )

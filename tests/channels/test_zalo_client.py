@@ -69,15 +69,47 @@ def test_dedup_survives_a_restart(db):
     assert again.claim_event("msg:other", "user_send_text") is True
 
 
-def test_stale_unfinished_claim_can_be_retaken_but_not_a_fresh_one(db):
+def test_an_event_is_taken_over_only_after_its_owners_lease_ran_out(db):
     store = ZaloStore(db)
-    assert store.claim_event("msg:crashed", "user_send_text")
-    assert not store.claim_event("msg:crashed", "user_send_text", stale_after=600)
-    time.sleep(0.05)
-    assert store.claim_event("msg:crashed", "user_send_text", stale_after=0.01)
+    assert store.claim_event("msg:crashed", "user_send_text", '{"x": 1}', owner="a", lease_seconds=0.05)
+    assert not store.claim_event("msg:crashed", "user_send_text", owner="b", lease_seconds=5)  # lease held
+    assert store.orphaned_events() == []
+    time.sleep(0.1)
+    assert store.orphaned_events() == [("msg:crashed", '{"x": 1}')]
+    assert store.claim_event("msg:crashed", "user_send_text", owner="b", lease_seconds=5)  # a retry takes it
+    assert not store.take_over("msg:crashed", "c", 5)
     store.finish_event("msg:crashed", True)
-    time.sleep(0.05)
-    assert not store.claim_event("msg:crashed", "user_send_text", stale_after=0.01)
+    time.sleep(0.1)
+    assert not store.claim_event("msg:crashed", "user_send_text", owner="c", lease_seconds=0.01)
+    assert store.orphaned_events() == []
+
+
+def test_a_live_owner_keeps_its_events_by_renewing_the_lease(db):
+    store = ZaloStore(db)
+    store.claim_event("msg:busy", "user_send_text", "{}", owner="a", lease_seconds=0.2)
+    for _ in range(3):
+        time.sleep(0.1)
+        assert store.renew_leases("a", 0.2) == 1
+        assert not store.take_over("msg:busy", "b", 5)
+    store.count_reply("msg:busy")
+    store.count_reply("msg:busy")
+    assert store.replies_sent("msg:busy") == 2
+    store.finish_event("msg:busy", True)
+    assert store.renew_leases("a", 0.2) == 0
+
+
+def test_the_payload_is_dropped_once_the_event_is_answered(db):
+    import sqlalchemy as sa
+
+    from bot.db import session_scope
+    from bot.channels.store import ZaloEvent
+
+    store = ZaloStore(db)
+    store.claim_event("msg:done", "user_send_text", '{"message": {"text": "0912345678"}}', owner="a")
+    store.finish_event("msg:done", True)
+    with session_scope(db) as session:
+        assert session.execute(sa.select(ZaloEvent.payload).where(ZaloEvent.event_key == "msg:done")
+                               ).scalar_one() is None
 
 
 def test_concurrent_claims_one_winner(db):
@@ -325,14 +357,15 @@ def test_too_many_buttons_fall_back_to_numbered_menu_and_answers_map_back(fake, 
         async def on_new_message(message):
             received.append(message)
 
-        await channel._handle_text(uid, "3", "m1", {"zalo": {}}, on_new_message)
-        await channel._handle_text(uid, "3", "m2", {"zalo": {}}, on_new_message)  # menu consumed
+        await channel._handle_text(uid, "3", "m1", {"zalo": {}}, on_new_message, "msg:m1")
+        await channel._handle_text(uid, "3", "m2", {"zalo": {}}, on_new_message, "msg:m2")  # menu consumed
 
     output_run(fake, db, scenario, max_buttons=4)
     [sent] = fake.messages_for(uid)
     assert sent.buttons == [] and "3. Lựa chọn 3" in sent.text and "Bạn gõ 1, 2, 3, 4 hoặc 5" in sent.text
     assert [m.text for m in received] == ["/choice_3", "3"]
     assert received[0].input_channel == "zalo"
+    assert received[0].sender_id == "zalo:" + uid  # the conversation lives in Zalo's namespace
 
 
 def test_text_mode_always_uses_the_menu(fake, db):
@@ -441,7 +474,7 @@ def test_webhook_text_nfc_metadata_and_dedup(fake, db):
     assert [body["status"] for _, body in results] == ["accepted", "duplicate", "duplicate"]
     [message] = received
     assert message.text == "em muốn học nghề" and unicodedata.is_normalized("NFC", message.text)
-    assert message.input_channel == "zalo" and message.sender_id == uid
+    assert message.input_channel == "zalo" and message.sender_id == "zalo:" + uid
     assert message.message_id == event["message"]["msg_id"]
     assert message.metadata["zalo"]["event_name"] == "user_send_text"
     assert len(fake.messages_for(uid)) == 1
@@ -484,7 +517,7 @@ def test_webhook_follow_greets_and_echo_unknown_are_ignored(fake, db):
     results, received = webhook_run(fake, db, deliveries)
     assert [body["status"] for _, body in results] == ["ignored", "ignored", "ignored", "accepted"]
     [greet] = received
-    assert greet.text == "/greet" and greet.sender_id == uid
+    assert greet.text == "/greet" and greet.sender_id == "zalo:" + uid
 
 
 def test_webhook_follow_without_payload_sends_fixed_welcome(fake, db):

@@ -240,7 +240,7 @@ def test_credentials_file_loads_with_only_the_defaults(monkeypatch):
 
     from rasa.shared.utils.io import read_config_file
 
-    from bot.rasa_main import export_default_environment
+    from bot.runtime.rasa_main import export_default_environment
 
     for key in list(os.environ):
         if key.startswith("ZALO_"):

@@ -4,7 +4,7 @@ import logging
 
 import redis
 
-from bot.lock_store import ResilientRedisLockStore
+from bot.runtime.lock_store import ResilientRedisLockStore
 from tests.procs import unreachable_redis_url
 
 
@@ -26,7 +26,7 @@ def test_locks_live_in_redis(redis_url):
 
 def test_unreachable_redis_logs_one_error_and_keeps_locking(caplog):
     store = ResilientRedisLockStore(url=unreachable_redis_url(), socket_timeout=0.2)
-    with caplog.at_level(logging.WARNING, logger="bot.lock_store"):
+    with caplog.at_level(logging.WARNING, logger="bot.runtime.lock_store"):
         for i in range(5):
             _use_lock(store, f"conv-{i}")
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
@@ -41,7 +41,7 @@ def test_recovers_when_redis_returns(redis_url, caplog):
     _use_lock(store, "conv-x")
     assert store.degraded
     store.red = good
-    with caplog.at_level(logging.WARNING, logger="bot.lock_store"):
+    with caplog.at_level(logging.WARNING, logger="bot.runtime.lock_store"):
         _use_lock(store, "conv-y")
     assert not store.degraded
     assert any("reachable again" in r.getMessage() for r in caplog.records)

@@ -158,7 +158,7 @@ def test_chat_page_conversation_survives_reload(stack, browser, size):
         context.close()
 
     # Rasa kept one conversation across the reload (session_persistence).
-    assert user_texts(stack["tracker_db"], session_id) == ["/greet", "/ask_combined_route", QUESTION, AFTER_RELOAD]
+    assert user_texts(stack["tracker_db"], "web:" + session_id) == ["/greet", "/ask_combined_route", QUESTION, AFTER_RELOAD]
     # Everything came from this machine's two servers: no CDN, no web font.
     allowed = (str(stack["web"].url), str(stack["rasa"].url), "ws://127.0.0.1:", "data:")
     assert [url for url in requested if not url.startswith(allowed)] == []

@@ -1,4 +1,4 @@
-"""bot/compat.py: the Python 3.11 fix for Sanic 21.12.2's websocket recv."""
+"""bot/runtime/compat.py: the Python 3.11 fix for Sanic 21.12.2's websocket recv."""
 from __future__ import annotations
 
 import asyncio
@@ -9,7 +9,7 @@ import pytest
 import websockets
 from sanic.server.websockets.frame import WebsocketFrameAssembler
 
-from bot import compat
+from bot.runtime import compat
 from tests.procs import PYTHON, ServerProcess, free_port
 
 

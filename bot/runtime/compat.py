@@ -12,6 +12,8 @@ from __future__ import annotations
 import asyncio
 import sys
 
+from bot.runtime.versions import supported
+
 _PATCHED_ATTR = "_bot_py311_patched"
 
 
@@ -19,7 +21,7 @@ def patch_sanic_websocket_recv() -> bool:
     """Make WebsocketFrameAssembler.get return a Future; returns True if patched now."""
     from sanic.server.websockets.frame import WebsocketFrameAssembler
 
-    if getattr(WebsocketFrameAssembler, _PATCHED_ATTR, False):
+    if getattr(WebsocketFrameAssembler, _PATCHED_ATTR, False) or not supported("compat.websocket_recv", "sanic"):
         return False
     original_get = WebsocketFrameAssembler.get
 

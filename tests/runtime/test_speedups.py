@@ -1,4 +1,4 @@
-"""bot/speedups.py changes how fast Rasa computes, never what it computes."""
+"""bot/runtime/speedups.py changes how fast Rasa computes, never what it computes."""
 from __future__ import annotations
 
 import itertools
@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +51,7 @@ def _two_turns(domain, sender_id, *more_events, **second_turn):
 def _rasa_states(domain, tracker, **kwargs):
     from rasa.shared.core.domain import Domain
 
-    from bot import speedups
+    from bot.runtime import speedups
 
     speedups.incremental_tracker_states()
     return Domain.states_for_tracker_history._bot_original(domain, tracker, **kwargs)
@@ -60,7 +60,7 @@ def _rasa_states(domain, tracker, **kwargs):
 def test_incremental_states_equal_rasa_states_on_every_prefix(domain, story_trackers):
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot import speedups
+    from bot.runtime import speedups
 
     speedups.incremental_tracker_states()
     rule_only_data = {"rule_only_slots": ["requested_slot"], "rule_only_loops": []}
@@ -82,7 +82,7 @@ def test_memoized_applied_events_equal_rasa_on_every_prefix(domain, story_tracke
     from rasa.shared.core.events import UserUtteranceReverted
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    from bot import speedups
+    from bot.runtime import speedups
 
     speedups.memoized_applied_events()
     original = DialogueStateTracker.applied_events._bot_original
@@ -96,7 +96,7 @@ def test_memoized_applied_events_equal_rasa_on_every_prefix(domain, story_tracke
 
 
 def test_states_handed_out_are_copies(domain, story_trackers):
-    from bot import speedups
+    from bot.runtime import speedups
 
     speedups.incremental_tracker_states()
     tracker = max(story_trackers, key=lambda t: len(t.events))
@@ -111,7 +111,7 @@ def test_states_handed_out_are_copies(domain, story_trackers):
 def test_undone_events_restart_the_replay(domain):
     from rasa.shared.core.events import UserUtteranceReverted
 
-    from bot import speedups
+    from bot.runtime import speedups
 
     speedups.incremental_tracker_states()
     tracker = _two_turns(domain, "undo", text="cảm ơn", intent={"name": "thank", "confidence": 1.0})
@@ -127,7 +127,7 @@ def test_action_server_gets_the_current_turn_only(domain):
     from rasa.shared.core.events import SlotSet
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot import speedups
+    from bot.runtime import speedups
 
     speedups.send_current_turn_to_actions()
     tracker = _two_turns(domain, "turn", SlotSet("area", "yen_lac"), text="em ở yên lạc",
@@ -146,7 +146,7 @@ def test_cached_validator_rejects_what_rasa_rejects():
     from rasa.core.actions.action import RemoteAction
     from rasa.utils.endpoints import EndpointConfig
 
-    from bot import speedups
+    from bot.runtime import speedups
 
     speedups.cache_action_response_validator()
     action = RemoteAction("action_x", EndpointConfig("http://127.0.0.1:1/webhook"))

@@ -1,17 +1,17 @@
-"""Entry point for Rasa commands: `python -m bot.rasa_main run ...` (same arguments as `rasa`).
+"""Entry point for Rasa commands: `python -m bot.runtime.rasa_main run ...` (same arguments as `rasa`).
 
 Before handing over to Rasa it
-- applies bot.compat (socket.io websockets on Python 3.11), bot.resilience
+- applies bot.runtime.compat (socket.io websockets on Python 3.11), bot.runtime.resilience
   (an apology instead of silence when the action server is down),
-  bot.speedups (measured Rasa hot spots), bot.admission (messages processed
-  first come, first served) and bot.warmup (the model warmed up before the
+  bot.runtime.speedups (measured Rasa hot spots), bot.runtime.admission (messages processed
+  first come, first served) and bot.runtime.warmup (the model warmed up before the
   first message),
 - fills the environment variables that endpoints.yml / credentials.yml refer to
   with the defaults of bot.config, so the embedded profile needs no setup.
 """
 import os
 
-from bot import admission, compat, resilience, speedups, warmup
+from bot.runtime import admission, compat, resilience, speedups, warmup
 from bot.config import get_settings
 
 
@@ -27,6 +27,8 @@ def export_default_environment() -> None:
 
     for name, value in ZALO_ENV_DEFAULTS.items():
         os.environ.setdefault(name, value)
+    # REST channel (credentials.yml): no token in the embedded profile.
+    os.environ.setdefault("REST_CHANNEL_TOKEN", "")
 
 
 def prepare_process() -> None:

@@ -1,4 +1,4 @@
-"""bot/warmup.py: the real model is warmed up without storing anything."""
+"""bot/runtime/warmup.py: the real model is warmed up without storing anything."""
 from __future__ import annotations
 
 import asyncio
@@ -11,7 +11,7 @@ from procs import MODEL_PATH
 def test_warm_up_runs_nlu_and_prediction_and_stores_nothing(tmp_path):
     from rasa.core.agent import Agent
 
-    from bot import warmup
+    from bot.runtime import warmup
     from bot.tracker_store import MaskingSQLTrackerStore
 
     url = f"sqlite:///{tmp_path}/warm.db"

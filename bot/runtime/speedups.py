@@ -37,6 +37,8 @@ from __future__ import annotations
 
 import copy
 
+from bot.runtime.versions import supported
+
 _PATCHED_ATTR = "_bot_cached_validator"
 
 
@@ -46,7 +48,7 @@ def cache_action_response_validator() -> bool:
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.constants import DOCS_BASE_URL
 
-    if getattr(RemoteAction, _PATCHED_ATTR, None) is not None:
+    if getattr(RemoteAction, _PATCHED_ATTR, None) is not None or not supported("speedups.cached_validator"):
         return False
     schema = RemoteAction.action_response_format_spec()
     validator_class = validator_for(schema)
@@ -87,7 +89,8 @@ def send_current_turn_to_actions() -> bool:
     from rasa.core.actions.action import RemoteAction
     from rasa.shared.core.trackers import EventVerbosity
 
-    if getattr(RemoteAction._action_call_format, "_bot_current_turn", False):
+    if getattr(RemoteAction._action_call_format, "_bot_current_turn", False) or not supported(
+            "speedups.current_turn_payload"):
         return False
 
     def _action_call_format(self, tracker, domain):
@@ -150,7 +153,7 @@ def incremental_tracker_states() -> bool:
     from rasa.shared.core.events import ActionExecuted
 
     original = Domain.states_for_tracker_history
-    if getattr(original, "_bot_original", None) is not None:
+    if getattr(original, "_bot_original", None) is not None or not supported("speedups.incremental_states"):
         return False
 
     def states_for_tracker_history(self, tracker, omit_unset_slots=False, ignore_rule_only_turns=False,
@@ -186,7 +189,7 @@ def memoized_applied_events() -> bool:
     from rasa.shared.core.trackers import DialogueStateTracker
 
     original = DialogueStateTracker.applied_events
-    if getattr(original, "_bot_original", None) is not None:
+    if getattr(original, "_bot_original", None) is not None or not supported("speedups.memoized_applied_events"):
         return False
 
     def applied_events(self):

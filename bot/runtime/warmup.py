@@ -14,6 +14,8 @@ from __future__ import annotations
 import logging
 import time
 
+from bot.runtime.versions import supported
+
 logger = logging.getLogger(__name__)
 
 WARM_UP_TEXTS = (
@@ -46,7 +48,7 @@ def apply() -> bool:
     import rasa.core.run
 
     original = rasa.core.run.load_agent_on_start
-    if getattr(original, _PATCHED_ATTR, False):
+    if getattr(original, _PATCHED_ATTR, False) or not supported("warmup"):
         return False
 
     async def load_agent_on_start(*args, **kwargs):

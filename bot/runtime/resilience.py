@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import logging
 
+from bot.runtime.versions import supported
+
 logger = logging.getLogger(__name__)
 
 APOLOGY_RESPONSE = "utter_service_unavailable"
@@ -23,7 +25,7 @@ def patch_remote_action_apology() -> bool:
     from rasa.shared.core.events import BotUttered
     from rasa.shared.exceptions import RasaException
 
-    if getattr(RemoteAction, _PATCHED_ATTR, False):
+    if getattr(RemoteAction, _PATCHED_ATTR, False) or not supported("resilience.apology"):
         return False
     original_run = RemoteAction.run
 

@@ -1,5 +1,5 @@
 """The action server stops and comes back: the student gets an apology meanwhile
-(bot/resilience.py) and normal answers again afterwards, in the same conversation."""
+(bot/runtime/resilience.py) and normal answers again afterwards, in the same conversation."""
 import os
 import subprocess
 import sys
@@ -7,7 +7,7 @@ import sys
 import pytest
 import requests
 
-from bot.resilience import APOLOGY_TEXT
+from bot.runtime.resilience import APOLOGY_TEXT
 from tests.procs import ROOT, action_server, free_port, rasa_server
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
