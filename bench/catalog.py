@@ -41,6 +41,10 @@ CASES = {
     "get_policy": lambda s: q.get_policy(s, "nq_36_2025_pt_ho_tro_hang_thang"),
     "occupations_by_riasec": lambda s: q.occupations_by_riasec(s, "RI"),
     "institutions_with_combined_route": lambda s: q.institutions_with_combined_route(s, area="vinh_yen"),
+    "area_meanings": lambda s: q.area_meanings(s, "Vĩnh Tường"),
+    "successors_of_former_commune": lambda s: q.successors_of_former_commune(s, "thị trấn Tam Sơn"),
+    "district_support": lambda s: q.district_support(s, "vinh_tuong", level="trung_cap"),
+    "admission_calendar": lambda s: q.admission_calendar(s),
 }
 
 

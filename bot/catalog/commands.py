@@ -1,4 +1,4 @@
-"""`python -m bot catalog import DIR` / `python -m bot catalog export DIR`.
+"""`python -m bot catalog import DIR` / `export DIR` / `report [DIR]`.
 
 Import validates every file first, then mirrors them into the database in
 one transaction: a bad file changes nothing and ends the command with one
@@ -69,6 +69,22 @@ def _run_export(args) -> int:
     return 0
 
 
+def _run_report(args) -> int:
+    import datetime as dt
+
+    from bot.catalog.report import build_report
+    from bot.catalog.schema import CatalogValidationError
+
+    today = dt.date.fromisoformat(args.today) if args.today else dt.date.today()
+    try:
+        report = build_report(args.directory, today)
+    except CatalogValidationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print("\n".join(report.lines()))
+    return 0
+
+
 def register(subparsers) -> None:
     catalog = subparsers.add_parser("catalog", help="programme-and-policy catalogue")
     actions = catalog.add_subparsers(dest="catalog_command", required=True)
@@ -80,3 +96,7 @@ def register(subparsers) -> None:
     exp.add_argument("directory")
     exp.add_argument("--url", help="database URL (default: DATABASE_URL)")
     exp.set_defaults(handler=_run_export)
+    rep = actions.add_parser("report", help="validate DIR and list what needs attention (monthly routine)")
+    rep.add_argument("directory", nargs="?", default="data/catalog", help="catalogue directory (default: data/catalog)")
+    rep.add_argument("--today", help="report as of this date (YYYY-MM-DD; default: today)")
+    rep.set_defaults(handler=_run_report)

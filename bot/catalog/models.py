@@ -1,8 +1,11 @@
 """Catalogue tables (SQLAlchemy 1.4, 2.0 style) on the shared `bot.db.Base`.
 
-Every row carries `source`, `confidence` (V verified / P partly verified /
-U unverified) and `checked_on`, so any fact the assistant repeats can be
-traced and dated. List-valued fields that only hold ids or short strings
+Every row carries a readable `citation` (issuer, number, date, title or
+page), its public `source_urls`, `confidence` (V verified / P partly verified /
+U unverified) and `checked_on` (the date the source was read for this record),
+so any fact the assistant repeats can be traced and dated. `notes` are
+Vietnamese caveats for replies; `internal_notes` (research provenance) are
+never shown to users. List-valued fields that only hold ids or short strings
 (aliases, level ids, group ids, RIASEC codes) are JSON columns: the importer
 validates every id they hold, and they keep each record in one row.
 """
@@ -40,10 +43,22 @@ ID_LENGTH = 80
 class Sourced:
     """Provenance columns shared by every catalogue table."""
 
-    source = Column(Text, nullable=False)
+    citation = Column(Text, nullable=False)
+    source_urls = Column(JSON, nullable=False, default=list)
     confidence = Column(String(1), nullable=False)
     checked_on = Column(Date, nullable=False)
-    notes = Column(Text, nullable=True)
+    notes = Column(Text, nullable=True)  # user-facing caveats (Vietnamese)
+    internal_notes = Column(Text, nullable=True)  # never shown to users
+
+    @property
+    def source(self) -> str:
+        """The readable citation (kept for callers that print `source`)."""
+        return self.citation
+
+    @property
+    def source_url(self) -> Optional[str]:
+        """The first public URL, or None."""
+        return (self.source_urls or [None])[0]
 
     @property
     def is_verified(self) -> bool:
@@ -78,6 +93,9 @@ class Area(Sourced, Base):
     abolished_on = Column(Date, nullable=True)
     lat = Column(Float, nullable=True)
     lon = Column(Float, nullable=True)
+    centre_source = Column(Text, nullable=True)
+    former_district_ids = Column(JSON, nullable=False, default=list)
+    predecessors = Column(JSON, nullable=False, default=list)  # former commune names (text)
 
     parent = relationship("Area", remote_side=[id], lazy="select")
 
@@ -144,6 +162,12 @@ class Occupation(Sourced, Base):
     riasec = Column(JSON, nullable=False, default=list)  # e.g. ["R", "I"], most typical first
     riasec_confidence = Column(String(1), nullable=False, default="U")
     key_tier = Column(String(20), nullable=True)  # quoc_te | asean | quoc_gia | None (unknown)
+    description = Column(Text, nullable=True)
+    daily_work = Column(Text, nullable=True)
+    strengths = Column(Text, nullable=True)
+    workplaces = Column(Text, nullable=True)
+    pay = Column(Text, nullable=True)
+    pay_as_of = Column(Date, nullable=True)
 
     def __repr__(self) -> str:
         return f"<Occupation {self.id}>"
@@ -158,16 +182,18 @@ class Institution(Sourced, Base):
     aliases = Column(JSON, nullable=False, default=list)
     former_names = Column(JSON, nullable=False, default=list)
     type = Column(String(40), nullable=False)  # cao_dang | trung_cap | trung_tam_gdnn_gdtx | ...
-    status = Column(String(20), nullable=False, index=True)  # active | merged_into | split_into | closed
+    status = Column(String(20), nullable=False, index=True)  # active | renamed | merged_into | split_into | closed
     successor_id = Column(String(ID_LENGTH), ForeignKey("catalog_institutions.id"), nullable=True)
     status_since = Column(Date, nullable=True)
     management = Column(String(200), nullable=True)
     address = Column(Text, nullable=True)
+    address_new = Column(Text, nullable=True)
     area_id = Column(String(ID_LENGTH), ForeignKey("catalog_areas.id"), nullable=True, index=True)
     phone = Column(String(60), nullable=True)
     website = Column(String(300), nullable=True)
     level_ids = Column(JSON, nullable=False, default=list)
-    runs_combined_route = Column(Boolean, nullable=True)  # None = unknown
+    runs_combined_route = Column(Boolean, nullable=True)  # the 9+ route (YAML `runs_9plus`); None = unknown
+    name_verified = Column(Boolean, nullable=False, default=True)
 
     area = relationship("Area", lazy="joined")
     successor = relationship("Institution", remote_side=[id], lazy="select")
@@ -175,6 +201,19 @@ class Institution(Sourced, Base):
     @property
     def is_active(self) -> bool:
         return self.status == "active"
+
+    @property
+    def is_renamed(self) -> bool:
+        """The same school under a new name (`successor`), not a merger."""
+        return self.status == "renamed"
+
+    @property
+    def runs_9plus(self) -> Optional[bool]:
+        return self.runs_combined_route
+
+    @property
+    def has_contact(self) -> bool:
+        return bool(self.phone or self.website)
 
     def __repr__(self) -> str:
         return f"<Institution {self.id}>"
@@ -217,6 +256,7 @@ class Policy(Sourced, Base):
     area_id = Column(String(ID_LENGTH), ForeignKey("catalog_areas.id"), nullable=True, index=True)
     level_ids = Column(JSON, nullable=False, default=list)  # [] = any level
     group_ids = Column(JSON, nullable=False, default=list)  # [] = everyone
+    groups_mode = Column(String(3), nullable=False, default="any")  # any | all (every listed group must hold)
     required_diploma = Column(String(10), nullable=True)  # thcs | thpt | None
     max_age = Column(Integer, nullable=True)  # maximum age at enrolment, inclusive
     conditions = Column(Text, nullable=True)
@@ -229,7 +269,6 @@ class Policy(Sourced, Base):
     valid_from = Column(Date, nullable=True, index=True)  # None = start unknown
     valid_to = Column(Date, nullable=True, index=True)  # None = open-ended / unknown
     superseded_by_id = Column(String(ID_LENGTH), ForeignKey("catalog_policies.id"), nullable=True)
-    source_url = Column(Text, nullable=True)
 
     area = relationship("Area", lazy="joined")
     superseded_by = relationship("Policy", remote_side=[id], lazy="select")
@@ -245,8 +284,34 @@ class Policy(Sourced, Base):
         return f"<Policy {self.id}>"
 
 
-# Plans and lists: documents, not something a family receives.
-NON_BENEFIT_KINDS = ("ke_hoach", "danh_muc")
+# Plans, lists and notices: documents, not something a family receives.
+NON_BENEFIT_KINDS = ("ke_hoach", "danh_muc", "thong_tin")
+
+
+class CalendarEvent(Sourced, Base):
+    """A dated admission step, always tied to its school year."""
+
+    __tablename__ = "catalog_calendar"
+    __table_args__ = (
+        _confidence_check(),
+        CheckConstraint("date_to IS NULL OR date_from IS NULL OR date_to >= date_from", name="date_range"),
+    )
+
+    id = Column(String(ID_LENGTH), primary_key=True)
+    title = Column(Text, nullable=False)
+    school_year = Column(String(9), nullable=False, index=True)  # "2026-2027"
+    track = Column(String(20), nullable=False)  # lop_10 | trung_cap | 9plus | trung_hoc_nghe | chung
+    date_from = Column(Date, nullable=True)
+    date_to = Column(Date, nullable=True)
+    area_id = Column(String(ID_LENGTH), ForeignKey("catalog_areas.id"), nullable=True)
+    description = Column(Text, nullable=True)
+
+    def has_passed(self, on: dt.date) -> bool:
+        last = self.date_to or self.date_from
+        return last is not None and last < on
+
+    def __repr__(self) -> str:
+        return f"<CalendarEvent {self.id}>"
 
 # Table order for inserts; deletes go in reverse.
 TABLES_IN_ORDER = [
@@ -258,4 +323,5 @@ TABLES_IN_ORDER = [
     Institution,
     Programme,
     Policy,
+    CalendarEvent,
 ]

@@ -6,10 +6,33 @@ an unknown id is looked up as text (aliases, diacritics, typos).
 
 Conventions the callers rely on:
 - a policy with no level / group restriction applies to every level / group;
+  with `groups_mode` "all" the learner must belong to every listed group;
 - `valid_from` / `valid_to` None means "not restricted on that side";
 - a programme with `level_id` None has an unconfirmed level and matches any
   level its institution teaches; `combined_route` None means unknown and is
-  taken from the institution's `runs_combined_route` when filtering.
+  taken from the institution's `runs_combined_route` (YAML `runs_9plus`) when filtering.
+
+Functions added for the 2026 catalogue (issue 14):
+- `area_meanings(session, text) -> List[Area]`: what a bare place name can
+  mean ("Vĩnh Tường" -> former huyện, then xã Vĩnh Tường of today).
+- `units_of_former_district(session, district) -> List[Area]`: today's
+  communes/wards formed from a former district.
+- `successors_of_former_commune(session, name) -> List[Area]`: today's unit a
+  source names for a former commune/town ("thị trấn Tam Sơn" -> xã Tam Sơn).
+- `former_districts_of(session, area) -> List[Area]`.
+- `area_label(session, area) -> Optional[str]`: "xã Bình Nguyên (huyện Bình
+  Xuyên (cũ))" - today's name with the former district in brackets.
+- `policy_groups_hold(policy, group_ids) -> bool`: the group condition (any/all).
+- `district_support(session, area, level=None, on=None) -> Optional[DistrictSupport]`:
+  past district policies, notices (end of district budgets on 1/7/2025 and
+  who holds the role now), today's units, current provincial/national support.
+- `admission_calendar(session, school_year=None, track=None) -> List[CalendarEvent]`
+  and `latest_school_year(session) -> Optional[str]`; `CalendarEvent.has_passed(on)`.
+- `programmes_of_institution(session, institution) -> List[Programme]`.
+- `all_records(session, table) -> List[...]`.
+- Re-exported from `bot.catalog.present` (no SQL): `short_citation(record)`,
+  `sources_of(record) -> List[SourceRef]`, `confidence_phrase(record)`,
+  `user_facing_texts(record)`.
 """
 from __future__ import annotations
 
@@ -29,6 +52,7 @@ from bot.catalog.models import (
     Area,
     AreaSuccession,
     BeneficiaryGroup,
+    CalendarEvent,
     Institution,
     Level,
     Occupation,
@@ -93,6 +117,7 @@ _SUFFIXES = ("cu",)  # "(cũ)" = former
 class _AliasIndex:
     exact: Dict[str, Optional[str]]  # folded key -> id (None when ambiguous)
     keys_by_length: Dict[int, List[str]]
+    stripped: Dict[str, Optional[str]]  # key with "xã", "huyện", ... removed -> id (weaker than `exact`)
 
 
 _index_cache: Dict[Tuple[str, type], Tuple[Any, _AliasIndex]] = {}
@@ -114,28 +139,42 @@ def _strip_affixes(key: str, prefixes: Sequence[str]) -> str:
     return key
 
 
-def _keys_for(text: str, prefixes: Sequence[str]) -> Set[str]:
-    folded = fold(text.replace("_", " "))
-    keys = {folded, _strip_affixes(folded, prefixes)}
-    keys.add(folded.replace(" ", ""))  # "vinhtuong", "dienCN" typed without spaces
-    return {k for k in keys if k}
+def _full_keys(text: str) -> Set[str]:
+    folded = " ".join(fold(text.replace("_", " ").replace(".", " ")).split())
+    return {k for k in (folded, folded.replace(" ", "")) if k}  # "vinhtuong" typed without spaces
+
+
+def _stripped_keys(text: str, prefixes: Sequence[str]) -> Set[str]:
+    stripped = _strip_affixes(" ".join(fold(text.replace("_", " ").replace(".", " ")).split()), prefixes)
+    return {k for k in (stripped, stripped.replace(" ", "")) if k}
+
+
+def _add_key(table: Dict[str, Optional[str]], key: str, entity_id: str) -> None:
+    if key in table and table[key] != entity_id:
+        table[key] = None  # ambiguous: never guess between two entities
+    else:
+        table[key] = entity_id
 
 
 def _build_index(model: type, rows: Sequence[Tuple[str, str, List[str]]]) -> _AliasIndex:
+    """Names and aliases as written win over forms with the prefix removed: "xã Vĩnh
+    Tường" is the commune, bare "Vĩnh Tường" the former district that lists it."""
     prefixes = _PREFIXES[model]
     exact: Dict[str, Optional[str]] = {}
+    stripped: Dict[str, Optional[str]] = {}
     for entity_id, name, aliases in rows:
         for text in [entity_id, name, *(aliases or [])]:
-            for key in _keys_for(text, prefixes):
-                if key in exact and exact[key] != entity_id:
-                    exact[key] = None  # ambiguous: never guess between two entities
-                else:
-                    exact[key] = entity_id
+            for key in _full_keys(text):
+                _add_key(exact, key, entity_id)
+            for key in _stripped_keys(text, prefixes):
+                _add_key(stripped, key, entity_id)
+    merged = dict(stripped)
+    merged.update(exact)
     by_length: Dict[int, List[str]] = {}
-    for key, value in exact.items():
+    for key, value in merged.items():
         if value is not None:
             by_length.setdefault(len(key), []).append(key)
-    return _AliasIndex(exact=exact, keys_by_length=by_length)
+    return _AliasIndex(exact=merged, keys_by_length=by_length, stripped=stripped)
 
 
 def _alias_index(session: Session, model: type) -> _AliasIndex:
@@ -183,11 +222,11 @@ def _resolve(session: Session, model: type, text: Optional[str]) -> Optional[str
     if not text or not isinstance(text, str):
         return None
     index = _alias_index(session, model)
-    candidates = _keys_for(text, _PREFIXES[model])
-    for key in sorted(candidates, key=len, reverse=True):
-        if key in index.exact:
-            return index.exact[key]  # None when ambiguous
-    query = _strip_affixes(fold(text.replace("_", " ")), _PREFIXES[model])
+    for candidates in (_full_keys(text), _stripped_keys(text, _PREFIXES[model])):
+        for key in sorted(candidates, key=len, reverse=True):
+            if key in index.exact:
+                return index.exact[key]  # None when ambiguous
+    query = _strip_affixes(" ".join(fold(text.replace("_", " ").replace(".", " ")).split()), _PREFIXES[model])
     budget = _typo_budget(len(query))
     if budget == 0:
         return None
@@ -244,16 +283,22 @@ def _id_or_lookup(session: Session, model: type, value: Optional[str]) -> Option
 class _AreaGraph:
     areas: Dict[str, Tuple[str, str, Optional[str], Optional[float], Optional[float]]]  # id -> kind, status, parent, lat, lon
     successors: Dict[str, List[str]]
-    predecessors: Dict[str, List[str]]
+    predecessors: Dict[str, List[str]]  # includes a unit's former district(s)
+    district_units: Dict[str, List[str]]  # former district -> today's communes/wards
 
 
 def _area_graph(session: Session) -> _AreaGraph:
-    areas = {
-        row.id: (row.kind, row.status, row.parent_id, row.lat, row.lon)
-        for row in session.execute(select(Area.id, Area.kind, Area.status, Area.parent_id, Area.lat, Area.lon))
-    }
+    areas = {}
     successors: Dict[str, List[str]] = {}
     predecessors: Dict[str, List[str]] = {}
+    district_units: Dict[str, List[str]] = {}
+    for row in session.execute(
+        select(Area.id, Area.kind, Area.status, Area.parent_id, Area.lat, Area.lon, Area.former_district_ids).order_by(Area.id)
+    ):
+        areas[row.id] = (row.kind, row.status, row.parent_id, row.lat, row.lon)
+        for district in row.former_district_ids or []:
+            predecessors.setdefault(row.id, []).append(district)
+            district_units.setdefault(district, []).append(row.id)
     links = session.execute(
         select(AreaSuccession.predecessor_id, AreaSuccession.successor_id).order_by(
             AreaSuccession.predecessor_id, AreaSuccession.successor_id
@@ -261,8 +306,9 @@ def _area_graph(session: Session) -> _AreaGraph:
     )
     for before, after in links:
         successors.setdefault(before, []).append(after)
-        predecessors.setdefault(after, []).append(before)
-    return _AreaGraph(areas, successors, predecessors)
+        if before not in predecessors.get(after, []):
+            predecessors.setdefault(after, []).append(before)
+    return _AreaGraph(areas, successors, predecessors, district_units)
 
 
 def _current_unit_ids(graph: _AreaGraph, area_id: str, seen: Optional[Set[str]] = None) -> List[str]:
@@ -274,7 +320,7 @@ def _current_unit_ids(graph: _AreaGraph, area_id: str, seen: Optional[Set[str]] 
     if status == "active":
         return [area_id]
     result: List[str] = []
-    following = graph.successors.get(area_id) or ([parent] if parent else [])
+    following = graph.successors.get(area_id) or graph.district_units.get(area_id) or ([parent] if parent else [])
     for next_id in following:
         for unit in _current_unit_ids(graph, next_id, seen):
             if unit not in result:
@@ -356,8 +402,9 @@ def _distance(graph: _AreaGraph, origin: Optional[Tuple[float, float]], area_id:
 
 
 def current_units(session: Session, area_id: str) -> List[Area]:
-    """Today's units for an area: a former district -> the communes/wards recorded
-    as its successors, or the province when none are recorded; an active area -> itself."""
+    """Today's units for an area: a former district -> the communes/wards that list
+    it as their former district (or its recorded successors; the province when
+    none are recorded); a former commune -> its successor; an active area -> itself."""
     graph = _area_graph(session)
     resolved = _id_or_lookup(session, Area, area_id)
     if resolved is None:
@@ -515,11 +562,22 @@ def applicable_policies(
     for policy in session.execute(statement).unique().scalars():
         if level is not None and policy.level_ids and level_id not in policy.level_ids:
             continue
-        if policy.group_ids and not group_ids.intersection(policy.group_ids):
+        if policy.group_ids and not policy_groups_hold(policy, group_ids):
             continue
         policies.append(policy)
     policies.sort(key=lambda p: (SCOPE_ORDER.get(p.scope, 9), _confidence_rank(p), p.id))
     return policies
+
+
+def policy_groups_hold(policy: Policy, group_ids: Iterable[str]) -> bool:
+    """Whether a learner in `group_ids` meets the policy's group condition: one
+    listed group is enough (`groups_mode` any), or every one must hold (all,
+    e.g. QĐ 46: poor AND ethnic-minority). No listed group = everyone."""
+    wanted = set(policy.group_ids or [])
+    if not wanted:
+        return True
+    held = set(group_ids)
+    return wanted <= held if policy.groups_mode == "all" else bool(wanted & held)
 
 
 def area_specific_policies(session: Session, area: str, on: Optional[dt.date] = None) -> List[Policy]:
@@ -547,6 +605,7 @@ TABLE_MODELS: Dict[str, type] = {
     "institutions": Institution,
     "programmes": Programme,
     "policies": Policy,
+    "calendar": CalendarEvent,
 }
 # Columns pointing at the same table: filled in after every row exists.
 _SELF_REFERENCES = {"areas": "parent_id", "institutions": "successor_id", "policies": "superseded_by_id"}
@@ -637,3 +696,174 @@ def policies_superseded_by(session: Session, policy_id: str) -> List[Policy]:
     """The (older) policies that `policy_id` replaced, e.g. NĐ 81/2021 for NĐ 238/2025."""
     statement = select(Policy).where(Policy.superseded_by_id == policy_id).order_by(Policy.id)
     return list(session.execute(statement).unique().scalars())
+
+
+# ------------------------------------------------------------ communes, districts, support
+
+
+def _bare_name(text: str) -> str:
+    return _strip_affixes(" ".join(fold(text.replace(".", " ")).split()), _PREFIXES[Area])
+
+
+def area_meanings(session: Session, text: str) -> List[Area]:
+    """What a bare place name can mean: "Vĩnh Tường" -> [former huyện Vĩnh Tường,
+    xã Vĩnh Tường of today]; a name with one meaning -> [that area]; unknown -> []."""
+    found = lookup_area(session, text)
+    if found is None:
+        return []
+    bare = _bare_name(found.name)
+    same = [
+        a
+        for a in session.execute(select(Area).where(Area.id != found.id).order_by(Area.id)).scalars()
+        if _bare_name(a.name) == bare and a.kind != "province"
+    ]
+    return [found, *same]
+
+
+def units_of_former_district(session: Session, district: str) -> List[Area]:
+    """Today's communes/wards formed (wholly or partly) from a former district."""
+    district_id = _id_or_lookup(session, Area, district)
+    if district_id is None:
+        return []
+    graph = _area_graph(session)
+    return [session.get(Area, i) for i in graph.district_units.get(district_id, [])]
+
+
+def successors_of_former_commune(session: Session, name: str) -> List[Area]:
+    """Today's units a source names as formed from a former commune/town `name`
+    ("Hương Canh", "thị trấn Tam Sơn"); [] when no source in the catalogue says."""
+    if not name or not isinstance(name, str):
+        return []
+    wanted = _bare_name(name)
+    if not wanted:
+        return []
+    result = []
+    for area in session.execute(select(Area).where(Area.status == "active").order_by(Area.id)).scalars():
+        if any(_bare_name(p) == wanted for p in area.predecessors or []):
+            result.append(area)
+    if not result:
+        old = lookup_area(session, name)
+        if old is not None and old.status == "abolished" and old.kind in ("commune", "ward"):
+            result = current_units(session, old.id)
+    return result
+
+
+def former_districts_of(session: Session, area: str) -> List[Area]:
+    """The former district(s) a commune/ward of today was formed from (its own id for a district)."""
+    area_id = _id_or_lookup(session, Area, area)
+    if area_id is None:
+        return []
+    found = session.get(Area, area_id)
+    if found.kind in FORMER_DISTRICT_KINDS:
+        return [found]
+    ids = list(found.former_district_ids or [])
+    if not ids:
+        district = former_district(session, area_id)
+        return [district] if district else []
+    return [session.get(Area, i) for i in ids]
+
+
+def area_label(session: Session, area: str) -> Optional[str]:
+    """Today's name with the former district in brackets: "xã Bình Nguyên (huyện
+    Bình Xuyên cũ)"; a former district or province: its own name. None if unknown."""
+    area_id = _id_or_lookup(session, Area, area)
+    if area_id is None:
+        return None
+    found = session.get(Area, area_id)
+    if found.kind not in ("commune", "ward") or found.status != "active":
+        return found.name
+    districts = former_districts_of(session, area_id)
+    if not districts:
+        return found.name
+    return f"{found.name} ({', '.join(d.name for d in districts)})"
+
+
+@dataclass(frozen=True)
+class DistrictSupport:
+    """Support for a place, as it was and as it is.
+
+    `past`: district-scope policies of the former district(s), whatever their
+    validity (to be said with their dates); `notices`: records on the end of
+    district budgets and who holds the role now; `units_today`: today's
+    communes/wards for the place; `current`: provincial and national policies
+    in force (benefits only)."""
+
+    area: Area
+    former_districts: List[Area]
+    past: List[Policy]
+    notices: List[Policy]
+    units_today: List[Area]
+    current: List[Policy]
+
+
+def district_support(
+    session: Session, area: str, level: Optional[str] = None, on: Optional[dt.date] = None
+) -> Optional[DistrictSupport]:
+    """"ở Vĩnh Tường có hỗ trợ gì": the district's past policies, today's
+    successor units and today's provincial/national support. None if unknown."""
+    on = on or dt.date.today()
+    area_id = _id_or_lookup(session, Area, area)
+    if area_id is None:
+        return None
+    found = session.get(Area, area_id)
+    districts = former_districts_of(session, area_id)
+    district_ids = sorted(d.id for d in districts)
+    past = list(
+        session.execute(
+            select(Policy).where(Policy.scope == "district", Policy.area_id.in_(district_ids)).order_by(Policy.valid_from, Policy.id)
+        ).unique().scalars()
+    ) if district_ids else []
+    related = sorted(_related_area_ids(_area_graph(session), area_id))
+    notices = list(
+        session.execute(
+            select(Policy).where(Policy.benefit_kind == "thong_tin", or_(Policy.area_id.in_(related), Policy.area_id.is_(None)))
+            .order_by(Policy.id)
+        ).unique().scalars()
+    )
+    if found.kind in FORMER_DISTRICT_KINDS:
+        units = units_of_former_district(session, area_id)
+    else:
+        units = current_units(session, area_id)
+    current = [p for p in applicable_policies(session, level=level, area=area_id, on=on) if p.scope in ("national", "province")]
+    return DistrictSupport(found, districts, past, notices, units, current)
+
+
+# ------------------------------------------------------------ admission calendar
+
+
+def admission_calendar(
+    session: Session, school_year: Optional[str] = None, track: Optional[str] = None
+) -> List[CalendarEvent]:
+    """Admission steps, ordered by date (undated last); `school_year` None = the latest year recorded."""
+    year = school_year or latest_school_year(session)
+    if year is None:
+        return []
+    statement = select(CalendarEvent).where(CalendarEvent.school_year == year)
+    if track is not None:
+        statement = statement.where(CalendarEvent.track == track)
+    events = list(session.execute(statement).scalars())
+    events.sort(key=lambda e: (e.date_from is None, e.date_from or dt.date.min, e.id))
+    return events
+
+
+def latest_school_year(session: Session) -> Optional[str]:
+    return session.execute(select(func.max(CalendarEvent.school_year))).scalar_one_or_none()
+
+
+def programmes_of_institution(session: Session, institution: str) -> List[Programme]:
+    """Every programme recorded at an institution (by id or name), best-sourced first."""
+    institution_id = _id_or_lookup(session, Institution, institution)
+    if institution_id is None:
+        return []
+    rows = session.execute(select(Programme).where(Programme.institution_id == institution_id)).unique().scalars()
+    return sorted(rows, key=lambda p: (_confidence_rank(p), p.occupation.name, p.level_id or ""))
+
+
+def all_records(session: Session, table: str) -> List[Any]:
+    """Every ORM record of one catalogue table (YAML name: "areas", "policies", ...)."""
+    model = TABLE_MODELS[table]
+    return list(session.execute(select(model).order_by(*_primary_key(model))).unique().scalars())
+
+
+# Presentation-neutral provenance helpers, re-exported so callers need one import.
+from bot.catalog.present import SourceRef, confidence_phrase, short_citation, sources_of, user_facing_texts  # noqa: E402,F401

@@ -9,6 +9,7 @@ record id and the field, in one line.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, List, Literal, Optional, Tuple, Type, Union
@@ -28,7 +29,18 @@ TABLE_FILES = (
     "institutions",
     "programmes",
     "policies",
+    "calendar",
 )
+
+# Text that must never reach a user: research shorthand and internal file
+# names. Such notes belong in `internal_notes`.
+INTERNAL_MARKERS = re.compile(
+    r"domain-facts|§|\[\d+\]|nhớ lại|tài liệu nguồn của dự án|catalog-audit|audit|\bTODO\b|\bFIXME\b",
+    re.IGNORECASE,
+)
+# Fields never shown to users (and so exempt from the marker check).
+INTERNAL_FIELDS = ("id", "internal_notes")
+_URL = re.compile(r"^https?://[^\s/$.?#][^\s]*$")
 
 
 _LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
@@ -50,14 +62,28 @@ class CatalogValidationError(ValueError):
         super().__init__(f"{where}: {problem}")
 
 
-class _Record(BaseModel):
+class _Sourced(BaseModel):
+    """Provenance: a readable citation, public URL(s), confidence, date read.
+
+    `citation` and `notes` are shown to users; `internal_notes` never is."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    id: StrictStr = Field(pattern=r"^[a-z0-9_]+$", max_length=160)
-    source: StrictStr = Field(min_length=1)
+    citation: StrictStr = Field(min_length=1)
+    source_url: Union[None, StrictStr, List[StrictStr]] = None
     confidence: Confidence
     checked_on: dt.date
     notes: Optional[StrictStr] = None
+    internal_notes: Optional[StrictStr] = None
+
+    def urls(self) -> List[str]:
+        if self.source_url is None:
+            return []
+        return [self.source_url] if isinstance(self.source_url, str) else list(self.source_url)
+
+
+class _Record(_Sourced):
+    id: StrictStr = Field(pattern=r"^[a-z0-9_]+$", max_length=160)
 
 
 class _Named(_Record):
@@ -66,15 +92,9 @@ class _Named(_Record):
     aliases: List[StrictStr]
 
 
-class SuccessionIn(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
-
+class SuccessionIn(_Sourced):
     area: StrictStr
     effective_on: Optional[dt.date] = None
-    source: StrictStr = Field(min_length=1)
-    confidence: Confidence
-    checked_on: dt.date
-    notes: Optional[StrictStr] = None
 
 
 class AreaIn(_Named):
@@ -85,6 +105,12 @@ class AreaIn(_Named):
     abolished_on: Optional[dt.date] = None
     lat: Optional[Number] = Field(default=None, ge=-90, le=90)
     lon: Optional[Number] = Field(default=None, ge=-180, le=180)
+    # where the centre comes from (required with lat/lon); centres are approximate
+    centre_source: Optional[StrictStr] = None
+    # communes/wards of today: the former district(s) they came from (area ids)
+    former_districts: List[StrictStr] = []
+    # names of the former communes/towns merged into this unit (as a source gives them)
+    predecessors: List[StrictStr] = []
     successors: List[SuccessionIn] = []
 
 
@@ -105,21 +131,29 @@ class OccupationIn(_Named):
     riasec: List[Literal["R", "I", "A", "S", "E", "C"]] = []
     riasec_confidence: Confidence = "U"
     key_tier: Optional[Literal["quoc_te", "asean", "quoc_gia"]] = None
+    description: Optional[StrictStr] = None  # what the work is
+    daily_work: Optional[StrictStr] = None  # what a day looks like
+    strengths: Optional[StrictStr] = None  # which strengths suit it
+    workplaces: Optional[StrictStr] = None  # where such work is found in the province (sourced)
+    pay: Optional[StrictStr] = None  # only with pay_as_of and a source
+    pay_as_of: Optional[dt.date] = None
 
 
 class InstitutionIn(_Named):
     former_names: List[StrictStr] = []
-    type: Literal["cao_dang", "trung_cap", "trung_tam_gdnn_gdtx", "trung_tam_gdnn", "dai_hoc", "khac"]
-    status: Literal["active", "merged_into", "split_into", "closed"]
+    type: Literal["cao_dang", "trung_cap", "trung_hoc_nghe", "trung_tam_gdnn_gdtx", "trung_tam_gdtx", "trung_tam_gdnn", "dai_hoc", "khac"]
+    status: Literal["active", "renamed", "merged_into", "split_into", "closed"]  # renamed: same school, new name = successor
     successor: Optional[StrictStr] = None
     status_since: Optional[dt.date] = None
     management: Optional[StrictStr] = None
-    address: Optional[StrictStr] = None
+    address: Optional[StrictStr] = None  # as published (often the pre-1/7/2025 names)
+    address_new: Optional[StrictStr] = None  # with today's commune/ward names
     area: Optional[StrictStr] = None
     phone: Optional[StrictStr] = None
     website: Optional[StrictStr] = None
     levels: List[StrictStr] = []
-    runs_combined_route: Optional[StrictBool] = None
+    runs_9plus: Optional[StrictBool] = None  # 9+ route (trung cấp + GDTX THPT); None = unknown
+    name_verified: StrictBool = True  # False: the institution exists but its exact name is unsourced
 
 
 class ProgrammeIn(_Record):
@@ -145,7 +179,9 @@ class PolicyIn(_Record):
     required_diploma: Optional[Literal["thcs", "thpt"]] = None
     max_age: Optional[StrictInt] = Field(default=None, ge=0, le=120)
     conditions: Optional[StrictStr] = None
+    groups_mode: Literal["any", "all"] = "any"  # all: the learner must be in every listed group
     benefit_kind: Literal[
+        "thong_tin",
         "mien_hoc_phi",
         "giam_hoc_phi",
         "ho_tro_dao_tao",
@@ -164,7 +200,19 @@ class PolicyIn(_Record):
     valid_from: Optional[dt.date] = None
     valid_to: Optional[dt.date] = None
     superseded_by: Optional[StrictStr] = None
-    source_url: Optional[StrictStr] = None
+
+
+class CalendarIn(_Record):
+    """One dated step of an admission (grade 10, trung cấp, 9+, trung học nghề)."""
+
+    id: StrictStr = Field(pattern=r"^[a-z0-9_]+$", max_length=80)
+    title: StrictStr = Field(min_length=1)
+    school_year: StrictStr = Field(pattern=r"^\d{4}-\d{4}$")
+    track: Literal["lop_10", "trung_cap", "9plus", "trung_hoc_nghe", "chung"]
+    date_from: Optional[dt.date] = None
+    date_to: Optional[dt.date] = None
+    area: Optional[StrictStr] = None
+    description: Optional[StrictStr] = None
 
 
 SCHEMAS: Dict[str, Type[_Record]] = {
@@ -175,19 +223,32 @@ SCHEMAS: Dict[str, Type[_Record]] = {
     "institutions": InstitutionIn,
     "programmes": ProgrammeIn,
     "policies": PolicyIn,
+    "calendar": CalendarIn,
 }
 
 # YAML key -> database column, where they differ (the rest map 1:1).
+_URLS = {"source_url": "source_urls"}
 RENAMES: Dict[str, Dict[str, str]] = {
-    "areas": {"parent": "parent_id"},
-    "institutions": {"successor": "successor_id", "area": "area_id", "levels": "level_ids"},
-    "programmes": {"institution": "institution_id", "occupation": "occupation_id", "level": "level_id"},
+    "levels": dict(_URLS),
+    "beneficiary_groups": dict(_URLS),
+    "occupations": dict(_URLS),
+    "areas": {"parent": "parent_id", "former_districts": "former_district_ids", **_URLS},
+    "institutions": {
+        "successor": "successor_id",
+        "area": "area_id",
+        "levels": "level_ids",
+        "runs_9plus": "runs_combined_route",
+        **_URLS,
+    },
+    "programmes": {"institution": "institution_id", "occupation": "occupation_id", "level": "level_id", **_URLS},
     "policies": {
         "area": "area_id",
         "levels": "level_ids",
         "groups": "group_ids",
         "superseded_by": "superseded_by_id",
+        **_URLS,
     },
+    "calendar": {"area": "area_id", **_URLS},
 }
 SUCCESSIONS = "area_successions"
 
@@ -275,8 +336,32 @@ def _check_range(label: str, record_id: str, start_name: str, start, end_name: s
         )
 
 
+def _check_provenance(label: str, record_id: str, prefix: str, item: _Sourced) -> None:
+    """V/P need a public URL; URLs must be http(s); user-facing text holds no research notes."""
+    urls = item.urls()
+    for i, url in enumerate(urls):
+        if not _URL.match(url):
+            raise CatalogValidationError(label, record_id, f"{prefix}source_url[{i}]", f"not a public http(s) URL (got {url!r})")
+    if item.confidence in ("V", "P") and not urls:
+        raise CatalogValidationError(
+            label, record_id, f"{prefix}source_url", f"a {item.confidence} record needs a public source_url"
+        )
+    for field, value in item:
+        if field in INTERNAL_FIELDS or field == "source_url":
+            continue
+        texts = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+        for text in texts:
+            found = INTERNAL_MARKERS.search(text)
+            if found:
+                raise CatalogValidationError(
+                    label, record_id, f"{prefix}{field}",
+                    f"user-facing text holds an internal note ({found.group(0)!r}); move it to internal_notes",
+                )
+
+
 def _check_record(label: str, table: str, record: _Record) -> None:
     """Rules inside one record."""
+    _check_provenance(label, record.id, "", record)
     if isinstance(record, PolicyIn):
         _check_range(label, record.id, "valid_from", record.valid_from, "valid_to", record.valid_to)
         if record.scope == "national" and record.area is not None:
@@ -293,15 +378,29 @@ def _check_record(label: str, table: str, record: _Record) -> None:
             raise CatalogValidationError(label, record.id, "lon" if record.lon is None else "lat", "give both lat and lon, or neither")
         if record.parent == record.id:
             raise CatalogValidationError(label, record.id, "parent", "an area cannot be its own parent")
+        if record.lat is not None and not record.centre_source:
+            raise CatalogValidationError(label, record.id, "centre_source", "coordinates need centre_source")
+        for i, succession in enumerate(record.successors):
+            _check_provenance(label, record.id, f"successors[{i}].", succession)
         targets = [s.area for s in record.successors]
         for i, target in enumerate(targets):
             if target == record.id or target in targets[:i]:
                 raise CatalogValidationError(label, record.id, f"successors[{i}].area", f"invalid or repeated successor '{target}'")
     elif isinstance(record, InstitutionIn):
-        if record.status in ("merged_into", "split_into") and record.successor is None:
+        if record.status in ("renamed", "merged_into", "split_into") and record.successor is None:
             raise CatalogValidationError(label, record.id, "successor", f"status {record.status} needs a successor")
         if record.successor == record.id:
             raise CatalogValidationError(label, record.id, "successor", "an institution cannot succeed itself")
+        if record.phone is not None and not re.fullmatch(r"[0-9 .+()-]{8,30}", record.phone):
+            raise CatalogValidationError(label, record.id, "phone", f"not a phone number (got {record.phone!r})")
+    elif isinstance(record, OccupationIn):
+        if record.pay is not None and (record.pay_as_of is None or record.confidence == "U"):
+            raise CatalogValidationError(label, record.id, "pay_as_of", "pay needs pay_as_of and a V/P source")
+    elif isinstance(record, CalendarIn):
+        _check_range(label, record.id, "date_from", record.date_from, "date_to", record.date_to)
+        start = int(record.school_year[:4])
+        if int(record.school_year[5:]) != start + 1:
+            raise CatalogValidationError(label, record.id, "school_year", "school_year must be two consecutive years")
 
 
 def _check_reference(label: str, record_id: str, field: str, value: Optional[str], known: Dict[str, Any], what: str):
@@ -314,6 +413,10 @@ def _check_references(labels: Dict[str, str], records: Dict[str, List[_Record]])
     areas, levels, groups = ids["areas"], ids["levels"], ids["beneficiary_groups"]
     for area in records["areas"]:
         _check_reference(labels["areas"], area.id, "parent", area.parent, areas, "area")
+        for i, district in enumerate(area.former_districts):
+            _check_reference(labels["areas"], area.id, f"former_districts[{i}]", district, areas, "area")
+            if areas[district].kind not in ("district", "city"):
+                raise CatalogValidationError(labels["areas"], area.id, f"former_districts[{i}]", f"'{district}' is not a former district/city")
         for i, succession in enumerate(area.successors):
             _check_reference(labels["areas"], area.id, f"successors[{i}].area", succession.area, areas, "area")
     for inst in records["institutions"]:
@@ -340,10 +443,13 @@ def _check_references(labels: Dict[str, str], records: Dict[str, List[_Record]])
             _check_reference(label, policy.id, f"levels[{i}]", level, levels, "level")
         for i, group in enumerate(policy.groups):
             _check_reference(label, policy.id, f"groups[{i}]", group, groups, "beneficiary group")
+    for event in records["calendar"]:
+        _check_reference(labels["calendar"], event.id, "area", event.area, areas, "area")
 
 
 def _to_rows(table: str, record: _Record) -> Dict[str, Any]:
     data = record.model_dump()
+    data["source_url"] = record.urls()
     data.pop("successors", None)
     renames = RENAMES.get(table, {})
     row = {renames.get(key, key): value for key, value in data.items()}
@@ -372,10 +478,12 @@ def load_catalog(directory: Union[str, Path]) -> CatalogData:
             "predecessor_id": area.id,
             "successor_id": s.area,
             "effective_on": s.effective_on,
-            "source": s.source,
+            "citation": s.citation,
+            "source_urls": s.urls(),
             "confidence": s.confidence,
             "checked_on": s.checked_on,
             "notes": s.notes,
+            "internal_notes": s.internal_notes,
         }
         for area in records["areas"]
         for s in area.successors
@@ -385,11 +493,11 @@ def load_catalog(directory: Union[str, Path]) -> CatalogData:
 
 # ---- export: database rows back to the YAML format ----
 
-_SUCCESSION_FIELDS = ("area", "effective_on", "source", "confidence", "checked_on", "notes")
+_SUCCESSION_FIELDS = ("area", "effective_on", "citation", "source_url", "confidence", "checked_on", "notes", "internal_notes")
 
 
 _LEADING = ("id", "name", "title", "aliases")
-_TRAILING = ("source", "source_url", "confidence", "checked_on", "notes")
+_TRAILING = ("citation", "source_url", "confidence", "checked_on", "notes", "internal_notes")
 
 
 def _ordered_fields(schema: Type[_Record]) -> List[str]:
@@ -404,6 +512,7 @@ def rows_to_documents(tables: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Dict
     for row in tables.get(SUCCESSIONS, []):
         item = dict(row)
         item["area"] = item.pop("successor_id")
+        item["source_url"] = item.pop("source_urls")
         successions.setdefault(item.pop("predecessor_id"), []).append({k: item.get(k) for k in _SUCCESSION_FIELDS})
     documents = {}
     for table in TABLE_FILES:

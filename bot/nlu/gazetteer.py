@@ -257,6 +257,7 @@ def build_patterns(
         if variant not in entry["variants"]:
             entry["variants"].append(variant)
 
+    generated = []  # area forms with an administrative prefix added
     for record in records:
         for form in record["forms"]:
             pieces = normalize_pieces(form, lexicon)
@@ -268,8 +269,13 @@ def build_patterns(
                 for prefix in prefixes:
                     prefix_syllables = [s for p in prefix for s in p["norm"]]
                     if syllables[: len(prefix_syllables)] != prefix_syllables:
-                        add(record["entity"], record["value"], prefix_syllables + syllables,
-                            False, fuzzy)
+                        generated.append((record["entity"], record["value"], prefix_syllables + syllables, fuzzy))
+    # A form listed in the catalogue wins over one made by adding a prefix:
+    # "xã Vĩnh Tường" is the commune of that name, not huyện Vĩnh Tường + "xã".
+    listed = set(table)
+    for entity, value, syllables, fuzzy in generated:
+        if " ".join(fold(s, keep_punctuation=True) for s in syllables) not in listed:
+            add(entity, value, syllables, False, fuzzy)
 
     ambiguous = sorted(k for k, o in owners.items() if len(o) > 1)
     for key in ambiguous:

@@ -9,10 +9,10 @@ from tests.actions.helpers import make_tracker, run_action, texts
 
 
 def test_finder_lists_catalogue_programmes_nearest_first_with_contacts(session):
-    tracker = make_tracker({"occupation": "han", "level": "trung_cap", "area": "phuc_yen", "user_role": "student"})
+    tracker = make_tracker({"occupation": "han", "level": "cao_dang", "area": "phuc_yen", "user_role": "student"})
     messages, events = run_action(ActionFindProgrammes(), tracker)
     text = texts(messages)
-    hits = queries.find_programmes(session, occupation="han", level="trung_cap", area="phuc_yen")
+    hits = queries.find_programmes(session, occupation="han", level="cao_dang", area="phuc_yen")
     assert hits and len(hits) <= 5
     for hit in hits:
         assert hit.institution.name in text
