@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, get_settings
 from bot.db import session_scope
+from bot.catalog.present import confidence_phrase, short_citation, sources_of
 from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)
@@ -143,51 +144,25 @@ def reassurance(tracker: Tracker) -> str:
 
 # ------------------------------------------------------------------ citations and sources
 
-def short_citation(record: Any) -> str:
-    """"NĐ 238/2025/NĐ-CP" for a legal text; a record's name otherwise."""
-    number = getattr(record, "legal_basis_number", None)
-    if number:
-        upper = number.upper()
-        for marker, kind in (("NĐ-CP", "NĐ"), ("QĐ-", "QĐ"), ("NQ-", "NQ"), ("TT-", "TT"), ("KH-", "KH")):
-            if marker in upper:
-                return f"{kind} {number}"
-        if upper.split("/")[-1].startswith("QH"):
-            return f"Luật {number}"
-        return number
-    return ""
-
-
 def cite(record: Any) -> str:
-    """The compact legal basis, "Căn cứ: NĐ 238/2025/NĐ-CP", or "" when the record has none."""
-    short = short_citation(record)
-    return f"Căn cứ: {short}." if short else ""
+    """The compact legal basis, "Căn cứ: NĐ 238/2025/NĐ-CP", or "" when the record has no legal number."""
+    return f"Căn cứ: {short_citation(record)}." if getattr(record, "legal_basis_number", None) else ""
 
 
 def confidence_words(record: Any) -> str:
     """Uncertainty in plain words (nothing for verified records)."""
-    confidence = getattr(record, "confidence", "U")
-    if confidence == "V":
-        return ""
-    if confidence == "P":
-        return "Thông tin này cần xác nhận lại với nhà trường hoặc cơ quan ban hành."
-    return "Thông tin này chưa được xác nhận, cần hỏi lại nhà trường hoặc Sở GD&ĐT Phú Thọ trước khi quyết định."
+    return confidence_phrase(record) or ""
 
 
 def source_ref(record: Any) -> str:
-    """One line of the "Nguồn" list: title, issuer, date, public address, checked-on date.
-    Never the record's research notes."""
-    title = getattr(record, "title", None) or getattr(record, "name", "")
-    parts = [f"{short_citation(record)}: {title}" if short_citation(record) else title]
-    issuer = getattr(record, "issuer", None)
-    if issuer:
-        parts.append(issuer)
-    date = getattr(record, "legal_basis_date", None)
-    if date:
-        parts.append(f"ngày {vn_date(date)}")
-    url = getattr(record, "source_url", None)
-    parts.append(url if url else "chưa có đường dẫn công khai trong dữ liệu của mình")
-    parts.append(f"kiểm tra {vn_date(record.checked_on)}")
-    return "• " + "; ".join(p for p in parts if p)
+    """The "Nguồn" lines of a record: title, issuer, date, public address, checked-on date.
+    Never the record's internal notes (bot.catalog.present)."""
+    lines = []
+    for ref in sources_of(record):
+        parts = [ref.title, ref.issuer, f"ngày {vn_date(ref.date)}" if ref.date else None,
+                 ref.url or "chưa có đường dẫn công khai trong dữ liệu của mình", f"kiểm tra {vn_date(ref.checked_on)}"]
+        lines.append("• " + "; ".join(p for p in parts if p))
+    return "\n".join(lines)
 
 
 def record_key(record: Any) -> str:

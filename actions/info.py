@@ -98,7 +98,7 @@ def capital(text: str) -> str:
 
 
 def level_line(level) -> str:
-    return f"• {level.name}: học {level.duration}; vào học: {level.entry}; học xong: {level.after}."
+    return f"• {level.name}: thời gian: {level.duration}; vào học: {level.entry}; học xong: {level.after}."
 
 
 class ActionVocationalLevels(CatalogAction):
@@ -119,7 +119,7 @@ class ActionVocationalLevels(CatalogAction):
         if len(levels) == 1:
             level = levels[0]
             if topic == "duration":
-                lines.append(f"{level.name} học {level.duration}.")
+                lines.append(f"Thời gian học {level.name.lower()}: {level.duration}.")
             elif topic == "cost":
                 lines.append(f"Về học phí {level.name.lower()}, {you(tracker)} bấm \"Học phí, hỗ trợ\" bên dưới nhé.")
             lines.append(f"{level.name}: {level.description}")
@@ -143,8 +143,15 @@ class ActionVocationalLevels(CatalogAction):
 
 
 def route_duration(level) -> str:
-    match = re.search(r"9\+\s*:\s*([^)]+)\)", level.duration or "")
-    return match.group(1).strip() if match else (level.duration or "chưa có trong dữ liệu của mình")
+    """"khoảng 3 năm" from the trung cấp record's duration (which describes 9+), else the whole text."""
+    match = re.search(r"khoảng\s+\d+(?:[,.]\d+)?\s+năm", level.duration or "")
+    return match.group(0) if match else (level.duration or "chưa có trong dữ liệu của mình")
+
+
+def other_duration(level) -> str:
+    """The rest of the duration text after the 9+ part ("thời gian học trung cấp theo luật mới …")."""
+    rest = (level.duration or "").split(";", 1)[1:] or [""]
+    return rest[0].strip()
 
 
 def combined_route_answer(session, tracker: Tracker):
@@ -175,16 +182,21 @@ def combined_route_answer(session, tracker: Tracker):
         if main is not None:
             lines.append(f"Phần học nghề trung cấp của 9+: miễn 100% học phí cho học sinh xong lớp 9. {cite(main)}")
             cited.append(main)
-        culture = next((p for p in queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
-                        if p.benefit_kind == "mien_hoc_phi" and p.is_unverified), None)
-        if culture is not None:
+        in_force = queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
+        culture = next((p for p in in_force if p.benefit_kind == "mien_hoc_phi" and "GDTX" in p.title
+                        and not p.group_ids), None)
+        if culture is not None and not culture.is_unverified:
+            lines.append(f"Phần văn hóa THPT (GDTX) ở cơ sở công lập: miễn học phí. {cite(culture)}")
+            cited.append(culture)
+        elif culture is not None:
             lines.append("Phần văn hóa THPT (GDTX) ở cơ sở công lập: thường cũng được miễn, nhưng điều này chưa được "
                          "xác nhận, cần hỏi lại trường.")
             cited.append(culture)
         lines.append("Ngoài học phí, gia đình vẫn lo tiền ăn, ở, đi lại, đồ dùng và bảo hiểm y tế học sinh.")
     elif topic == "duration":
         lines.append(f"Lộ trình 9+ học {route_duration(level)}: học nghề trung cấp cùng lúc với văn hóa THPT (GDTX).")
-        lines.append(f"Nếu chỉ học trung cấp (không học văn hóa): {level.duration.split('(')[0].strip()}.")
+        if other_duration(level):
+            lines.append(capital(other_duration(level)) + ".")
     elif topic == "diploma":
         lines.append("Học 9+ có thể được hai bằng: bằng tốt nghiệp trung cấp (học xong nghề) và bằng tốt nghiệp THPT "
                      "(nếu thi đỗ tốt nghiệp THPT phần văn hóa).")
@@ -378,8 +390,8 @@ class ActionComparePaths(CatalogAction):
         cited: List[Any] = []
         if level is not None:
             cited.append(level)
-            lines.append(f"2) Học nghề trung cấp ({level.duration.split('(')[0].strip()}), hoặc 9+ vừa học nghề vừa học "
-                         "văn hóa THPT: có nghề sớm, vẫn học tiếp cao đẳng, đại học được.")
+            lines.append(f"2) Học nghề trung cấp, hoặc 9+ ({route_duration(level)}) vừa học nghề vừa học văn hóa THPT: "
+                         "có nghề sớm, vẫn học tiếp cao đẳng, đại học được.")
         exemptions = [p for p in queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
                       if p.benefit_kind == "mien_hoc_phi" and p.required_diploma == "thcs" and not p.is_unverified
                       and not p.group_ids]

@@ -129,7 +129,7 @@ def support_policy_answer(session, tracker: Tracker):
     for policy in specific:
         matched = [g for g in (policy.group_ids or []) if g in groups]
         label = group_names(session, matched) or "nhóm ưu tiên"
-        condition = f" Điều kiện: {policy.conditions}" if policy.conditions and len(policy.conditions) < 160 else ""
+        condition = f" Điều kiện: {policy.conditions}" if policy.conditions and len(policy.conditions) < 420 else ""
         lines.append(f"• Với {label}: {benefit_text(policy)}.{condition} {cite(policy)}")
         cited.append(policy)
     for group in groups:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 
 from actions.info import (
+    route_duration,
     ActionAdmission,
     ActionCareerProspects,
     ActionCombinedRoute,
@@ -13,7 +14,8 @@ from actions.info import (
     ActionSchoolInfo,
     ActionVocationalLevels,
 )
-from actions.common import FIRST_BUBBLE_CHARS, short_citation
+from actions.common import FIRST_BUBBLE_CHARS
+from bot.catalog.present import confidence_phrase, short_citation
 from bot.catalog import queries
 from tests.actions.helpers import entity, make_tracker, run_action, texts
 
@@ -39,7 +41,7 @@ def test_a_duration_question_about_one_level_gets_the_duration_first(session):
                            text="trung cap hoc may nam")
     messages, _ = run_action(ActionVocationalLevels(), tracker)
     level = queries.get_level(session, "trung_cap")
-    assert messages[0]["text"].startswith(f"{level.name} học {level.duration}.")
+    assert messages[0]["text"].startswith(f"Thời gian học {level.name.lower()}: {level.duration}.")
 
 
 def test_levels_only_the_ones_asked(session):
@@ -67,8 +69,14 @@ def test_combined_route_questions_get_different_answers(session):
                      and not p.group_ids)
     assert "miễn 100% học phí" in answers["the hoc 9+ mat bn tien"]
     assert f"Căn cứ: {short_citation(exemption)}" in answers["the hoc 9+ mat bn tien"]
-    assert "chưa được xác nhận" in answers["the hoc 9+ mat bn tien"]  # the unverified culture-part exemption
-    assert answers["9+ hoc may nam vay ad"].startswith("Lộ trình 9+ học khoảng 3 năm") and "khoảng 3 năm" in level.duration
+    culture = [p for p in queries.applicable_policies(session, level="trung_cap", on=dt.date.today())
+               if p.benefit_kind == "mien_hoc_phi" and "GDTX" in p.title and not p.group_ids]
+    if culture:
+        assert "Phần văn hóa THPT (GDTX)" in answers["the hoc 9+ mat bn tien"]
+        if culture[0].is_unverified:
+            assert "chưa được xác nhận" in answers["the hoc 9+ mat bn tien"]
+    assert answers["9+ hoc may nam vay ad"].startswith(f"Lộ trình 9+ học {route_duration(level)}")
+    assert route_duration(level) in level.duration
     assert "bằng tốt nghiệp trung cấp" in answers["hoc 9+ thi duoc nhung bang gi"]
     for text in answers.values():
         assert "(V," not in text and "domain-facts" not in text and "§" not in text
@@ -108,7 +116,7 @@ def test_school_info_unverified_school_is_flagged(session):
                               ("cd_cong_nghiep_phuc_yen", "cd_co_khi_nong_nghiep")) if i and i.is_unverified)
     tracker = make_tracker({"user_role": "parent"}, intent="ask_school_info", entities=[entity("school", school.id)])
     text = texts(run_action(ActionSchoolInfo(), tracker)[0])
-    assert school.name in text and "chưa được xác nhận" in text and "anh/chị" in text
+    assert school.name in text and confidence_phrase(school) in text and "anh/chị" in text
     assert "ĐT:" not in text  # no phone is invented
 
 

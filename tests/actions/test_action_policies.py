@@ -9,7 +9,8 @@ import itertools
 import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import FIRST_BUBBLE_CHARS, NO_VALUE, short_citation, validated_id
+from actions.common import FIRST_BUBBLE_CHARS, NO_VALUE, validated_id
+from bot.catalog.present import short_citation
 from actions.dialogue import ValidateSlotMappings
 from actions.policies import ActionSupportPolicy
 from bot.catalog import queries
