@@ -71,6 +71,22 @@ def _make_ask_action(slot: str):
 ASK_ACTIONS = [_make_ask_action(slot) for slot in QUESTIONS]
 
 
+class ActionOutOfScope(Action):
+    """Out of scope: say so and show the menu; a worried message gets reassurance and options first."""
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        if is_worried(tracker.latest_message.get("text")):
+            text = reassurance(tracker) + " Mình có thể giúp gì trước?"
+        else:
+            text = (f"Câu này mình chưa giúp được. Mình trả lời về: các trình độ học nghề, lộ trình 9+, miễn học phí "
+                    f"và hỗ trợ, trường học nghề gần nhà; hoặc {you(tracker)} nhờ thầy cô tư vấn gọi lại.")
+        dispatcher.utter_message(text=text, buttons=menu_buttons(tracker))
+        return []
+
+
 class ActionDefaultFallback(Action):
     """Last stage of every fallback: say so in Vietnamese, offer the menu, forget the message."""
 

@@ -17,7 +17,9 @@ from actions.asks import ActionDefaultAskRephrase
 from actions.common import (
     NO_GROUP,
     CatalogAction,
+    is_worried,
     menu_buttons,
+    reassurance,
     role_from_text,
     say,
     slot_value,
@@ -64,6 +66,10 @@ class ActionDefaultAskAffirmation(Action):
         return "action_default_ask_affirmation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        if is_worried(tracker.latest_message.get("text")):  # reassurance and options, not "did you mean"
+            dispatcher.utter_message(text=reassurance(tracker) + " Mình có thể giúp gì trước?",
+                                     buttons=menu_buttons(tracker))
+            return []
         ranking = tracker.latest_message.get("intent_ranking") or []
         candidates = [r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback", "out_of_scope")]
         intent = candidates[0] if candidates else None
