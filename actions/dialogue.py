@@ -28,7 +28,7 @@ from actions.common import (
 )
 from actions.info import combined_route_answer
 from actions.policies import support_policy_answer
-from actions.programmes import find_programmes_answer, interest_answer, interest_of, message_occupations
+from actions.programmes import find_programmes_answer, interest_answer, interest_of
 from bot.catalog import models, queries
 from bot.text import fold
 
@@ -97,7 +97,7 @@ class ActionInformFollowup(CatalogAction):
         typed = {e.get("entity") for e in tracker.latest_message.get("entities", []) or []}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         events: List[Dict] = []
-        row = interest_of(tracker.latest_message.get("text"), message_occupations(tracker))
+        row = interest_of(tracker.latest_message.get("text"))
         if "occupation" in typed or row is not None:
             topic = "find_programme"
         elif "beneficiary_group" in typed or (intent == "deny" and topic == "support_policy"):
@@ -110,7 +110,7 @@ class ActionInformFollowup(CatalogAction):
             say(dispatcher, texts, buttons)
             return events + [SlotSet("last_topic", "support_policy")]
         if topic == "find_programme":
-            if row is not None and "occupation" not in typed:
+            if row is not None:
                 lines, buttons, _ = interest_answer(session, tracker, row)
             elif slot_value(tracker, "occupation"):
                 lines, buttons, _ = find_programmes_answer(session, tracker)

@@ -142,6 +142,7 @@ def support_policy_answer(session, tracker: Tracker):
                      if "GDTX" in policy.title else f"• {policy.title}. {cite(policy)}")
         cited.append(policy)
     conditional = [p for p in universal if p is not main and p not in others[:1] and p.conditions
+                   and p.level_ids and level_id in p.level_ids
                    and p.benefit_kind in ("mien_hoc_phi", "giam_hoc_phi") and not p.is_unverified]
     for policy in conditional[:1]:
         lines.append(f"• {benefit_text(policy)[0].upper() + benefit_text(policy)[1:]} nếu: {policy.conditions} {cite(policy)}")

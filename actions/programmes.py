@@ -66,23 +66,29 @@ INTERESTS: List[Tuple[str, str, str, Tuple[str, ...], Tuple[str, ...]]] = [
     (r"co khi|tien phay|gia cong", "cơ khí", "Cắt gọt kim loại", ("cat_got_kim_loai",), ()),
 ]
 _INTEREST_CUE = re.compile(r"\b(thich|me|dam me|yeu thich|so thich|muon|hop|gioi|khoai|hoc|day|lam nghe)\b")
+_LIKING = re.compile(r"\b(thich|me|dam me|yeu thich|so thich|khoai)\b")
 
 
-def interest_of(text: Any, occupations: Iterable[str] = ()):
-    """The INTERESTS row for an interest statement ("em thích nấu ăn", "học sửa xe máy ở đâu"), else None.
-    None as well when the occupation NLU found in the same message is one of the row's trades
-    ("em muốn học điện công nghiệp" is about điện công nghiệp, not every electrical trade)."""
+def interest_of(text: Any):
+    """The INTERESTS row for an interest statement ("em thích nấu ăn", "học sửa xe máy ở đâu"), else None."""
     key = fold(text or "")
     if not _INTEREST_CUE.search(key):
         return None
     for row in INTERESTS:
         if re.search(row[0], key):
-            return None if set(occupations) & set(row[3]) else row
+            return row
     return None
 
 
 def message_occupations(tracker: Tracker) -> List[str]:
     return [e.get("value") for e in tracker.latest_message.get("entities", []) or [] if e.get("entity") == "occupation"]
+
+
+def interest_trades(session, tracker: Tracker, row) -> List[str]:
+    """The row's trades the catalogue has, narrowed to the one the user named ("điện công nghiệp")."""
+    known = [i for i in row[3] if queries.get_occupation(session, i) is not None]
+    named = [i for i in known if i in message_occupations(tracker)]
+    return named or known
 
 
 def contact_text(institution) -> str:
@@ -179,10 +185,12 @@ def find_programmes_answer(session, tracker: Tracker, occupation_ids: Optional[L
 def interest_answer(session, tracker: Tracker, row):
     """An interest statement: the matching trade and where it is taught, or an honest gap and a next step."""
     _, liked, trade, ids, nearby = row
-    known = [i for i in ids if queries.get_occupation(session, i) is not None]
+    known = interest_trades(session, tracker, row)
     if known:
         lines, buttons, cited = find_programmes_answer(session, tracker, known)
-        lines.insert(0, f"Thích {liked} thì có thể học nghề {trade}.")
+        if _LIKING.search(fold(tracker.latest_message.get("text") or "")):
+            names = ", ".join(o.name for o in cited if isinstance(o, type(cited[0]))) if cited else trade
+            lines.insert(0, f"Thích {liked} thì có thể học nghề {names}.")
         return lines, buttons, cited
     lines = [f"Thích {liked} thì có thể học nghề {trade}. Nơi dạy nghề này chưa có trong dữ liệu của mình."]
     buttons: List[Dict[str, str]] = []
@@ -206,10 +214,12 @@ class ActionFindProgrammes(CatalogAction):
         if tracker.get_slot("flow_exit") == "stop":
             dispatcher.utter_message(text=f"Dạ, mình dừng tìm trường ở đây. Khi cần, {you(tracker)} cứ nhắn lại nhé.")
             return events + [SlotSet("flow_exit", None), SlotSet("occupation", None)]
-        row = interest_of(tracker.latest_message.get("text"), message_occupations(tracker))
-        if tracker.get_slot("occupation") == NO_VALUE and row is not None:
+        row = interest_of(tracker.latest_message.get("text"))
+        if row is not None and tracker.get_slot("occupation") in (NO_VALUE,) + tuple(row[3]):
             lines, buttons, cited = interest_answer(session, tracker, row)
-            events.append(SlotSet("occupation", None))
+            trades = interest_trades(session, tracker, row)
+            # keep a single trade for follow-ups ("ở Bình Xuyên", "trung cấp"); "not in our data" keeps none
+            events.append(SlotSet("occupation", trades[0] if len(trades) == 1 else None))
         elif tracker.get_slot("occupation") == NO_VALUE:
             lines, buttons, cited = find_programmes_answer(session, tracker)
             lines.insert(0, f"{you(tracker, True)} chưa chọn nghề: đây là một số nơi dạy nghề có trong dữ liệu của mình. "
@@ -255,11 +265,11 @@ class ValidateProgrammeForm(FormValidationAction):
 
     async def extract_occupation(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = tracker.latest_message.get("text")
-        row = interest_of(text, message_occupations(tracker))
+        row = interest_of(text)
         if row is not None:
             try:
                 with catalog_session() as session:
-                    known = [i for i in row[3] if queries.get_occupation(session, i) is not None]
+                    known = interest_trades(session, tracker, row)
             except CatalogUnavailable:
                 known = []
             return {"occupation": known[0] if len(known) == 1 else NO_VALUE}

@@ -14,7 +14,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.common import CatalogAction, join_lines, menu_buttons, say, slot_value, wants_stop, yes_no
-from actions.programmes import interest_answer, interest_of, message_occupations
+from actions.programmes import interest_answer, interest_of
 from bot.catalog import queries
 
 YES, NO = "co", "khong"
@@ -93,8 +93,7 @@ class ValidateQuizForm(FormValidationAction):
     async def run(self, dispatcher, tracker: Tracker, domain):
         if tracker.get_slot("requested_slot") and wants_stop(tracker):
             return [SlotSet("flow_exit", "stop"), SlotSet("requested_slot", None)]
-        if not tracker.get_slot("requested_slot") and interest_of(tracker.latest_message.get("text"),
-                                                                  message_occupations(tracker)):
+        if not tracker.get_slot("requested_slot") and interest_of(tracker.latest_message.get("text")):
             # "em thích nấu ăn thì hợp nghề gì": the trade and where it is taught, not the quiz
             return [SlotSet("flow_exit", "interest"), SlotSet("requested_slot", None)]
         return await super().run(dispatcher, tracker, domain)
@@ -152,7 +151,7 @@ class ActionQuizResult(CatalogAction):
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         reset = [SlotSet(slot, None) for slot in QUIZ_SLOTS]
         if tracker.get_slot("flow_exit") == "interest":
-            row = interest_of(tracker.latest_message.get("text"), message_occupations(tracker))
+            row = interest_of(tracker.latest_message.get("text"))
             lines, buttons, _ = interest_answer(session, tracker, row)
             say(dispatcher, lines, buttons)
             return reset + [SlotSet("flow_exit", None), SlotSet("last_topic", "find_programme")]

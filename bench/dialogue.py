@@ -83,7 +83,7 @@ _LEAKS = [re.compile(p, re.IGNORECASE) for p in LEAK_PATTERNS]
 _REGISTER = {
     "anh_chi": re.compile(r"\banh/chị\b|\banh chị\b", re.IGNORECASE),
     "ban": re.compile(r"\bbạn\b(?!\s+(?:bè|cùng|học))", re.IGNORECASE),
-    "em": re.compile(r"(?<![\w/])em\b(?!\s+(?:nhỏ|bé))", re.IGNORECASE),
+    "em": re.compile(r"(?<![\w/])(?<!trẻ )em\b(?!\s+(?:nhỏ|bé))", re.IGNORECASE),  # not "trẻ em", "em nhỏ"
 }
 
 
