@@ -28,6 +28,8 @@ from bot.text import fold, nfc
 logger = logging.getLogger(__name__)
 
 MAX_REPLY_CHARS = 1500  # no bubble longer (docs/dialogue.md)
+FIRST_BUBBLE_CHARS = 600  # the answer: first bubble on a phone
+MAX_BUBBLE_CHARS = MAX_REPLY_CHARS  # any bubble
 NO_VALUE = "khong_ro"  # slot value meaning "the user does not know / does not want to say"
 NO_GROUP = "none"  # beneficiary_group answer "không thuộc nhóm nào"
 
@@ -157,12 +159,12 @@ def confidence_words(record: Any) -> str:
 def source_ref(record: Any) -> str:
     """The "Nguồn" lines of a record: title, issuer, date, public address, checked-on date.
     Never the record's internal notes (bot.catalog.present)."""
-    lines = []
-    for ref in sources_of(record):
-        parts = [ref.title, ref.issuer, f"ngày {vn_date(ref.date)}" if ref.date else None,
-                 ref.url or "chưa có đường dẫn công khai trong dữ liệu của mình", f"kiểm tra {vn_date(ref.checked_on)}"]
-        lines.append("• " + "; ".join(p for p in parts if p))
-    return "\n".join(lines)
+    refs = sources_of(record)
+    first = refs[0]
+    urls = [ref.url for ref in refs if ref.url] or ["chưa có đường dẫn công khai trong dữ liệu của mình"]
+    parts = [first.title, first.issuer, f"ngày {vn_date(first.date)}" if first.date else None,
+             ", ".join(urls), f"kiểm tra {vn_date(first.checked_on)}"]
+    return "• " + "; ".join(p for p in parts if p)
 
 
 def record_key(record: Any) -> str:
@@ -174,9 +176,9 @@ SOURCES_BUTTON = {"title": "Nguồn", "payload": "/ask_sources"}
 
 
 def say(dispatcher: CollectingDispatcher, lines: Iterable[Optional[str]],
-        buttons: Optional[List[Dict[str, str]]] = None) -> None:
+        buttons: Optional[List[Dict[str, str]]] = None, first: int = FIRST_BUBBLE_CHARS) -> None:
     """Utter `lines` packed into bubbles (first <= 600, others <= 1,500), buttons on the last."""
-    texts = bubbles(lines)
+    texts = bubbles(lines, first=first)
     for index, text in enumerate(texts):
         dispatcher.utter_message(text=text, buttons=(buttons or None) if index == len(texts) - 1 else None)
 
@@ -188,8 +190,6 @@ def unverified_warning(record: Any, tracker: Tracker, whom: str = "nhà trườn
     return f"Thông tin này chưa được xác nhận: {you(tracker)} nên hỏi lại {whom}."
 
 
-FIRST_BUBBLE_CHARS = 600  # the answer: first bubble on a phone
-MAX_BUBBLE_CHARS = 1500  # any bubble
 
 
 def bubbles(lines: Iterable[Optional[str]], first: int = FIRST_BUBBLE_CHARS, rest: int = MAX_BUBBLE_CHARS) -> List[str]:

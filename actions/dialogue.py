@@ -16,6 +16,7 @@ from rasa_sdk.forms import ValidationAction
 from actions.asks import ActionDefaultAskRephrase
 from actions.common import (
     NO_GROUP,
+    MAX_BUBBLE_CHARS,
     CatalogAction,
     is_worried,
     menu_buttons,
@@ -189,7 +190,7 @@ class ActionShowSources(CatalogAction):
                 if replaced:
                     line += f" (thay thế {', '.join(replaced)})"
             lines.append(line)
-        say(dispatcher, lines)
+        say(dispatcher, lines, first=MAX_BUBBLE_CHARS)  # asked for on purpose: the list, not an answer
         return []
 
 
