@@ -183,13 +183,6 @@ def say(dispatcher: CollectingDispatcher, lines: Iterable[Optional[str]],
         dispatcher.utter_message(text=text, buttons=(buttons or None) if index == len(texts) - 1 else None)
 
 
-def unverified_warning(record: Any, tracker: Tracker, whom: str = "nhà trường hoặc Sở GD&ĐT Phú Thọ") -> str:
-    """Empty unless the record is unverified (U): then say so and whom to ask."""
-    if not record.is_unverified:
-        return ""
-    return f"Thông tin này chưa được xác nhận: {you(tracker)} nên hỏi lại {whom}."
-
-
 
 
 def bubbles(lines: Iterable[Optional[str]], first: int = FIRST_BUBBLE_CHARS, rest: int = MAX_BUBBLE_CHARS) -> List[str]:
