@@ -174,7 +174,7 @@ def combined_route_answer(session, tracker: Tracker):
     if topic == "university":
         lines.append(f"Có, nếu {who} có bằng tốt nghiệp THPT: học 9+ gồm cả văn hóa THPT (GDTX), thi đỗ tốt nghiệp THPT "
                      "thì được xét tuyển, thi vào đại học như học sinh THPT.")
-        lines.append(f"Nếu chỉ có bằng trung cấp: vẫn học liên thông lên cao đẳng, rồi đại học ({level.after}).")
+        lines.append(f"Học xong trung cấp: {level.after}.")
     elif topic == "cost":
         main = next((p for p in queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
                      if p.benefit_kind == "mien_hoc_phi" and p.percent == 100 and p.required_diploma == "thcs"
@@ -360,7 +360,8 @@ class ActionFurtherStudy(CatalogAction):
             if re.search(r"\b(bang cap 3|bang thpt|bang tot nghiep thpt)\b", text):
                 lines.append("Không tự động: học trung cấp chỉ cho bằng trung cấp. Muốn có bằng THPT, "
                              f"{learner(tracker)} học thêm văn hóa THPT (GDTX, lộ trình 9+) và thi đỗ tốt nghiệp THPT.")
-            lines.append(f"Có: học xong trung cấp có thể học liên thông lên cao đẳng, rồi đại học. Cụ thể: {trung_cap.after}.")
+            lines.append("Có, nếu có bằng tốt nghiệp THPT (hoặc đủ khối lượng văn hóa THPT): học xong trung cấp có thể "
+                         f"học lên cao đẳng, rồi đại học. Cụ thể: {trung_cap.after}.")
         if cao_dang is not None:
             lines.append(f"Vào cao đẳng: {cao_dang.entry}. Sau cao đẳng: {cao_dang.after}.")
         if not lines:

@@ -142,7 +142,7 @@ def test_career_prospects_never_invents_pay(session):
 
 def test_further_study_cites_levels(session):
     text = texts(run_action(ActionFurtherStudy(), make_tracker(intent="ask_further_study"))[0])
-    assert text.startswith("Có: học xong trung cấp có thể học liên thông")
+    assert text.startswith("Có, nếu có bằng tốt nghiệp THPT")
     for level_id in ("trung_cap", "cao_dang"):
         assert queries.get_level(session, level_id).after in text
     text = texts(run_action(ActionFurtherStudy(), make_tracker(intent="ask_further_study",
