@@ -11,7 +11,6 @@ from __future__ import annotations
 import abc
 import datetime as dt
 import logging
-import os
 import re
 from contextlib import contextmanager
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Text
@@ -41,10 +40,7 @@ WHOM_TO_ASK = "UBND xã/phường nơi cư trú hoặc Sở GD&ĐT tỉnh Phú T
 
 def today() -> dt.date:
     """Today's date; BOT_TODAY=YYYY-MM-DD pins it (tests of date-dependent answers)."""
-    pinned = os.environ.get("BOT_TODAY")
-    if pinned:
-        return dt.date.fromisoformat(pinned)
-    return dt.date.today()
+    return get_settings().bot_today or dt.date.today()
 
 
 def vn_date(value: Optional[dt.date]) -> str:

@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
@@ -19,24 +18,12 @@ from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
 from actions.common import CatalogUnavailable, apology, catalog_session, is_stop_text, slot_value, wants_stop, yes_no, you
-from bot.web.store import create_callback_request, normalise_phone
+from bot.privacy import extract_phone  # the one phone parser: whatever it accepts, masking removes
+from bot.web.store import create_callback_request
 
 logger = logging.getLogger(__name__)
 
-_PHONE_RUN = re.compile(r"\(?\+?\d[\d .\-()]{7,}\d")
 CALLBACK_SLOTS = ("callback_consent", "callback_time", "callback_phone")
-
-
-def extract_phone(text: Any) -> Optional[str]:
-    """The Vietnamese phone number in `text` as 0xxxxxxxxx, or None."""
-    if not isinstance(text, str):
-        return None
-    for match in _PHONE_RUN.finditer(text):
-        try:
-            return normalise_phone(match.group(0))
-        except ValueError:
-            continue
-    return None
 
 
 def masked(phone: str) -> str:

@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "bot.migrations.commands",
     "bot.catalog.commands",
     "bot.web.commands",
+    "bot.privacy_rescan",
 ]
 
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from bot.config import ConfigError, get_settings
+from bot.config import ConfigError, Settings, get_settings, unknown_variables
 from bot.db import check_database
 
 
@@ -20,19 +20,23 @@ def check_redis(url: str) -> None:
         raise ConfigError(f"Cannot reach Redis at REDIS_URL={parts.scheme}://{parts.hostname}:{parts.port}: {exc}") from exc
 
 
-def run_checks() -> None:
+def run_checks() -> Settings:
+    unknown = unknown_variables()
+    if unknown:
+        raise ConfigError(unknown[0])
     settings = get_settings()
     check_database(settings.database_url)
     if settings.redis_url:
         check_redis(settings.redis_url)
+    return settings
 
 
 def _handle(_args) -> int:
-    run_checks()
-    print("[setup] configuration OK (database reachable" + (", Redis reachable)" if get_settings().redis_url else ")"))
+    settings = run_checks()
+    print("[setup] configuration OK (database reachable" + (", Redis reachable)" if settings.redis_url else ")"))
     return 0
 
 
 def register(subparsers) -> None:
-    parser = subparsers.add_parser("check", help="check the configuration (database, Redis)")
+    parser = subparsers.add_parser("check", help="check the configuration (variables, database, Redis)")
     parser.set_defaults(handler=_handle)

@@ -12,9 +12,10 @@ the store uses DATABASE_URL (bot.config), so SQLite (embedded default) and
 PostgreSQL (scaled profile) work without editing the file. The classic
 `dialect/host/port/db/username/password` keys still work.
 
-What is masked (bot.privacy): every free-text string of the event's JSON
-(`text`, `parse_data.text`, entity values, bot replies, slot values,
-metadata), with entity offsets re-aligned to the masked text. The same masking
+What is masked (bot.privacy, docs/privacy.md): every string of the event's
+JSON (`text`, `parse_data.text`, entity values, bot replies, slot values,
+metadata by value, keys included), with entity offsets re-aligned to the
+masked text; only Rasa's own `message_id` is kept as it is. The same masking
 applies to events published to an event broker. Column values Rasa derives
 (`intent_name`, `action_name`) are names and need no masking.
 
@@ -35,7 +36,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from collections import OrderedDict
 from typing import Any, Dict, List, NamedTuple, Optional, Text
 
@@ -47,12 +47,12 @@ from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
+from bot.config import get_settings
 from bot.privacy import mask_structure
 
 logger = logging.getLogger(__name__)
 
 
-DEFAULT_CACHE_SIZE = 500
 # Number of the tracker's events that are stored, set on trackers this store hands out.
 _STORED_ATTR = "_bot_stored_events"
 
@@ -87,8 +87,6 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         if url:
             host = url
         elif not host and db == "rasa.db" and dialect == "sqlite":
-            from bot.config import get_settings
-
             host = get_settings().database_url
         if host and host.startswith("sqlite:///"):
             from pathlib import Path
@@ -118,7 +116,7 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             self.engine.dispose()
             self.engine = get_engine(url)
             self.sessionmaker = sessionmaker(bind=self.engine)
-        self.cache_size = int(os.environ.get("TRACKER_CACHE_SIZE", DEFAULT_CACHE_SIZE))
+        self.cache_size = get_settings().tracker_cache_size
         self._cache: "OrderedDict[Text, _CachedTracker]" = OrderedDict()
 
     async def _stream_new_events(self, event_broker, new_events: List[Event], sender_id: Text) -> None:
@@ -146,6 +144,8 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Same rows as SQLTrackerStore.save, with the event JSON masked first."""
+        if self._erase_if_requested(tracker):
+            return
         await self.stream_events(tracker)
 
         cacheable = self.cache_size > 0
@@ -174,3 +174,23 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             while len(self._cache) > self.cache_size:
                 self._cache.popitem(last=False)
         logger.debug("Tracker %s stored (masked)", tracker.sender_id)
+
+    def _erase_if_requested(self, tracker: DialogueStateTracker) -> bool:
+        """A family's confirmed request to delete its data (actions/privacy.py).
+
+        Deleted here, not by the action server: this process holds the tracker, and
+        saving it would write back every event beyond the stored count. Instead of
+        storing the turn, the conversation's rows go (bot.web.console.erasure) and the
+        cached tracker is forgotten, so the next message starts an empty conversation.
+        """
+        from bot.web.console.erasure import erase_conversation, erasure_requested
+
+        if not erasure_requested(tracker.events):
+            return False
+        with self.engine.begin() as conn:
+            erase_conversation(conn, tracker.sender_id, requested_by="family",
+                               channel=tracker.get_latest_input_channel() or "")
+        self._cache.pop(tracker.sender_id, None)
+        setattr(tracker, _STORED_ATTR, len(tracker.events))  # never written back
+        logger.info("Conversation data erased on the user's request")
+        return True

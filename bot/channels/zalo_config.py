@@ -13,35 +13,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Tuple
 
-from bot.config import get_settings
+from bot.config import get_settings, zalo_env_defaults
 
-# Environment variable -> default. Empty secrets mean "not configured".
-ZALO_ENV_DEFAULTS = {
-    "ZALO_APP_ID": "",
-    "ZALO_OA_ID": "",
-    "ZALO_OA_SECRET_KEY": "",
-    "ZALO_APP_SECRET_KEY": "",
-    "ZALO_ACCESS_TOKEN": "",
-    "ZALO_REFRESH_TOKEN": "",
-    "ZALO_API_BASE_URL": "https://openapi.zalo.me",
-    "ZALO_OAUTH_BASE_URL": "https://oauth.zaloapp.com",
-    "ZALO_SIGNATURE_VARIANTS": "app_id+body+oa_secret",
-    "ZALO_REPLAY_WINDOW_SECONDS": "7200",
-    "ZALO_BUTTON_MODE": "buttons",
-    "ZALO_MAX_BUTTONS": "4",
-    "ZALO_WORKERS": "2",
-    "ZALO_SEND_TIMEOUT_SECONDS": "10",
-    "ZALO_SEND_MAX_ATTEMPTS": "5",
-    "ZALO_BACKOFF_BASE_SECONDS": "1",
-    "ZALO_BACKOFF_CAP_SECONDS": "30",
-    "ZALO_REFRESH_MARGIN_SECONDS": "18000",
-    "ZALO_MAX_SENDS_PER_SECOND": "15",
-    "ZALO_FOLLOW_PAYLOAD": "/greet",
-    "ZALO_REPLY_WITH_MESSAGE_ID": "false",
-    "ZALO_CLAIM_BUDGET_SECONDS": "0",
-    "ZALO_PROCESSING": "thread",
-    "ZALO_LEASE_SECONDS": "30",
-}
+# Environment variable -> default (declared in bot.config.Settings). Empty secrets mean "not configured".
+ZALO_ENV_DEFAULTS = zalo_env_defaults()
 
 SIGNATURE_VARIANTS = (
     "app_id+body+oa_secret",   # documented by [Z3][Z4]: the default

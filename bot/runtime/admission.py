@@ -25,18 +25,17 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import os
 import threading
 from typing import Deque, Optional, Tuple
 
+from bot.config import get_settings
 from bot.runtime.versions import supported
 
-DEFAULT_CONCURRENCY = 2
 _PATCHED_ATTR = "_bot_admission"
 
 
 def concurrency() -> int:
-    return max(1, int(os.environ.get("MESSAGE_CONCURRENCY", DEFAULT_CONCURRENCY)))
+    return get_settings().message_concurrency
 
 
 _Waiter = Tuple[asyncio.AbstractEventLoop, "asyncio.Future[None]"]

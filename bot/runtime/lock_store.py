@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 from typing import Optional, Text
 from urllib.parse import urlsplit
 
 import redis
 from rasa.core.lock import TicketLock
 from rasa.core.lock_store import DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX, InMemoryLockStore, LockStore
+
+from bot.config import get_settings
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +26,7 @@ class ResilientRedisLockStore(LockStore):
     def __init__(self, endpoint_config=None, url: Optional[str] = None,
                  key_prefix: str = DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX, socket_timeout: float = 1.0) -> None:
         kwargs = dict(getattr(endpoint_config, "kwargs", None) or {})
-        self.url = url or getattr(endpoint_config, "url", None) or os.environ.get("REDIS_URL")
+        self.url = url or getattr(endpoint_config, "url", None) or get_settings().redis_url
         if not self.url:
             raise ValueError("ResilientRedisLockStore needs REDIS_URL (or `url` in endpoints)")
         self.key_prefix = kwargs.get("key_prefix", key_prefix)

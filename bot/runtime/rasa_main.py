@@ -3,22 +3,27 @@
 Before handing over to Rasa it
 - applies bot.runtime.compat (socket.io websockets on Python 3.11), bot.runtime.resilience
   (an apology instead of silence when the action server is down),
-  bot.runtime.speedups (measured Rasa hot spots), bot.runtime.admission (messages processed
-  first come, first served) and bot.runtime.warmup (the model warmed up before the
-  first message),
+  bot.runtime.speedups (measured Rasa hot spots) and bot.runtime.admission (messages
+  processed first come, first served), each only on the Rasa/Sanic versions it was
+  written for (bot/runtime/versions.py),
 - fills the environment variables that endpoints.yml / credentials.yml refer to
   with the defaults of bot.config, so the embedded profile needs no setup.
+
+What Rasa lets us plug in is plugged in where Rasa looks for it instead:
+policies (config.yml: bot/runtime/dialogue_states.py), channels and the warm-up
+listener (credentials.yml: bot/channels/, bot/runtime/warmup.py), tracker and
+lock stores (endpoints.yml).
 """
 import os
 
-from bot.runtime import admission, compat, resilience, speedups, warmup
+from bot.runtime import admission, compat, resilience, speedups
 from bot.config import get_settings
 
 
 def export_default_environment() -> None:
     settings = get_settings()
     os.environ.setdefault("DATABASE_URL", settings.database_url)
-    os.environ.setdefault("ACTION_ENDPOINT_URL", settings.action_endpoint)
+    os.environ.setdefault("ACTION_ENDPOINT_URL", settings.action_endpoint_url)
     # Users are minors: no usage data leaves the machine.
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     # Zalo channel (credentials.yml): unset secrets stay empty, and the channel then
@@ -37,7 +42,6 @@ def prepare_process() -> None:
     resilience.apply()
     speedups.apply()
     admission.apply()
-    warmup.apply()
     export_default_environment()
 
 

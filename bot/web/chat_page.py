@@ -14,14 +14,13 @@ Environment:
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Optional
 from urllib.parse import urlsplit
 
 from sanic import Request, Sanic, response
 
-from bot.config import ConfigError
+from bot.config import ConfigError, get_settings
 
 STATIC_DIR = Path(__file__).resolve().parent / "static"
 RASA_DEFAULT_PORT = 5005
@@ -30,7 +29,7 @@ CONFIG_PLACEHOLDER = "__CHAT_CONFIG__"
 
 def rasa_public_url() -> Optional[str]:
     """RASA_PUBLIC_URL without a trailing slash, or None; ConfigError if it is not an http(s) URL."""
-    value = (os.environ.get("RASA_PUBLIC_URL") or "").strip().rstrip("/")
+    value = get_settings().rasa_public_url.strip().rstrip("/")
     if not value:
         return None
     parts = urlsplit(value)

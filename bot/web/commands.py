@@ -6,6 +6,8 @@ import sys
 
 import sqlalchemy as sa
 
+from bot.config import get_settings
+
 
 def _users_create(args) -> int:
     from bot.db import check_database, session_scope
@@ -61,31 +63,30 @@ def _users_set_active(args, active: bool) -> int:
 def _purge(args) -> int:
     from bot.db import check_database, get_engine
     from bot.web.console.retention import purge
-    from bot.web.console.settings import low_confidence_default
 
+    settings = get_settings()
+    days = settings.retention_days if args.days is None else args.days
     check_database(args.url)
-    if args.days < 1:
+    if days < 1:
         print("error: --days must be at least 1", file=sys.stderr)
         return 1
-    result = purge(get_engine(args.url), args.days, low_confidence=low_confidence_default())
+    result = purge(get_engine(args.url), days, low_confidence=settings.console_low_confidence)
     print(f"purged {result.conversations} conversations ({result.events} events) and "
-          f"{result.callbacks} closed callback requests older than {args.days} days")
+          f"{result.callbacks} closed callback requests older than {days} days")
     return 0
 
 
 def _sync(args) -> int:
     from bot.db import check_database, get_engine
-    from bot.web.console.settings import low_confidence_default
     from bot.web.console.sync import sync_events
 
     check_database(args.url)
-    count = sync_events(get_engine(args.url), low_confidence=low_confidence_default())
+    count = sync_events(get_engine(args.url), low_confidence=get_settings().console_low_confidence)
     print(f"synced {count} events")
     return 0
 
 
 def register(subparsers) -> None:
-    from bot.web.console.settings import retention_days_default
     from bot.web.store import ROLES
 
     users = subparsers.add_parser("users", help="counsellor console accounts")
@@ -107,7 +108,7 @@ def register(subparsers) -> None:
         sub.set_defaults(handler=lambda a, active=active: _users_set_active(a, active))
 
     purge = subparsers.add_parser("purge", help="delete conversations older than the retention limit")
-    purge.add_argument("--days", type=int, default=retention_days_default(),
+    purge.add_argument("--days", type=int, default=None,
                        help="retention in days (default: RETENTION_DAYS or 180)")
     purge.add_argument("--url")
     purge.set_defaults(handler=_purge)

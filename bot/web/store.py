@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, relationship
 
 from bot.db import Base
+from bot.privacy import mask_pii
 
 ROLES = ("admin", "counsellor")
 CALLBACK_STATUSES = ("new", "contacted", "closed")
@@ -64,7 +65,10 @@ class ConsoleSession(Base):
 
 class LoginAttempt(Base):
     __tablename__ = "console_login_attempts"
-    __table_args__ = (sa.Index("ix_console_login_attempts_key", "username", "ip", "attempted_at"),)
+    __table_args__ = (
+        sa.Index("ix_console_login_attempts_key", "username", "ip", "attempted_at"),
+        sa.Index("ix_console_login_attempts_ip", "ip", "attempted_at"),
+    )
 
     id = sa.Column(sa.Integer, primary_key=True)
     username = sa.Column(sa.String(64), nullable=False)
@@ -304,7 +308,7 @@ def create_callback_request(
         sender_id=sender_id,
         channel=channel or "",
         phone=normalise_phone(phone),
-        preferred_time=(preferred_time or "").strip()[:200],
+        preferred_time=mask_pii((preferred_time or "").strip())[:200],  # a free-text answer: mask it
         consent_at=as_naive_utc(consent_at),
         user_role=user_role,
         area=area,

@@ -107,11 +107,25 @@ def recent_failures(session: Session, username: str, ip: str, window_minutes: in
     return int(session.execute(query).scalar_one())
 
 
+def recent_failures_from_ip(session: Session, ip: str, window_minutes: int) -> int:
+    """Failed logins from `ip` within the window, whatever the username (password spraying)."""
+    since = utcnow() - dt.timedelta(minutes=window_minutes)
+    query = sa.select(sa.func.count()).select_from(LoginAttempt).where(
+        LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.attempted_at >= since)
+    return int(session.execute(query).scalar_one())
+
+
 def authenticate(session: Session, username: str, password: str, ip: str, *, max_failures: int,
-                 window_minutes: int) -> Tuple[Optional[ConsoleUser], str]:
-    """Returns (user, "") on success, else (None, reason) with reason in {"throttled", "invalid"}."""
+                 window_minutes: int, max_failures_per_ip: int) -> Tuple[Optional[ConsoleUser], str]:
+    """Returns (user, "") on success, else (None, reason) with reason in {"throttled", "invalid"}.
+
+    Throttled: `max_failures` failures for this username from this IP since its last
+    success, or `max_failures_per_ip` failures from this IP for any usernames, within
+    the window. A throttled attempt is refused before the password is checked.
+    """
     username = (username or "").strip().lower()[:64]
-    if recent_failures(session, username, ip, window_minutes) >= max_failures:
+    if recent_failures(session, username, ip, window_minutes) >= max_failures or \
+            recent_failures_from_ip(session, ip, window_minutes) >= max_failures_per_ip:
         session.add(LoginAttempt(username=username, ip=ip, success=False, attempted_at=utcnow()))
         return None, "throttled"
     user = session.execute(sa.select(ConsoleUser).where(ConsoleUser.username == username)).scalar_one_or_none()

@@ -1,6 +1,7 @@
 """Routes of the counsellor console, served under /console."""
 from __future__ import annotations
 
+import asyncio
 import csv
 import datetime as dt
 import functools
@@ -10,7 +11,7 @@ import logging
 import time
 from pathlib import Path
 from typing import Optional
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
 from jinja2 import Environment, FileSystemLoader, select_autoescape
@@ -21,6 +22,7 @@ from sanic.request import Request
 from bot.db import get_engine, session_scope
 from bot.privacy import mask_pii
 from bot.web.console import auth, charts, queries
+from bot.web.console.erasure import erase_conversation
 from bot.web.console.contract import AREAS, ENTITIES, INTENTS, USER_ROLES
 from bot.web.console.nlu_export import corrections_to_yaml
 from bot.web.console.retention import purge
@@ -69,6 +71,7 @@ _env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_au
                    trim_blocks=True, lstrip_blocks=True)
 _env.filters["vntime"] = _vn_time
 _env.filters["pct"] = _pct
+_env.filters["segment"] = lambda value: quote(str(value), safe="")  # one URL path segment, "/" included
 _env.globals.update(CALLBACK_LABELS=CALLBACK_LABELS, REASON_LABELS=REASON_LABELS, ROLE_LABELS=ROLE_LABELS)
 
 
@@ -93,20 +96,28 @@ def _forbidden(request: Request) -> response.HTTPResponse:
                   message="Tài khoản của bạn không có quyền truy cập trang này.")
 
 
+def _session_user(token: str) -> Optional[ConsoleUser]:
+    with session_scope() as session:
+        user = auth.session_user(session, token)
+        if user is not None:
+            session.expunge(user)
+        return user
+
+
 def page(role: Optional[str] = None):
-    """Require a logged-in user (and a role); check the CSRF token on POST."""
+    """Require a logged-in user (and a role); check the CSRF token on POST.
+
+    A handler that is a plain function (database work, rendering) runs in a worker
+    thread, so a slow page never stalls the web app's event loop (the chat page,
+    other counsellors); only the streaming CSV export stays a coroutine.
+    """
 
     def decorator(handler):
         @functools.wraps(handler)
         async def wrapper(request: Request, *args, **kwargs):
             secret = settings(request).secret
             token = auth.unsign(secret, request.cookies.get(auth.SESSION_COOKIE))
-            user = None
-            if token:
-                with session_scope() as session:
-                    user = auth.session_user(session, token)
-                    if user is not None:
-                        session.expunge(user)
+            user = await asyncio.to_thread(_session_user, token) if token else None
             if user is None:
                 if request.method == "GET":
                     return response.redirect(f"/console/login?{urlencode({'next': request.path})}")
@@ -118,7 +129,9 @@ def page(role: Optional[str] = None):
             if role and user.role != role:
                 return _forbidden(request)
             try:
-                return await handler(request, *args, **kwargs)
+                if asyncio.iscoroutinefunction(handler):
+                    return await handler(request, *args, **kwargs)
+                return await asyncio.to_thread(handler, request, *args, **kwargs)
             except NotFound as exc:
                 return render(request, "error.html", status=404, title="Không tìm thấy", message=str(exc))
 
@@ -134,6 +147,27 @@ def _sync(request: Request) -> None:
         logger.exception("console sync failed")
 
 
+INT_MAX = 2**31 - 1  # INTEGER ids (users, callback requests)
+BIGINT_MAX = 2**63 - 1  # BIGINT ids (events)
+MAX_RETENTION_DAYS = 36500
+
+
+def parse_id(text: Optional[str], maximum: int) -> Optional[int]:
+    """A positive decimal integer up to `maximum`, or None ("²", "١", 23 digits, "-1", "" are not)."""
+    text = (text or "").strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > len(str(maximum)):
+        return None
+    value = int(text)
+    return value if 0 < value <= maximum else None
+
+
+def _id_or_404(text: str, maximum: int, what: str) -> int:
+    value = parse_id(text, maximum)
+    if value is None:
+        raise NotFound(f"Không tìm thấy {what}")
+    return value
+
+
 def _form(request: Request, name: str, default: str = "") -> str:
     return ((request.form or {}).get(name) or default).strip()
 
@@ -145,16 +179,7 @@ def _back(request: Request, fallback: str) -> response.HTTPResponse:
     return response.redirect(target, status=303)
 
 
-@bp.middleware("response")
-async def security_headers(request: Request, resp) -> None:
-    resp.headers.setdefault("X-Frame-Options", "DENY")
-    resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-    resp.headers.setdefault("Referrer-Policy", "same-origin")
-    resp.headers.setdefault(
-        "Content-Security-Policy",
-        "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'",
-    )
-    resp.headers.setdefault("Cache-Control", "no-store")
+COOKIE_PATH = "/console"
 
 
 def _set_cookie(resp, request: Request, name: str, value: str, max_age: int) -> None:
@@ -162,10 +187,15 @@ def _set_cookie(resp, request: Request, name: str, value: str, max_age: int) -> 
     cookie = resp.cookies[name]
     cookie["httponly"] = True
     cookie["samesite"] = "Lax"
-    cookie["path"] = "/console"
+    cookie["path"] = COOKIE_PATH
     cookie["max-age"] = max_age
     if settings(request).cookie_secure:
         cookie["secure"] = True
+
+
+def _delete_cookie(resp, request: Request, name: str) -> None:
+    """Expire a cookie: the browser only drops it when the path matches the one it was set with."""
+    _set_cookie(resp, request, name, "", 0)
 
 
 # --- login / logout ---------------------------------------------------------
@@ -189,6 +219,20 @@ async def login_form(request: Request):
     return _login_page(request, token)
 
 
+def _authenticate(cfg: ConsoleSettings, username: str, password: str, ip: str):
+    """(session token, "") or (None, reason); argon2 and the database, run in a worker thread."""
+    with session_scope() as session:
+        user, reason = auth.authenticate(session, username, password, ip, max_failures=cfg.login_max_failures,
+                                         window_minutes=cfg.login_window_minutes,
+                                         max_failures_per_ip=cfg.login_max_failures_per_ip)
+        if user is None:
+            audit(session, "login_throttled" if reason == "throttled" else "login_failed", username=username[:64], ip=ip)
+            return None, reason
+        token = auth.open_session(session, user, cfg.session_hours)
+        audit(session, "login", user=user, ip=ip)
+        return token, ""
+
+
 @bp.post("/login")
 async def login_submit(request: Request):
     cfg = settings(request)
@@ -196,15 +240,8 @@ async def login_submit(request: Request):
     if not auth.csrf_valid(cfg.secret, pre, _form(request, auth.CSRF_FIELD)):
         return _login_page(request, auth.new_token(), "Biểu mẫu đã hết hạn, vui lòng đăng nhập lại.", 403)
     username, password, ip = _form(request, "username").lower(), (request.form or {}).get("password") or "", client_ip(request)
-    with session_scope() as session:
-        user, reason = auth.authenticate(session, username, password, ip, max_failures=cfg.login_max_failures,
-                                         window_minutes=cfg.login_window_minutes)
-        if user is None:
-            audit(session, "login_throttled" if reason == "throttled" else "login_failed", username=username[:64], ip=ip)
-        else:
-            token = auth.open_session(session, user, cfg.session_hours)
-            audit(session, "login", user=user, ip=ip)
-    if user is None:
+    token, reason = await asyncio.to_thread(_authenticate, cfg, username, password, ip)
+    if token is None:
         if reason == "throttled":
             msg = f"Đăng nhập sai quá nhiều lần. Vui lòng thử lại sau {cfg.login_window_minutes} phút."
             return _login_page(request, pre, msg, 429, username)
@@ -212,18 +249,18 @@ async def login_submit(request: Request):
     target = _form(request, "next")
     resp = response.redirect(target if target.startswith("/console") and not target.startswith("//") else "/console/", status=303)
     _set_cookie(resp, request, auth.SESSION_COOKIE, auth.sign(cfg.secret, token), cfg.session_hours * 3600)
-    del resp.cookies[auth.PRELOGIN_COOKIE]
+    _delete_cookie(resp, request, auth.PRELOGIN_COOKIE)
     return resp
 
 
 @bp.post("/logout")
 @page()
-async def logout(request: Request):
+def logout(request: Request):
     with session_scope() as session:
         auth.close_session(session, request.ctx.token)
         audit(session, "logout", user=request.ctx.user, ip=client_ip(request))
     resp = response.redirect("/console/login", status=303)
-    del resp.cookies[auth.SESSION_COOKIE]
+    _delete_cookie(resp, request, auth.SESSION_COOKIE)
     return resp
 
 
@@ -232,13 +269,13 @@ async def logout(request: Request):
 
 @bp.get("/")
 @page()
-async def home(request: Request):
+def home(request: Request):
     return response.redirect("/console/conversations")
 
 
 @bp.get("/conversations")
 @page()
-async def conversation_list(request: Request):
+def conversation_list(request: Request):
     _sync(request)
     cfg = settings(request)
     flt = queries.ConversationFilter.from_args(request.args, cfg.low_confidence)
@@ -270,41 +307,54 @@ def _csv_cell(value) -> str:
 async def conversation_export(request: Request):
     cfg = settings(request)
     flt = queries.ConversationFilter.from_args(request.args, cfg.low_confidence)
-    with get_engine().connect() as conn:
-        sender_ids = queries.iter_filtered_sender_ids(conn, flt, EXPORT_CONVERSATION_LIMIT)
-    with session_scope() as session:
-        audit(session, "export_csv", user=request.ctx.user, ip=client_ip(request),
-              target="conversations", detail=json.dumps(dict(filter=flt.as_args(), conversations=len(sender_ids)), ensure_ascii=False))
+    sender_ids = await asyncio.to_thread(_export_sender_ids, request, flt)
     stamp = dt.datetime.utcnow().strftime("%Y%m%d-%H%M")
     resp = await request.respond(
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="hoi-thoai-{stamp}.csv"', "Cache-Control": "no-store"},
     )
     buffer = io.StringIO()
-    writer = csv.writer(buffer)
     buffer.write("\ufeff")
-    writer.writerow(["ma_hoi_thoai", "thoi_diem", "kenh", "nguoi_noi", "noi_dung", "intent", "do_tin_cay", "thuc_the"])
+    csv.writer(buffer).writerow(["ma_hoi_thoai", "thoi_diem", "kenh", "nguoi_noi", "noi_dung", "intent",
+                                 "do_tin_cay", "thuc_the"])
+    await resp.send(buffer.getvalue())
     for i in range(0, len(sender_ids), 200):
-        with get_engine().connect() as conn:
-            for sender_id in sender_ids[i:i + 200]:
-                channel = ""
-                for turn in queries.transcript_events(conn, sender_id):
-                    channel = turn.channel or channel
-                    if turn.kind == "user":
-                        entities = ";".join(f"{e.get('entity')}={e.get('value')}" for e in turn.entities)
-                        row = [sender_id, _vn_time(turn.timestamp), channel, "người dùng", turn.text, turn.intent,
-                               "" if turn.confidence is None else f"{turn.confidence:.3f}", entities]
-                    elif turn.kind == "bot":
-                        row = [sender_id, _vn_time(turn.timestamp), channel, "trợ lý", turn.text, "", "", ""]
-                    else:
-                        continue
-                    writer.writerow([_csv_cell(v) for v in row])
-        await resp.send(buffer.getvalue())
-        buffer.seek(0)
-        buffer.truncate()
-    if buffer.getvalue():
-        await resp.send(buffer.getvalue())
+        await resp.send(await asyncio.to_thread(_export_rows, sender_ids[i:i + 200]))
     await resp.eof()
+
+
+def _export_sender_ids(request: Request, flt: queries.ConversationFilter) -> list:
+    with get_engine().connect() as conn:
+        sender_ids = queries.iter_filtered_sender_ids(conn, flt, EXPORT_CONVERSATION_LIMIT)
+    with session_scope() as session:
+        audit(session, "export_csv", user=request.ctx.user, ip=client_ip(request), target="conversations",
+              detail=json.dumps(dict(filter=flt.as_args(), conversations=len(sender_ids)), ensure_ascii=False))
+    return sender_ids
+
+
+def _export_rows(sender_ids: list) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    with get_engine().connect() as conn:
+        for sender_id in sender_ids:
+            channel = ""
+            for turn in queries.transcript_events(conn, sender_id):
+                channel = turn.channel or channel
+                if turn.kind == "user":
+                    entities = ";".join(f"{e.get('entity')}={e.get('value')}" for e in turn.entities)
+                    row = [sender_id, _vn_time(turn.timestamp), channel, "người dùng", turn.text, turn.intent,
+                           "" if turn.confidence is None else f"{turn.confidence:.3f}", entities]
+                elif turn.kind == "bot":
+                    row = [sender_id, _vn_time(turn.timestamp), channel, "trợ lý", turn.text, "", "", ""]
+                else:
+                    continue
+                writer.writerow([_csv_cell(v) for v in row])
+    return buffer.getvalue()
+
+
+def conversation_path(sender_id: str) -> str:
+    """The transcript's URL; every character of the id that is not unreserved is percent-encoded."""
+    return "/console/conversations/" + quote(sender_id, safe="")
 
 
 def _conversation_or_404(conn, sender_id: str) -> dict:
@@ -314,9 +364,9 @@ def _conversation_or_404(conn, sender_id: str) -> dict:
     return row
 
 
-@bp.get("/conversations/<sender_id:str>")
+@bp.get("/conversations/<sender_id:str>", unquote=True)
 @page()
-async def transcript(request: Request, sender_id: str):
+def transcript(request: Request, sender_id: str):
     _sync(request)
     with get_engine().connect() as conn:
         summary = _conversation_or_404(conn, sender_id)
@@ -332,9 +382,9 @@ async def transcript(request: Request, sender_id: str):
                   notes_by_event=notes_by_event, back=request.args.get("back", ""))
 
 
-@bp.post("/conversations/<sender_id:str>/tags")
+@bp.post("/conversations/<sender_id:str>/tags", unquote=True)
 @page()
-async def add_tag(request: Request, sender_id: str):
+def add_tag(request: Request, sender_id: str):
     tag = " ".join(_form(request, "tag").split())[:64]
     if tag:
         with session_scope() as session:
@@ -344,21 +394,21 @@ async def add_tag(request: Request, sender_id: str):
                                                                           ConversationTag.tag == tag)).first()
             if not exists:
                 session.add(ConversationTag(sender_id=sender_id, tag=tag, created_by=request.ctx.user.username))
-    return _back(request, f"/console/conversations/{sender_id}")
+    return _back(request, conversation_path(sender_id))
 
 
-@bp.post("/conversations/<sender_id:str>/tags/delete")
+@bp.post("/conversations/<sender_id:str>/tags/delete", unquote=True)
 @page()
-async def remove_tag(request: Request, sender_id: str):
+def remove_tag(request: Request, sender_id: str):
     with session_scope() as session:
         session.execute(sa.delete(ConversationTag).where(ConversationTag.sender_id == sender_id,
                                                          ConversationTag.tag == _form(request, "tag")))
-    return _back(request, f"/console/conversations/{sender_id}")
+    return _back(request, conversation_path(sender_id))
 
 
-@bp.post("/conversations/<sender_id:str>/notes")
+@bp.post("/conversations/<sender_id:str>/notes", unquote=True)
 @page()
-async def add_note(request: Request, sender_id: str):
+def add_note(request: Request, sender_id: str):
     body = _form(request, "body")[:4000]
     event_id = _form(request, "event_id")
     if body:
@@ -366,13 +416,13 @@ async def add_note(request: Request, sender_id: str):
             if session.get(ConversationSummary, sender_id) is None:
                 raise NotFound("Không tìm thấy hội thoại")
             session.add(ConversationNote(sender_id=sender_id, body=mask_pii(body), author=request.ctx.user.username,
-                                         event_id=int(event_id) if event_id.isdigit() else None))
-    return _back(request, f"/console/conversations/{sender_id}")
+                                         event_id=parse_id(event_id, BIGINT_MAX)))
+    return _back(request, conversation_path(sender_id))
 
 
-@bp.post("/conversations/<sender_id:str>/review")
+@bp.post("/conversations/<sender_id:str>/review", unquote=True)
 @page()
-async def mark_review(request: Request, sender_id: str):
+def mark_review(request: Request, sender_id: str):
     with session_scope() as session:
         summary = session.get(ConversationSummary, sender_id)
         if summary is None:
@@ -381,7 +431,32 @@ async def mark_review(request: Request, sender_id: str):
         summary.flagged = _form(request, "flagged") == "1"
         summary.reviewed_by = request.ctx.user.username
         summary.reviewed_at = utcnow()
-    return _back(request, f"/console/conversations/{sender_id}")
+    return _back(request, conversation_path(sender_id))
+
+
+@bp.get("/conversations/<sender_id:str>/delete", unquote=True)
+@page()
+def erase_confirm(request: Request, sender_id: str):
+    with get_engine().connect() as conn:
+        summary = _conversation_or_404(conn, sender_id)
+        callbacks = conn.execute(sa.select(sa.func.count()).select_from(CallbackRequest.__table__)
+                                 .where(CallbackRequest.sender_id == sender_id)).scalar_one()
+    return render(request, "erase.html", summary=summary, callbacks=callbacks, done=False)
+
+
+@bp.post("/conversations/<sender_id:str>/delete", unquote=True)
+@page()
+def erase(request: Request, sender_id: str):
+    """A family asked a counsellor to delete its data (Nghị định 13/2023/NĐ-CP): everything goes, after confirmation."""
+    if _form(request, "confirm") != "1":
+        return response.redirect(conversation_path(sender_id) + "/delete", status=303)
+    user = request.ctx.user
+    with get_engine().begin() as conn:
+        if queries.conversation(conn, sender_id) is None:
+            raise NotFound("Không tìm thấy hội thoại")
+        result = erase_conversation(conn, sender_id, requested_by="counsellor", username=user.username,
+                                    user_id=user.id, ip=client_ip(request))
+    return render(request, "erase.html", summary=None, callbacks=result.callbacks, done=True, result=result)
 
 
 # --- NLU inbox ---------------------------------------------------------------
@@ -389,13 +464,13 @@ async def mark_review(request: Request, sender_id: str):
 
 @bp.get("/inbox")
 @page()
-async def inbox(request: Request):
+def inbox(request: Request):
     _sync(request)
     status = request.args.get("status", "open")
     status = status if status in ("open", "corrected", "out_of_scope") else "open"
     before = request.args.get("before", "")
     with get_engine().connect() as conn:
-        items = queries.inbox_items(conn, status, limit=50, before_event=int(before) if before.isdigit() else None)
+        items = queries.inbox_items(conn, status, limit=50, before_event=parse_id(before, BIGINT_MAX))
         counts = queries.inbox_counts(conn)
     return render(request, "inbox.html", items=items, counts=counts, current=status, intents=INTENTS,
                   entities=ENTITIES, next_before=items[-1]["event_id"] if len(items) == 50 else None)
@@ -417,9 +492,10 @@ def _entities_from_form(request: Request, text: str) -> list:
     return entities
 
 
-@bp.post("/inbox/<event_id:int>")
+@bp.post("/inbox/<event_id:str>")
 @page()
-async def inbox_correct(request: Request, event_id: int):
+def inbox_correct(request: Request, event_id: str):
+    event_id = _id_or_404(event_id, BIGINT_MAX, "câu cần xử lý")
     action = _form(request, "action")
     with session_scope() as session:
         item = session.get(NluInboxItem, event_id)
@@ -442,7 +518,7 @@ async def inbox_correct(request: Request, event_id: int):
 
 @bp.get("/inbox/export.yml")
 @page()
-async def inbox_export(request: Request):
+def inbox_export(request: Request):
     with get_engine().connect() as conn:
         items = queries.corrected_examples(conn)
     with session_scope() as session:
@@ -457,7 +533,7 @@ async def inbox_export(request: Request):
 
 @bp.get("/callbacks")
 @page()
-async def callbacks(request: Request):
+def callbacks(request: Request):
     status = request.args.get("status", "open")
     with session_scope() as session:
         query = sa.select(CallbackRequest).order_by(CallbackRequest.created_at.desc()).limit(200)
@@ -473,9 +549,10 @@ async def callbacks(request: Request):
     return render(request, "callbacks.html", rows=rows, current=status, statuses=CALLBACK_STATUSES)
 
 
-@bp.post("/callbacks/<request_id:int>/status")
+@bp.post("/callbacks/<request_id:str>/status")
 @page()
-async def callback_status(request: Request, request_id: int):
+def callback_status(request: Request, request_id: str):
+    request_id = _id_or_404(request_id, INT_MAX, "yêu cầu gọi lại")
     status = _form(request, "status")
     if status not in CALLBACK_STATUSES:
         return render(request, "error.html", status=400, title="Trạng thái không hợp lệ", message="")
@@ -492,16 +569,34 @@ async def callback_status(request: Request, request_id: int):
 # --- analytics --------------------------------------------------------------------
 
 
+MAX_ANALYTICS_DAYS = 366
+
+
+class RangeTooLong(ValueError):
+    pass
+
+
 def _analytics_range(request: Request):
+    """(from, to), at most MAX_ANALYTICS_DAYS days; RangeTooLong otherwise. Unreadable dates: the last 30 days."""
     today = (dt.datetime.utcnow() + dt.timedelta(seconds=VN_UTC_OFFSET)).date()
     try:
         day_to = dt.date.fromisoformat(request.args.get("to", "")) if request.args.get("to") else today
         day_from = dt.date.fromisoformat(request.args.get("from", "")) if request.args.get("from") else day_to - dt.timedelta(days=29)
     except ValueError:
         day_to, day_from = today, today - dt.timedelta(days=29)
+    except OverflowError:  # "to" in year 1: no 30 days before it
+        raise RangeTooLong() from None
     if day_from > day_to:
         day_from, day_to = day_to, day_from
+    if (day_to - day_from).days + 1 > MAX_ANALYTICS_DAYS:
+        raise RangeTooLong()
     return day_from, day_to
+
+
+def _range_too_long(request: Request) -> response.HTTPResponse:
+    return render(request, "error.html", status=400, title="Khoảng thời gian quá dài",
+                  message=f"Thống kê chỉ xem được tối đa {MAX_ANALYTICS_DAYS} ngày mỗi lần. "
+                          "Hãy chọn ngày bắt đầu và ngày kết thúc gần nhau hơn.")
 
 
 def _analytics_data(conn, day_from: dt.date, day_to: dt.date) -> dict:
@@ -539,9 +634,12 @@ def _chart_rows(name: str, data: dict):
 
 @bp.get("/analytics")
 @page()
-async def analytics(request: Request):
+def analytics(request: Request):
+    try:
+        day_from, day_to = _analytics_range(request)
+    except RangeTooLong:
+        return _range_too_long(request)
     _sync(request)
-    day_from, day_to = _analytics_range(request)
     with get_engine().connect() as conn:
         data = _analytics_data(conn, day_from, day_to)
     days = [r["day"] for r in data["daily"]]
@@ -566,11 +664,14 @@ async def analytics(request: Request):
 
 @bp.get("/analytics/<filename:str>")
 @page()
-async def analytics_csv(request: Request, filename: str):
+def analytics_csv(request: Request, filename: str):
     name = filename[:-4] if filename.endswith(".csv") else ""
     if name not in CHART_COLUMNS:
         raise NotFound("Không có biểu đồ này")
-    day_from, day_to = _analytics_range(request)
+    try:
+        day_from, day_to = _analytics_range(request)
+    except RangeTooLong:
+        return _range_too_long(request)
     with get_engine().connect() as conn:
         data = _analytics_data(conn, day_from, day_to)
     buffer = io.StringIO()
@@ -591,7 +692,7 @@ async def analytics_csv(request: Request, filename: str):
 
 @bp.get("/users")
 @page(role="admin")
-async def users(request: Request):
+def users(request: Request):
     with session_scope() as session:
         rows = session.execute(sa.select(ConsoleUser).order_by(ConsoleUser.username)).scalars().all()
         session.expunge_all()
@@ -601,7 +702,7 @@ async def users(request: Request):
 
 @bp.post("/users")
 @page(role="admin")
-async def users_create(request: Request):
+def users_create(request: Request):
     try:
         with session_scope() as session:
             user = auth.create_user(session, _form(request, "username"), (request.form or {}).get("password") or "",
@@ -612,9 +713,10 @@ async def users_create(request: Request):
     return response.redirect("/console/users?" + urlencode({"done": "Đã tạo tài khoản."}), status=303)
 
 
-@bp.post("/users/<user_id:int>")
+@bp.post("/users/<user_id:str>")
 @page(role="admin")
-async def users_update(request: Request, user_id: int):
+def users_update(request: Request, user_id: str):
+    user_id = _id_or_404(user_id, INT_MAX, "tài khoản")
     try:
         with session_scope() as session:
             user = session.get(ConsoleUser, user_id)
@@ -639,7 +741,7 @@ async def users_update(request: Request, user_id: int):
 
 @bp.get("/audit")
 @page(role="admin")
-async def audit_log(request: Request):
+def audit_log(request: Request):
     with session_scope() as session:
         rows = session.execute(sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(300)).scalars().all()
         session.expunge_all()
@@ -648,17 +750,17 @@ async def audit_log(request: Request):
 
 @bp.get("/retention")
 @page(role="admin")
-async def retention_page(request: Request):
+def retention_page(request: Request):
     return render(request, "retention.html", days=settings(request).retention_days, result=request.args.get("result", ""))
 
 
 @bp.post("/retention")
 @page(role="admin")
-async def retention_run(request: Request):
-    days_raw = _form(request, "days")
-    days = int(days_raw) if days_raw.isdigit() else settings(request).retention_days
-    if days < 1:
-        days = settings(request).retention_days
+def retention_run(request: Request):
+    days = parse_id(_form(request, "days"), MAX_RETENTION_DAYS)
+    if days is None:
+        return render(request, "error.html", status=400, title="Số ngày không hợp lệ",
+                      message=f"Số ngày lưu giữ phải là số nguyên từ 1 đến {MAX_RETENTION_DAYS}.")
     result = purge(get_engine(), days, low_confidence=settings(request).low_confidence)
     with session_scope() as session:
         audit(session, "purge", user=request.ctx.user, ip=client_ip(request), detail=json.dumps(result.__dict__ | {"days": days}))
