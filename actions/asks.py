@@ -13,60 +13,23 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import menu_buttons, user_role
+from actions.common import is_worried, menu_buttons, reassurance, user_role, you
 
-# slot -> ({role or None: text}, buttons)
-LEVEL_BUTTONS = [
-    {"title": "Sơ cấp", "payload": '/inform{"level":"so_cap"}'},
-    {"title": "Trung cấp", "payload": '/inform{"level":"trung_cap"}'},
-    {"title": "Cao đẳng", "payload": '/inform{"level":"cao_dang"}'},
-    {"title": "Chưa biết", "payload": "/deny"},
-]
+# slot -> ({role or None: text}, buttons); None = role unknown, addressed as "em" (docs/dialogue.md)
 QUESTIONS: Dict[str, Any] = {
-    "area": (
-        {
-            None: "Nhà bạn ở xã/phường nào (hoặc huyện cũ nào của Vĩnh Phúc)? Mỗi nơi có thể có hỗ trợ khác nhau.",
-            "student": "Nhà em ở xã/phường nào (hoặc huyện cũ nào của Vĩnh Phúc)? Mỗi nơi có thể có hỗ trợ khác nhau.",
-            "parent": "Gia đình anh/chị ở xã/phường nào (hoặc huyện cũ nào của Vĩnh Phúc) ạ? Mỗi nơi có thể có hỗ trợ khác nhau.",
-        },
-        [{"title": "Không muốn nói", "payload": "/deny"}],
-    ),
-    "level": (
-        {
-            None: "Bạn định học trình độ nào?",
-            "student": "Em định học trình độ nào?",
-            "parent": "Anh/chị định cho con học trình độ nào ạ?",
-        },
-        LEVEL_BUTTONS,
-    ),
-    "beneficiary_group": (
-        {
-            None: "Gia đình có thuộc nhóm nào dưới đây không? (Mình chỉ hỏi một lần, để tìm đúng chế độ.)",
-            "student": "Gia đình em có thuộc nhóm nào dưới đây không? (Mình chỉ hỏi một lần, để tìm đúng chế độ.)",
-            "parent": "Gia đình anh/chị có thuộc nhóm nào dưới đây không ạ? (Mình chỉ hỏi một lần, để tìm đúng chế độ.)",
-        },
-        [
-            {"title": "Hộ nghèo", "payload": '/inform{"beneficiary_group":"ho_ngheo"}'},
-            {"title": "Hộ cận nghèo", "payload": '/inform{"beneficiary_group":"ho_can_ngheo"}'},
-            {"title": "Dân tộc thiểu số", "payload": '/inform{"beneficiary_group":"dan_toc_thieu_so"}'},
-            {"title": "Khuyết tật", "payload": '/inform{"beneficiary_group":"khuyet_tat"}'},
-            {"title": "Mồ côi", "payload": '/inform{"beneficiary_group":"mo_coi"}'},
-            {"title": "Không thuộc nhóm nào", "payload": "/deny"},
-        ],
-    ),
     "callback_consent": (
         {
             None: "Thầy cô tư vấn có thể gọi lại để trao đổi kỹ hơn về chọn nghề, chọn trường và chế độ hỗ trợ. "
-                  "Bạn có đồng ý để lại số điện thoại không? Số chỉ dùng để gọi lại.",
-            "student": "Thầy cô tư vấn có thể gọi lại để trao đổi kỹ hơn về chọn nghề, chọn trường và chế độ hỗ trợ. "
-                       "Em có đồng ý để lại số điện thoại không (nên hỏi ý bố mẹ trước nhé)? Số chỉ dùng để gọi lại.",
+                  "Em có đồng ý để lại số điện thoại không (nên hỏi ý bố mẹ trước nhé)? Số chỉ dùng để gọi lại; "
+                  "nhắn \"thôi\" để hủy bất cứ lúc nào.",
             "parent": "Thầy cô tư vấn có thể gọi lại để trao đổi kỹ hơn về chọn nghề, chọn trường và chế độ hỗ trợ cho con. "
-                      "Anh/chị có đồng ý để lại số điện thoại không ạ? Số chỉ dùng để gọi lại.",
+                      "Anh/chị có đồng ý để lại số điện thoại không ạ? Số chỉ dùng để gọi lại; nhắn \"thôi\" để hủy "
+                      "bất cứ lúc nào.",
         },
         [{"title": "Đồng ý", "payload": "/affirm"}, {"title": "Không", "payload": "/deny"}],
     ),
     "user_role": (
-        {None: "Để thầy cô tiện xưng hô: bạn là học sinh hay phụ huynh?"},
+        {None: "Để thầy cô tiện xưng hô, cho mình hỏi: người nhắn là học sinh hay phụ huynh ạ?"},
         [
             {"title": "Học sinh", "payload": '/inform{"user_role":"student"}'},
             {"title": "Phụ huynh", "payload": '/inform{"user_role":"parent"}'},
@@ -74,8 +37,7 @@ QUESTIONS: Dict[str, Any] = {
     ),
     "callback_time": (
         {
-            None: "Bạn tiện nghe máy vào khoảng thời gian nào? (ví dụ: \"sáng thứ 7\", \"sau 19h\")",
-            "student": "Em tiện nghe máy vào khoảng thời gian nào? (ví dụ: \"sáng thứ 7\", \"sau 19h\")",
+            None: "Em tiện nghe máy vào khoảng thời gian nào? (ví dụ: \"sáng thứ 7\", \"sau 19h\")",
             "parent": "Anh/chị tiện nghe máy vào khoảng thời gian nào ạ? (ví dụ: \"sáng thứ 7\", \"sau 19h\")",
         },
         [],
@@ -109,8 +71,20 @@ def _make_ask_action(slot: str):
 ASK_ACTIONS = [_make_ask_action(slot) for slot in QUESTIONS]
 
 
-def _you(role: Optional[str]) -> str:
-    return {"student": "em", "parent": "anh/chị"}.get(role or "", "bạn")
+class ActionOutOfScope(Action):
+    """Out of scope: say so and show the menu; a worried message gets reassurance and options first."""
+
+    def name(self) -> Text:
+        return "action_out_of_scope"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        if is_worried(tracker.latest_message.get("text")):
+            text = reassurance(tracker) + " Mình có thể giúp gì trước?"
+        else:
+            text = (f"Câu này mình chưa giúp được. Mình trả lời về: các trình độ học nghề, lộ trình 9+, miễn học phí "
+                    f"và hỗ trợ, trường học nghề gần nhà; hoặc {you(tracker)} nhờ thầy cô tư vấn gọi lại.")
+        dispatcher.utter_message(text=text, buttons=menu_buttons(tracker))
+        return []
 
 
 class ActionDefaultFallback(Action):
@@ -120,10 +94,12 @@ class ActionDefaultFallback(Action):
         return "action_default_fallback"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
-        dispatcher.utter_message(
-            text=f"Xin lỗi, mình chưa hiểu ý {_you(user_role(tracker))}. Hãy hỏi lại ngắn gọn hơn, hoặc chọn một chủ đề bên dưới.",
-            buttons=menu_buttons(tracker),
-        )
+        if is_worried(tracker.latest_message.get("text")):
+            text = reassurance(tracker) + " Mình có thể giúp gì trước?"
+        else:
+            text = (f"Xin lỗi, mình chưa hiểu ý {you(tracker)}. Hãy hỏi lại ngắn gọn hơn, hoặc chọn một chủ đề "
+                    "bên dưới.")
+        dispatcher.utter_message(text=text, buttons=menu_buttons(tracker))
         return [UserUtteranceReverted()]
 
 
@@ -135,7 +111,7 @@ class ActionDefaultAskRephrase(Action):
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
         dispatcher.utter_message(
-            text=f"Mình chưa hiểu rõ. {_you(user_role(tracker)).capitalize()} nói lại theo cách khác giúp mình nhé, "
+            text=f"Mình chưa hiểu rõ. {you(tracker, True)} nói lại theo cách khác giúp mình nhé, "
                  "ví dụ: \"học trung cấp có được miễn học phí không\"."
         )
         return []

@@ -11,6 +11,7 @@ from __future__ import annotations
 import abc
 import datetime as dt
 import logging
+import re
 from contextlib import contextmanager
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Text
 
@@ -20,11 +21,14 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, get_settings
 from bot.db import session_scope
-from bot.text import fold
+from bot.catalog.present import confidence_phrase, short_citation, sources_of
+from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)
 
-MAX_REPLY_CHARS = 1900  # one Zalo message is 2,000 characters; keep a margin
+MAX_REPLY_CHARS = 1500  # no bubble longer (docs/dialogue.md)
+FIRST_BUBBLE_CHARS = 600  # the answer: first bubble on a phone
+MAX_BUBBLE_CHARS = MAX_REPLY_CHARS  # any bubble
 NO_VALUE = "khong_ro"  # slot value meaning "the user does not know / does not want to say"
 NO_GROUP = "none"  # beneficiary_group answer "không thuộc nhóm nào"
 
@@ -49,38 +53,153 @@ def vn_money(amount: Optional[int]) -> str:
 
 # ------------------------------------------------------------------ register
 
+# Unknown role: "em". Most users are grade-9 students, and a reply that starts
+# with "bạn" and later turns to "em" or "anh/chị" is a register switch.
+_ADDRESS = {"student": "em", "parent": "anh/chị"}
+_LEARNER = {"student": "em", "parent": "con anh/chị"}
+
+# How users name themselves (folded text). Strong cues decide; weak ones only
+# when no strong cue is present. "cô" counts only when typed with its accent
+# (a plain "co" is usually "có").
+_PARENT_STRONG = re.compile(
+    r"\b(toi|tui|phu huynh|me chau|bo chau|me cua chau|bo cua chau|con toi|con nha toi|chau nha|con chi|"
+    r"con minh|con nha minh|con gai|con trai|cho con|chau nha toi|nha toi|gia dinh toi)\b"
+    r"|\bchi (la|muon|hoi|can|o|thay|dang|cung|nho|khong|ko|tham|cam on|chao|moi|vua|doi y)\b"
+    r"|^chi\b"
+)
+_STUDENT_STRONG = re.compile(
+    r"\b(ad|admin|hoc sinh|hs|lop 9|bo me em|bo me e|ba me em|bo me minh|me em|bo em|me e|bo e|bo me mang)\b"
+)
+_STUDENT_WEAK = re.compile(
+    r"^(e|em)\b(?! (oi|a|nhe|nha)\b)|\bcho (e|em)\b"
+    r"|\b(e|em) (la|muon|mun|thich|co|hoc|o|so|lo|ko|k|khong|chua|dang|can|hoi|dc|duoc|bi|thi|nen|phai|sap|di|"
+    r"lam|gap|xin|biet|bit|ve|me)\b"
+)
+_PARENT_WEAK = re.compile(r"\b(cam on|chao|nhe|nha|vay|oi|a|biet) em\b")
+_CO_SELF = re.compile(r"(^|[\s,.!?])cô (là|muốn|hỏi|cần|ở|thấy|đang|cũng|nhờ|không|cảm ơn|chào|mới|vừa)\b")
+
+
+def role_from_text(text: Any) -> Optional[str]:
+    """"parent" / "student" from how the user names themself, else None."""
+    if not isinstance(text, str) or not text.strip() or text.startswith("/"):
+        return None
+    key = fold(text)
+    if key in ("phu huynh", "la phu huynh", "bo me", "me", "bo", "ba"):
+        return "parent"
+    if key in ("hoc sinh", "la hoc sinh", "em", "e"):
+        return "student"
+    parent = bool(_PARENT_STRONG.search(key)) or bool(_CO_SELF.search(nfc(text).lower()))
+    student = bool(_STUDENT_STRONG.search(key))
+    if parent != student:
+        return "parent" if parent else "student"
+    if parent and student:
+        return None
+    weak_student, weak_parent = bool(_STUDENT_WEAK.search(key)), bool(_PARENT_WEAK.search(key))
+    if weak_student != weak_parent:
+        return "student" if weak_student else "parent"
+    return None
+
 
 def user_role(tracker: Tracker) -> Optional[str]:
     role = tracker.get_slot("user_role")
-    return role if role in ("student", "parent") else None
+    if role in ("student", "parent"):
+        return role
+    return role_from_text(tracker.latest_message.get("text"))
 
 
 def you(tracker: Tracker, capital: bool = False) -> str:
-    """How the assistant addresses the user: em / anh/chị / bạn."""
-    word = {"student": "em", "parent": "anh/chị"}.get(user_role(tracker) or "", "bạn")
+    """How the assistant addresses the user: em (students, and while unknown) / anh/chị."""
+    word = _ADDRESS.get(user_role(tracker) or "", "em")
     return word[0].upper() + word[1:] if capital else word
 
 
 def learner(tracker: Tracker) -> str:
     """Who studies: the student themself, or the parent's child."""
-    return {"student": "em", "parent": "con anh/chị"}.get(user_role(tracker) or "", "bạn")
+    return _LEARNER.get(user_role(tracker) or "", "em")
 
 
-# ------------------------------------------------------------------ citations
+# ------------------------------------------------------------------ worry
 
+_WORRY = re.compile(
+    r"\b(so truot|so thi|so khong|so ko|so k|so bi|so lam|so qua|em so|e so|con so|chau so|lo lam|lo qua|"
+    r"lo lang|toi lo|chi lo|em lo|e lo|buon|chan qua|ap luc|stress|khoc|mang|that vong|tuyet vong|hoang|tu ti|"
+    r"xau ho|khong biet lam sao|ko biet lam sao|k biet lam sao|hoc kem|hoc doi)\b"
+)
+
+
+def is_worried(text: Any) -> bool:
+    return isinstance(text, str) and bool(_WORRY.search(fold(text)))
+
+
+def reassurance(tracker: Tracker) -> str:
+    if user_role(tracker) == "parent":
+        return ("Anh/chị đừng quá lo ạ. Sau lớp 9 con có nhiều đường đi: thi lớp 10, học nghề (trung cấp, 9+ vừa học "
+                "nghề vừa học văn hóa), hay học GDTX; đường nào cũng có thể học tiếp lên cao đẳng, đại học.")
+    return ("Em đừng lo quá nhé, chuyện này nhiều học sinh lớp 9 cũng trải qua. Trượt cấp 3 không phải là hết đường: "
+            "em vẫn có thể học nghề (trung cấp, 9+ vừa học nghề vừa học văn hóa) hoặc học GDTX, rồi học tiếp "
+            "lên cao đẳng, đại học. Em có thể nói chuyện với bố mẹ bằng thông tin cụ thể, mình giúp em chuẩn bị.")
+
+
+# ------------------------------------------------------------------ citations and sources
 
 def cite(record: Any) -> str:
-    """'(Nguồn: …; kiểm tra 27/11/2026; đã kiểm chứng)' for any catalogue record: the
-    public address a family can open when the record has one, else the recorded source."""
-    where = getattr(record, "source_url", None) or record.source
-    return f"(Nguồn: {where}; kiểm tra {vn_date(record.checked_on)}; {record.confidence_label})"
+    """The compact legal basis, "Căn cứ: NĐ 238/2025/NĐ-CP", or "" when the record has no legal number."""
+    return f"Căn cứ: {short_citation(record)}." if getattr(record, "legal_basis_number", None) else ""
 
 
-def unverified_warning(record: Any, tracker: Tracker, whom: str = "nhà trường hoặc Sở GD&ĐT Phú Thọ") -> str:
-    """Empty unless the record is unverified (U): then say so and whom to ask."""
-    if not record.is_unverified:
-        return ""
-    return f"⚠️ Thông tin CHƯA KIỂM CHỨNG: {you(tracker)} nên hỏi lại {whom}."
+def confidence_words(record: Any) -> str:
+    """Uncertainty in plain words (nothing for verified records)."""
+    return confidence_phrase(record) or ""
+
+
+def source_ref(record: Any) -> str:
+    """The "Nguồn" lines of a record: title, issuer, date, public address, checked-on date.
+    Never the record's internal notes (bot.catalog.present)."""
+    refs = sources_of(record)
+    first = refs[0]
+    urls = [ref.url for ref in refs if ref.url] or ["chưa có đường dẫn công khai trong dữ liệu của mình"]
+    parts = [first.title, first.issuer, f"ngày {vn_date(first.date)}" if first.date else None,
+             ", ".join(urls), f"kiểm tra {vn_date(first.checked_on)}"]
+    return "• " + "; ".join(p for p in parts if p)
+
+
+def record_key(record: Any) -> str:
+    """"policy:nd_238…" for the last_sources slot."""
+    return f"{type(record).__name__.lower()}:{record.id}"
+
+
+SOURCES_BUTTON = {"title": "Nguồn", "payload": "/ask_sources"}
+
+
+def say(dispatcher: CollectingDispatcher, lines: Iterable[Optional[str]],
+        buttons: Optional[List[Dict[str, str]]] = None, first: int = FIRST_BUBBLE_CHARS) -> None:
+    """Utter `lines` packed into bubbles (first <= 600, others <= 1,500), buttons on the last."""
+    texts = bubbles(lines, first=first)
+    for index, text in enumerate(texts):
+        dispatcher.utter_message(text=text, buttons=(buttons or None) if index == len(texts) - 1 else None)
+
+
+
+
+def bubbles(lines: Iterable[Optional[str]], first: int = FIRST_BUBBLE_CHARS, rest: int = MAX_BUBBLE_CHARS) -> List[str]:
+    """Pack lines into bubbles: the first at most `first` characters, the others at most `rest`;
+    a line longer than its bubble is cut at a word boundary."""
+    out: List[str] = []
+    current = ""
+    for line in (l for l in lines if l):
+        limit = first if not out else rest
+        if len(line) > limit:
+            line = line[: limit - 1].rsplit(" ", 1)[0] + "…"
+        candidate = f"{current}\n{line}" if current else line
+        if len(candidate) <= limit:
+            current = candidate
+            continue
+        if current:
+            out.append(current)
+        current = line
+    if current:
+        out.append(current)
+    return out
 
 
 def fit(text: str, limit: int = MAX_REPLY_CHARS) -> str:
@@ -173,6 +292,32 @@ class CatalogAction(Action, metaclass=abc.ABCMeta):
         return []
 
 
+def validated_id(value: Any, kind: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[str]:
+    """The canonical id for an area / level / occupation, NO_VALUE kept, None (ask again) when unknown."""
+    from bot.catalog import queries
+
+    if isinstance(value, list):
+        value = value[-1] if value else None
+    if value in (None, ""):
+        return None
+    if value == NO_VALUE:
+        return NO_VALUE
+    lookup = {"area": queries.lookup_area, "level": queries.lookup_level, "occupation": queries.lookup_occupation}[kind]
+    try:
+        with catalog_session() as session:
+            found = lookup(session, value)
+            if found is None:
+                what = {"area": "địa bàn", "level": "trình độ", "occupation": "nghề"}[kind]
+                dispatcher.utter_message(
+                    text=f"Mình chưa tìm thấy {what} \"{str(value)[:60]}\" trong dữ liệu của mình, {you(tracker)} gõ lại giúp mình nhé."
+                )
+                return None
+            return found.id
+    except CatalogUnavailable as exc:
+        logger.error("validate %s: catalogue unavailable: %s", kind, exc)
+        return str(value)  # keep the answer; the final action apologises if the catalogue is still down
+
+
 def menu_buttons(tracker: Tracker) -> List[Dict[str, str]]:
     """The short menu of what the assistant can do (used after fallbacks)."""
     return [
@@ -185,25 +330,64 @@ def menu_buttons(tracker: Tracker) -> List[Dict[str, str]]:
     ]
 
 
-# ------------------------------------------------------------------ yes / no
+# ------------------------------------------------------------------ yes / no, stop
 
-_YES = {"co", "co a", "co nhe", "dong y", "dong y a", "dong y nhe", "toi dong y", "em dong y", "ok", "oke", "okay",
-        "ok a", "u", "uh", "um", "uhm", "vang", "vang a", "da", "da vang", "da co", "duoc", "dc", "yes", "dung",
-        "dung roi", "chac chan", "co chu", "co the"}
-_NO = {"khong", "khong a", "khong nhe", "ko", "ko a", "k", "kg", "kh", "hong", "hok", "hem", "no", "thoi", "thoi khong",
-       "khong can", "khong dong y", "khong co", "ko co", "k co", "chua", "khong thich", "ko thich"}
+_YES = {"co", "ok", "oke", "okay", "okie", "u", "uh", "uk", "um", "uhm", "vang", "da", "duoc", "dc", "yes", "dung",
+        "dung roi", "chac chan", "co chu", "co the", "dong y", "toi dong y", "em dong y", "chi dong y", "thich",
+        "cung thich", "rat thich", "thich lam", "cung co", "co thich", "kha thich", "hay", "nhat tri", "duoc a"}
+_NO = {"khong", "ko", "k", "kg", "kh", "hong", "hok", "hem", "no", "khong can", "khong dong y", "khong co", "ko co",
+       "k co", "chua", "khong thich", "ko thich", "k thich", "khong thich lam", "ko thich lam", "khong lam",
+       "binh thuong", "cung binh thuong", "thuong thoi", "khong han", "chua bao gio", "it khi", "khong thich may",
+       "cung khong", "khong muon", "ko muon", "chang"}
+# Words around a yes / no that do not change it: "ok em", "dạ có ạ", "không ạ".
+_FILLER = {"a", "em", "e", "chi", "anh", "co", "ad", "nhe", "nha", "nhá", "luon", "roi", "r", "vay", "z", "the",
+           "thi", "oi", "da", "vang", "ban", "minh", "lam", "ạ", "ak", "ah", "nhi", "day", "y"}
 
 
 def yes_no(text: Any) -> Optional[bool]:
-    """True / False for a short typed yes / no ("có", "dong y", "ko"), else None.
+    """True / False for a short typed yes / no ("có", "ok em", "cũng thích", "không thích lắm"), else None.
 
     Buttons send /affirm and /deny; this covers typed answers the intent
-    classifier may read as something else."""
-    if not isinstance(text, str) or len(text) > 40:
+    classifier may read as something else. Stop phrases are not answers."""
+    if not isinstance(text, str) or len(text) > 40 or is_stop_text(text):
         return None
     key = fold(text)
+    for candidate in (key, " ".join(w for w in key.split() if w not in _FILLER or w in ("co",))):
+        if candidate in _YES:
+            return True
+        if candidate in _NO:
+            return False
+    words = key.split()
+    while words and words[0] in _FILLER - {"co"}:
+        words = words[1:]
+    while words and words[-1] in _FILLER - {"co"}:
+        words = words[:-1]
+    key = " ".join(words)
     if key in _YES:
         return True
     if key in _NO:
         return False
     return None
+
+
+# "thôi", "dừng lại", "không làm nữa", "hủy", "để sau", "thôi không cần gọi nữa".
+_STOP = re.compile(
+    r"^(thoi|thui|dung|dung lai|huy|huy bo|de sau|stop|ket thuc|bo qua|thoat|khoi)\b"
+    r"|\b(dung lai|khong lam nua|ko lam nua|k lam nua|hok lam nua|khong can goi|ko can goi|k can goi|"
+    r"khong goi nua|huy yeu cau|huy di|de sau|lan sau|khi khac|khong muon lam|ko muon lam|thoi khong|thoi ko|"
+    r"thoi k|thoi e|thoi em|thoi chi|thoi toi|thoi minh|khong muon de lai so|ko muon de lai so|"
+    r"khong de lai so|khong tiep tuc|ko tiep tuc|dung trac nghiem|khong choi nua|ko choi nua)\b"
+)
+
+
+def is_stop_text(text: Any) -> bool:
+    return isinstance(text, str) and len(text) <= 80 and bool(_STOP.search(fold(text)))
+
+
+def wants_stop(tracker: Tracker) -> bool:
+    """The latest message asks to leave the running form / quiz / request."""
+    if is_stop_text(tracker.latest_message.get("text")):
+        return True
+    intent = tracker.latest_message.get("intent") or {}
+    free_text = tracker.get_slot("requested_slot") in ("callback_time", "callback_phone")
+    return intent.get("name") == "stop" and (intent.get("confidence") or 0) >= 0.8 and not free_text

@@ -1,5 +1,9 @@
-"""Dialogue glue: Vietnamese two-stage-fallback question, and what to do with a
-bare "inform" (e.g. "em ở Yên Lạc") outside a form."""
+"""Dialogue glue: the Vietnamese two-stage-fallback question, what to do with a
+bare "inform" outside a form, "stop" outside a form, the "Nguồn" reply, and
+the slot rules that hold on every turn (action_validate_slot_mappings):
+the user's register is inferred from how they name themselves and never
+switches on a weak cue; household groups accumulate.
+"""
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -7,12 +11,27 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
+from rasa_sdk.forms import ValidationAction
 
 from actions.asks import ActionDefaultAskRephrase
-from actions.common import CatalogAction, menu_buttons, slot_value, you
+from actions.common import (
+    NO_GROUP,
+    MAX_BUBBLE_CHARS,
+    CatalogAction,
+    is_worried,
+    menu_buttons,
+    reassurance,
+    role_from_text,
+    say,
+    slot_value,
+    source_ref,
+    you,
+)
 from actions.info import combined_route_answer
 from actions.policies import support_policy_answer
-from actions.programmes import find_programmes_answer
+from actions.programmes import find_programmes_answer, interest_answer, interest_of
+from bot.catalog import models, queries
+from bot.text import fold
 
 INTENT_DESCRIPTIONS = {
     "ask_vocational_levels": "các trình độ sơ cấp, trung cấp, cao đẳng",
@@ -32,6 +51,14 @@ INTENT_DESCRIPTIONS = {
 # offered as "did you mean": asking "did you mean: yes?" confuses users, and a
 # "không" to it could be taken as the answer to an open form question.
 
+# Records a "Nguồn" reply can list (actions.common.record_key: "<class name>:<id>").
+SOURCE_MODELS = {
+    "policy": models.Policy, "level": models.Level, "institution": models.Institution,
+    "occupation": models.Occupation, "programme": models.Programme, "area": models.Area,
+}
+# Typed statements that change the role even after it is known.
+EXPLICIT_ROLE = ("la phu huynh", "la hoc sinh", "la me", "la bo", "phu huynh", "hoc sinh")
+
 
 class ActionDefaultAskAffirmation(Action):
     """First stage of the two-stage fallback, in Vietnamese."""
@@ -40,6 +67,10 @@ class ActionDefaultAskAffirmation(Action):
         return "action_default_ask_affirmation"
 
     async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        if is_worried(tracker.latest_message.get("text")):  # reassurance and options, not "did you mean"
+            dispatcher.utter_message(text=reassurance(tracker) + " Mình có thể giúp gì trước?",
+                                     buttons=menu_buttons(tracker))
+            return []
         ranking = tracker.latest_message.get("intent_ranking") or []
         candidates = [r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback", "out_of_scope")]
         intent = candidates[0] if candidates else None
@@ -56,7 +87,8 @@ class ActionDefaultAskAffirmation(Action):
 
 
 class ActionInformFollowup(CatalogAction):
-    """New details after an answer: answer the last topic again with them."""
+    """New details after an answer (an area, a level, a household group, "không" to the
+    group question, an interest): answer the last topic again with them."""
 
     def name(self) -> Text:
         return "action_inform_followup"
@@ -64,23 +96,134 @@ class ActionInformFollowup(CatalogAction):
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         topic = tracker.get_slot("last_topic")
         typed = {e.get("entity") for e in tracker.latest_message.get("entities", []) or []}
-        if "occupation" in typed:  # "em muốn học hàn ở Bình Xuyên" read as a bare inform
+        intent = (tracker.latest_message.get("intent") or {}).get("name")
+        events: List[Dict] = []
+        row = interest_of(tracker.latest_message.get("text"))
+        if "occupation" in typed or row is not None:
             topic = "find_programme"
-        elif "beneficiary_group" in typed and topic is None:
+        elif "beneficiary_group" in typed or (intent == "deny" and topic == "support_policy"):
             topic = "support_policy"
         if topic == "support_policy":
-            for text in support_policy_answer(session, tracker):
-                dispatcher.utter_message(text=text)
-            return [SlotSet("last_topic", "support_policy")]
-        if topic == "find_programme" and slot_value(tracker, "occupation"):
-            text, buttons = find_programmes_answer(session, tracker)
-            dispatcher.utter_message(text=text, buttons=buttons or None)
-            return [SlotSet("last_topic", "find_programme")]
+            if intent == "deny" and "beneficiary_group" not in typed:
+                events.append(SlotSet("beneficiary_group", [NO_GROUP]))
+                tracker.slots["beneficiary_group"] = [NO_GROUP]
+            texts, buttons, _ = support_policy_answer(session, tracker)
+            say(dispatcher, texts, buttons)
+            return events + [SlotSet("last_topic", "support_policy")]
+        if topic == "find_programme":
+            if row is not None:
+                lines, buttons, _ = interest_answer(session, tracker, row)
+            elif slot_value(tracker, "occupation"):
+                lines, buttons, _ = find_programmes_answer(session, tracker)
+            else:
+                lines, buttons = None, None
+            if lines:
+                say(dispatcher, lines, buttons)
+                return [SlotSet("last_topic", "find_programme")]
         if topic == "combined_route":
-            dispatcher.utter_message(text=combined_route_answer(session, tracker))
+            texts, buttons, _ = combined_route_answer(session, tracker)
+            say(dispatcher, texts, buttons)
+            return []
+        if typed == {"user_role"} or (not typed and role_from_text(tracker.latest_message.get("text"))):
+            greeting = "Dạ, chào anh/chị" if slot_value(tracker, "user_role") == "parent" else "Chào em"
+            dispatcher.utter_message(text=f"{greeting}! Mình có thể giúp về trường, nghề, học phí và hỗ trợ, "
+                                          "lộ trình 9+. Chọn một chủ đề hoặc gõ câu hỏi nhé.",
+                                     buttons=menu_buttons(tracker))
+            return []
+        if intent == "affirm":  # a yes outside any question
+            dispatcher.utter_message(text=f"{you(tracker, True)} chọn một chủ đề bên dưới, hoặc gõ câu hỏi nhé.",
+                                     buttons=menu_buttons(tracker))
             return []
         dispatcher.utter_message(
             text=f"Mình đã ghi nhận. {you(tracker, True)} muốn hỏi về nội dung nào?",
             buttons=menu_buttons(tracker),
         )
         return []
+
+
+class ActionStop(Action):
+    """"thôi", "dừng lại", "hủy" outside any form (inside one, the form's validator ends it)."""
+
+    def name(self) -> Text:
+        return "action_stop"
+
+    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        dispatcher.utter_message(
+            text=f"Dạ, mình dừng ở đây. Khi cần, {you(tracker)} cứ nhắn lại nhé.",
+            buttons=menu_buttons(tracker)[:4],
+        )
+        return [SlotSet("flow_exit", None), SlotSet("callback_consent", None), SlotSet("callback_time", None),
+                SlotSet("callback_phone", None)]
+
+
+class ActionShowSources(CatalogAction):
+    """The full sources of the last answer: title, issuer, date, public address, checked-on date."""
+
+    def name(self) -> Text:
+        return "action_show_sources"
+
+    def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
+        records = []
+        for key in tracker.get_slot("last_sources") or []:
+            kind, _, record_id = str(key).partition(":")
+            model = SOURCE_MODELS.get(kind)
+            record = session.get(model, record_id) if model else None
+            if record is not None and record not in records:
+                records.append(record)
+        if not records:  # "nguồn văn bản về miễn học phí" before any answer: the sources of that answer
+            key = fold(tracker.latest_message.get("text") or "")
+            if any(w in key for w in ("hoc phi", "mien", "ho tro", "chinh sach")):
+                records = support_policy_answer(session, tracker)[2]
+            elif "9+" in key or "9 +" in key:
+                records = combined_route_answer(session, tracker)[2]
+        if not records:
+            dispatcher.utter_message(
+                text=f"Câu trả lời vừa rồi không trích văn bản nào. {you(tracker, True)} hỏi một câu (ví dụ "
+                     "\"học trung cấp có được miễn học phí không\") rồi bấm \"Nguồn\" nhé.")
+            return []
+        lines = ["Nguồn của câu trả lời vừa rồi:"]
+        for record in records[:8]:
+            line = source_ref(record)
+            if isinstance(record, models.Policy):
+                replaced = sorted({p.legal_basis_number for p in queries.policies_superseded_by(session, record.id)
+                                   if p.legal_basis_number})
+                if replaced:
+                    line += f" (thay thế {', '.join(replaced)})"
+            lines.append(line)
+        say(dispatcher, lines, first=MAX_BUBBLE_CHARS)  # asked for on purpose: the list, not an answer
+        return []
+
+
+def _entities(tracker: Tracker, entity: str) -> List[str]:
+    values: List[str] = []
+    for item in tracker.latest_message.get("entities", []) or []:
+        if item.get("entity") == entity and item.get("value") and item["value"] not in values:
+            values.append(item["value"])
+    return values
+
+
+class ValidateSlotMappings(ValidationAction):
+    """Slot rules on every turn (Rasa's action_validate_slot_mappings). Both slots use a
+    `custom` mapping so that the slot still holds the previous turn's value here."""
+
+    async def extract_user_role(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        previous = tracker.get_slot("user_role")
+        named = [v for v in _entities(tracker, "user_role") if v in ("student", "parent")]
+        role = named[-1] if named else role_from_text(tracker.latest_message.get("text"))
+        if role is None or role == previous:
+            return {}
+        if previous in ("student", "parent"):
+            key = fold(tracker.latest_message.get("text") or "")
+            explicit = any(p in key for p in EXPLICIT_ROLE) or (tracker.latest_message.get("text") or "").startswith("/")
+            if not explicit:
+                return {}  # the register never switches on a weak cue
+        return {"user_role": role}
+
+    async def extract_beneficiary_group(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
+        """Groups accumulate ("cận nghèo", then "dân tộc thiểu số")."""
+        new = _entities(tracker, "beneficiary_group")
+        if not new:
+            return {}
+        merged = [g for g in (tracker.get_slot("beneficiary_group") or []) if g != NO_GROUP]
+        merged += [g for g in new if g not in merged]
+        return {"beneficiary_group": merged}

@@ -17,7 +17,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import CatalogUnavailable, apology, catalog_session, slot_value, yes_no, you
+from actions.common import CatalogUnavailable, apology, catalog_session, is_stop_text, slot_value, wants_stop, yes_no, you
 from bot.privacy import extract_phone  # the one phone parser: whatever it accepts, masking removes
 from bot.handoff import create_callback_request
 
@@ -34,6 +34,13 @@ class ValidateCallbackForm(FormValidationAction):
     def name(self) -> Text:
         return "validate_callback_form"
 
+    async def run(self, dispatcher, tracker: Tracker, domain):
+        # "thôi không cần gọi nữa", "hủy", "để sau" at any step: consent withdrawn, nothing kept
+        if tracker.get_slot("requested_slot") and wants_stop(tracker):
+            return [SlotSet("callback_consent", False), SlotSet("callback_time", None),
+                    SlotSet("callback_phone", None), SlotSet("requested_slot", None)]
+        return await super().run(dispatcher, tracker, domain)
+
     async def required_slots(self, domain_slots: List[Text], dispatcher, tracker: Tracker, domain) -> List[Text]:
         if tracker.get_slot("callback_consent") is False:
             return ["callback_consent"]
@@ -47,7 +54,7 @@ class ValidateCallbackForm(FormValidationAction):
 
     def validate_callback_time(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         text = (value or "").strip() if isinstance(value, str) else ""
-        if yes_no(text) is False:  # "thôi", "không": changed their mind
+        if yes_no(text) is False or is_stop_text(text):  # "thôi", "không": changed their mind
             return {"callback_consent": False, "callback_time": None}
         if not text or extract_phone(text):
             dispatcher.utter_message(text=f"{you(tracker, True)} cho mình biết khung giờ tiện nghe máy (ví dụ: \"sáng thứ 7\", \"sau 19h\") nhé.")
@@ -55,7 +62,7 @@ class ValidateCallbackForm(FormValidationAction):
         return {"callback_time": text[:200]}
 
     def validate_callback_phone(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if yes_no(value) is False:  # "thôi", "không": changed their mind, nothing is kept
+        if yes_no(value) is False or is_stop_text(value):  # "thôi", "không": changed their mind, nothing is kept
             return {"callback_consent": False, "callback_phone": None}
         phone = extract_phone(value)
         if phone is None:
@@ -74,7 +81,8 @@ class ActionSubmitCallback(Action):
         reset = [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
         if tracker.get_slot("callback_consent") is not True:
             dispatcher.utter_message(
-                text=f"Dạ, mình không lưu thông tin liên lạc nào. {you(tracker, True)} vẫn có thể hỏi mình tiếp ở đây."
+                text=f"Dạ, mình đã hủy yêu cầu gọi lại và không lưu thông tin liên lạc nào. "
+                     f"{you(tracker, True)} vẫn có thể hỏi mình tiếp ở đây."
             )
             return reset
         phone = tracker.get_slot("callback_phone")

@@ -1,23 +1,81 @@
-"""Answers from catalogue records: levels, the 9+ route, schools, admission,
+"""Answers from catalogue records: levels, the 9+ route (split into sub-answers:
+what, cost, duration, diplomas, university, where), schools, admission,
 career prospects, further study (liên thông), vocational route vs grade 10.
 
-Where the catalogue has no fact, the answer says so and refers to the school or
-Sở GD&ĐT Phú Thọ; nothing is invented here.
+Answer first (docs/dialogue.md): the first bubble answers the question asked,
+"Có/Không/Tùy" first for yes/no questions; follow-up topics are buttons; the
+legal basis is named briefly and full sources sit behind "Nguồn". Where the
+catalogue has no fact, the reply says it is missing from OUR data and names a
+next step. Nothing is invented here.
 """
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
 
-from actions.common import CatalogAction, cite, join_lines, slot_value, today, unverified_warning, vn_date, you
-from actions.programmes import contact_text
+from actions.common import (
+    SOURCES_BUTTON,
+    CatalogAction,
+    bubbles,
+    cite,
+    confidence_words,
+    is_worried,
+    learner,
+    reassurance,
+    record_key,
+    say,
+    slot_value,
+    today,
+    you,
+)
+from actions.programmes import contact_text, next_step
 from bot.catalog import queries
+from bot.text import fold
 
 # The contract's level ids (nlu-contract.md), lowest first.
-LEVEL_IDS = ("so_cap", "trung_cap", "cao_dang")
+LEVEL_IDS = ("so_cap", "trung_hoc_nghe", "trung_cap", "cao_dang")
 COMBINED_ROUTE_LEVEL = "trung_cap"  # 9+ = trung cấp + văn hóa THPT (GDTX)
+
+# What a question is about (folded text, word-boundary regexes).
+SUBTOPICS = {
+    "university": r"\b(dai hoc|dh|thi dh|len dh|thi dai hoc)\b",
+    "cost": r"\b(tien|hoc phi|chi phi|dong|phi|ton|mien|bn tien|bao nhieu tien|tra)\b",
+    "duration": r"\b(may nam|bao lau|bn lau|bao nhieu nam|bn nam|thoi gian|lau khong|lau ko|hoc lau|may thang)\b",
+    "diploma": r"\b(bang|van bang|chung chi|bang gi|bang cap 3|bang thpt)\b",
+    "where": r"\b(o dau|truong nao|cho nao|noi nao|dau day|hoc dau|o dau a|gan nha)\b",
+    "difference": r"\b(khac|khac gi|khac nhau|so sanh|hay hon|nao hon)\b",
+}
+
+
+def subtopic(text: Any) -> Optional[str]:
+    key = fold(text or "")
+    for name, pattern in SUBTOPICS.items():
+        if re.search(pattern, key):
+            return name
+    return None
+
+
+NEW_LEVEL = "trung_hoc_nghe"
+
+
+def asks_new_level(tracker: Tracker) -> bool:
+    return NEW_LEVEL in latest_entities(tracker, "level") or "trung hoc nghe" in fold(tracker.latest_message.get("text") or "")
+
+
+def new_level_answer(session, tracker: Tracker):
+    """Trung học nghề (Luật GDNN 124/2025): the catalogue's record, or an honest gap and whom to ask."""
+    level = queries.get_level(session, NEW_LEVEL)
+    if level is not None:
+        lines = [f"{level.name}: {level.description}", f"Thời gian học: {level.duration}. Vào học: {level.entry}.",
+                 cite(level), confidence_words(level)]
+        return lines, [level]
+    return [("Trung học nghề là cấp học mới cho học sinh xong lớp 9 (học nghề cùng văn hóa, ngang THPT) theo luật "
+             "sửa đổi; nội dung chi tiết và lịch áp dụng chưa có trong dữ liệu của mình."),
+            f"Bước tiếp: {you(tracker)} hỏi Sở GD&ĐT Phú Thọ hoặc trường cao đẳng, trung cấp gần nhà; trong lúc chờ, "
+            "lộ trình 9+ (trung cấp + văn hóa THPT) vẫn đang tuyển sinh."], []
 
 
 def latest_entities(tracker: Tracker, entity: str) -> List[str]:
@@ -28,11 +86,19 @@ def latest_entities(tracker: Tracker, entity: str) -> List[str]:
     return values
 
 
-def level_block(level, tracker: Tracker) -> str:
-    text = (f"• {level.name}: {level.description} Thời gian: {level.duration}. "
-            f"Ai được học: {level.entry}. Học xong: {level.after}.")
-    warning = unverified_warning(level, tracker)
-    return join_lines([f"{text} {cite(level)}", warning])
+def sources_event(records: List[Any]) -> SlotSet:
+    return SlotSet("last_sources", [record_key(r) for r in records if r is not None])
+
+
+def capital(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+# ------------------------------------------------------------------ levels
+
+
+def level_line(level) -> str:
+    return f"• {level.name}: thời gian: {level.duration}; vào học: {level.entry}; học xong: {level.after}."
 
 
 class ActionVocationalLevels(CatalogAction):
@@ -41,41 +107,130 @@ class ActionVocationalLevels(CatalogAction):
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         wanted = [v for v in latest_entities(tracker, "level") if v in LEVEL_IDS]
-        if len(wanted) == 1:
-            wanted = [wanted[0]]
-        ids = wanted or list(LEVEL_IDS)
-        levels = sorted((l for l in (queries.get_level(session, i) for i in ids) if l), key=lambda l: l.rank)
-        if not levels:
-            dispatcher.utter_message(text="Dữ liệu về các trình độ học nghề chưa có; hỏi Sở GD&ĐT Phú Thọ nhé.")
-            return []
-        header = "Các trình độ của giáo dục nghề nghiệp:" if len(levels) > 1 else "Thông tin trình độ:"
-        dispatcher.utter_message(text=join_lines([header] + [level_block(l, tracker) for l in levels]))
-        return [SlotSet("last_topic", "vocational_levels")]
+        topic = subtopic(tracker.latest_message.get("text"))
+        if asks_new_level(tracker) and len(wanted) <= 1:
+            lines, cited = new_level_answer(session, tracker)
+            say(dispatcher, lines, [{"title": "Lộ trình 9+", "payload": "/ask_combined_route"},
+                                    {"title": "Gặp tư vấn viên", "payload": "/request_human"}, SOURCES_BUTTON])
+            return [SlotSet("last_topic", "vocational_levels"), sources_event(cited)]
+        levels = [l for l in (queries.get_level(session, i) for i in (wanted or LEVEL_IDS)) if l]
+        lines: List[str] = []
+        levels.sort(key=lambda l: l.rank)
+        if len(levels) == 1:
+            level = levels[0]
+            if topic == "duration":
+                lines.append(f"Thời gian học {level.name.lower()}: {level.duration}.")
+            elif topic == "cost":
+                lines.append(f"Về học phí {level.name.lower()}, {you(tracker)} bấm \"Học phí, hỗ trợ\" bên dưới nhé.")
+            lines.append(f"{level.name}: {level.description}")
+            if topic != "duration":
+                lines.append(f"Thời gian học: {level.duration}.")
+            lines.append(f"Vào học: {level.entry}. Học xong: {level.after}.")
+        else:
+            header = "Giáo dục nghề nghiệp có các trình độ (thấp đến cao):"
+            lines.append(header)
+            lines += [level_line(l) for l in levels]
+        lines.append(cite(levels[0]) if cite(levels[0]) else "")
+        words = {confidence_words(l) for l in levels} - {""}
+        lines += sorted(words)[:1]
+        say(dispatcher, lines, [{"title": "Học phí, hỗ trợ", "payload": "/ask_support_policy"},
+                                {"title": "Lộ trình 9+", "payload": "/ask_combined_route"},
+                                {"title": "Tìm trường, nghề", "payload": "/find_programme"}, SOURCES_BUTTON])
+        return [SlotSet("last_topic", "vocational_levels"), sources_event(levels)]
 
 
-def combined_route_answer(session, tracker: Tracker) -> str:
+# ------------------------------------------------------------------ 9+
+
+
+def route_duration(level) -> str:
+    """"khoảng 3 năm" from the trung cấp record's duration (which describes 9+), else the whole text."""
+    match = re.search(r"khoảng\s+\d+(?:[,.]\d+)?\s+năm", level.duration or "")
+    return match.group(0) if match else (level.duration or "chưa có trong dữ liệu của mình")
+
+
+def other_duration(level) -> str:
+    """The rest of the duration text after the 9+ part ("thời gian học trung cấp theo luật mới …")."""
+    rest = (level.duration or "").split(";", 1)[1:] or [""]
+    return rest[0].strip()
+
+
+def combined_route_answer(session, tracker: Tracker):
+    """(bubbles, buttons, cited records) for the sub-topic the user asked about."""
     level = queries.get_level(session, COMBINED_ROUTE_LEVEL)
     area_id = slot_value(tracker, "area")
     area = queries.lookup_area(session, area_id) if area_id else None
-    lines = ["Lộ trình 9+ là học trung cấp cùng lúc với văn hóa THPT (GDTX), dành cho học sinh xong lớp 9."]
-    if level is not None:
-        lines.append(f"{level.description} Thời gian: {level.duration}. {cite(level)}")
+    text = tracker.latest_message.get("text")
+    topic = subtopic(text)
+    who = learner(tracker)
+    lines: List[str] = []
+    cited: List[Any] = [level]
+    if is_worried(text):
+        lines.append(reassurance(tracker))
+    if asks_new_level(tracker):
+        lines, cited = new_level_answer(session, tracker)
+        return bubbles(lines), [{"title": "Lộ trình 9+", "payload": "/ask_combined_route"}, SOURCES_BUTTON], cited
+    if level is None:
+        return [f"Thông tin về lộ trình 9+ chưa có trong dữ liệu của mình; {you(tracker)} hỏi Sở GD&ĐT Phú Thọ nhé."], [], []
+    if topic == "university":
+        lines.append(f"Có, nếu {who} có bằng tốt nghiệp THPT: học 9+ gồm cả văn hóa THPT (GDTX), thi đỗ tốt nghiệp THPT "
+                     "thì được xét tuyển, thi vào đại học như học sinh THPT.")
+        lines.append(f"Học xong trung cấp: {level.after}.")
+    elif topic == "cost":
+        main = next((p for p in queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
+                     if p.benefit_kind == "mien_hoc_phi" and p.percent == 100 and p.required_diploma == "thcs"
+                     and not p.is_unverified and not p.group_ids), None)
+        if main is not None:
+            lines.append(f"Phần học nghề trung cấp của 9+: miễn 100% học phí cho học sinh xong lớp 9. {cite(main)}")
+            cited.append(main)
+        in_force = queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
+        culture = next((p for p in in_force if p.benefit_kind == "mien_hoc_phi" and "GDTX" in p.title
+                        and not p.group_ids), None)
+        if culture is not None and not culture.is_unverified:
+            lines.append(f"Phần văn hóa THPT (GDTX) ở cơ sở công lập: miễn học phí. {cite(culture)}")
+            cited.append(culture)
+        elif culture is not None:
+            lines.append("Phần văn hóa THPT (GDTX) ở cơ sở công lập: thường cũng được miễn, nhưng điều này chưa được "
+                         "xác nhận, cần hỏi lại trường.")
+            cited.append(culture)
+        lines.append("Ngoài học phí, gia đình vẫn lo tiền ăn, ở, đi lại, đồ dùng và bảo hiểm y tế học sinh.")
+    elif topic == "duration":
+        lines.append(f"Lộ trình 9+ học {route_duration(level)}: học nghề trung cấp cùng lúc với văn hóa THPT (GDTX).")
+        if other_duration(level):
+            lines.append(capital(other_duration(level)) + ".")
+    elif topic == "diploma":
+        lines.append("Học 9+ có thể được hai bằng: bằng tốt nghiệp trung cấp (học xong nghề) và bằng tốt nghiệp THPT "
+                     "(nếu thi đỗ tốt nghiệp THPT phần văn hóa).")
         lines.append(f"Học xong: {level.after}.")
-        lines.append(
-            "Nếu không thi hoặc chưa đỗ tốt nghiệp THPT: học xong trung cấp vẫn được cấp bằng trung cấp (đi làm, "
-            f"liên thông cao đẳng); điều kiện lên đại học {you(tracker)} hỏi nhà trường hoặc Sở GD&ĐT Phú Thọ."
-        )
-        if level.notes:
-            lines.append(f"Sắp tới (tính đến {vn_date(level.checked_on)}): {level.notes}")
-    schools = queries.institutions_with_combined_route(session, area=area.id if area else None)
-    if schools:
-        near = f" (gần {area.name} nhất trước)" if area else ""
-        lines.append(f"Nơi dạy 9+ có trong dữ liệu{near}:")
-        for school in schools[:5]:
-            lines.append(f"- {school.name}. {contact_text(school)}. {cite(school)}")
+    elif topic == "where":
+        schools = queries.institutions_with_combined_route(session, area=area.id if area else None)
+        near = f", gần {area.name} nhất trước" if area else ""
+        if schools:
+            lines.append(f"Nơi dạy 9+ có trong dữ liệu của mình{near}:")
+            for school in schools[:4]:
+                lines.append(f"• {school.name}. {contact_text(school)}.")
+                cited.append(school)
+        else:
+            lines.append("Nơi dạy 9+ chưa có trong dữ liệu của mình.")
+        lines.append(next_step(tracker, schools[0] if schools else None))
     else:
-        lines.append("Dữ liệu chưa ghi nhận trường nào dạy 9+; hỏi Sở GD&ĐT Phú Thọ.")
-    return join_lines(lines)
+        lines.append(f"9+ là lộ trình cho học sinh xong lớp 9: học một nghề trình độ trung cấp cùng lúc với văn hóa "
+                     f"THPT (GDTX), khoảng {route_duration(level).replace('khoảng ', '')}.")
+        lines.append("Học xong có bằng trung cấp; thi đỗ tốt nghiệp THPT thì có thêm bằng THPT để học tiếp cao đẳng, đại học.")
+        new_level = queries.get_level(session, "trung_hoc_nghe")
+        if new_level is not None:
+            lines.append(f"Sắp tới: {new_level.name} ({new_level.description})")
+            cited.append(new_level)
+    words = confidence_words(level)
+    if words and topic not in ("cost", "where"):
+        lines.append(words)
+    buttons = [b for b, t in (
+        ({"title": "Học phí 9+", "payload": "/ask_combined_route{\"level\":\"trung_cap\"}"}, "cost"),
+        ({"title": "Học mấy năm", "payload": "/ask_combined_route"}, "duration"),
+        ({"title": "Thi đại học được không", "payload": "/ask_further_study"}, "university"),
+        ({"title": "Học 9+ ở đâu", "payload": "/find_programme"}, "where"),
+    ) if t != topic][:3]
+    buttons.append(SOURCES_BUTTON)
+    return bubbles(lines), buttons, cited
 
 
 class ActionCombinedRoute(CatalogAction):
@@ -83,15 +238,12 @@ class ActionCombinedRoute(CatalogAction):
         return "action_combined_route"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        dispatcher.utter_message(
-            text=combined_route_answer(session, tracker),
-            buttons=[
-                {"title": "Học phí 9+", "payload": '/ask_support_policy{"level":"trung_cap"}'},
-                {"title": "Học lên cao đẳng, đại học", "payload": "/ask_further_study"},
-                {"title": "Tìm trường", "payload": "/find_programme"},
-            ],
-        )
-        return [SlotSet("last_topic", "combined_route")]
+        texts, buttons, cited = combined_route_answer(session, tracker)
+        say(dispatcher, texts, buttons)
+        return [SlotSet("last_topic", "combined_route"), sources_event(cited)]
+
+
+# ------------------------------------------------------------------ schools
 
 
 def school_answer(session, tracker: Tracker, school_value: Optional[str]):
@@ -103,27 +255,30 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
                 known.append(hit.institution)
         buttons = [{"title": s.name.replace("Trường ", "")[:60], "payload": f'/ask_school_info{{"school":"{s.id}"}}'}
                    for s in known[:5]]
-        return f"{you(tracker, True)} muốn hỏi trường nào? Chọn bên dưới hoặc gõ tên trường.", buttons, None
+        return [f"{you(tracker, True)} muốn hỏi trường nào? Chọn bên dưới hoặc gõ tên trường."], buttons, None, []
     lines: List[str] = []
+    cited = [school]
     if not school.is_active and school.successor is not None:
-        lines.append(f"{school.name} đã sáp nhập vào {school.successor.name} (từ {vn_date(school.status_since)}). {cite(school)}")
-        if school.notes:
-            lines.append(f"Về trường cũ: {school.notes}")
+        lines.append(f"{school.name} đã sáp nhập vào {school.successor.name}.")
         school = school.successor
+        cited.append(school)
     levels = [queries.get_level(session, l) for l in (school.level_ids or [])]
-    level_names = ", ".join(l.name.lower() for l in levels if l) or "chưa có trong dữ liệu"
-    lines.append(f"{school.name}. Trình độ đào tạo: {level_names}. Cơ quan quản lý: {school.management or 'chưa rõ'}.")
-    lines.append(f"{contact_text(school)}.")
-    route = {True: "có dạy văn hóa THPT (lộ trình 9+)", False: "không dạy lộ trình 9+", None: "chưa rõ có dạy 9+ không"}
+    level_names = ", ".join(l.name.lower() for l in levels if l) or "chưa có trong dữ liệu của mình"
+    lines.append(f"{school.name}: {contact_text(school)}.")
+    lines.append(f"Trình độ đào tạo: {level_names}.")
+    route = {True: "có dạy văn hóa THPT (lộ trình 9+)", False: "không dạy lộ trình 9+",
+             None: "chưa rõ có dạy 9+ không (hỏi trường)"}
     lines.append(f"Lộ trình 9+: {route[school.runs_combined_route]}.")
-    occupations = [h.programme.occupation.name for h in queries.find_programmes(session, limit=200) if h.institution.id == school.id]
+    occupations = [h.programme.occupation.name for h in queries.find_programmes(session, limit=200)
+                   if h.institution.id == school.id]
     if occupations:
-        lines.append("Nghề có trong dữ liệu: " + ", ".join(dict.fromkeys(occupations)) + ".")
-    if school.notes:
-        lines.append(f"Ghi chú: {school.notes}")
-    lines.append(cite(school))
-    lines.append(unverified_warning(school, tracker, "chính nhà trường hoặc Sở GD&ĐT Phú Thọ"))
-    return join_lines(lines), [], school.id
+        lines.append("Nghề có trong dữ liệu của mình: " + ", ".join(dict.fromkeys(occupations)) + ".")
+    lines.append(confidence_words(school))
+    if not (school.phone or school.website):
+        lines.append(next_step(tracker))
+    buttons = [{"title": "Tuyển sinh, hồ sơ", "payload": "/ask_admission"},
+               {"title": "Gặp tư vấn viên", "payload": "/request_human"}, SOURCES_BUTTON]
+    return bubbles(lines), buttons, school.id, cited
 
 
 class ActionSchoolInfo(CatalogAction):
@@ -132,12 +287,15 @@ class ActionSchoolInfo(CatalogAction):
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         school_value = (latest_entities(tracker, "school") or [None])[-1] or slot_value(tracker, "school")
-        text, buttons, school_id = school_answer(session, tracker, school_value)
-        dispatcher.utter_message(text=text, buttons=buttons or None)
-        events = [SlotSet("last_topic", "school_info")]
+        texts, buttons, school_id, cited = school_answer(session, tracker, school_value)
+        say(dispatcher, texts, buttons)
+        events = [SlotSet("last_topic", "school_info"), sources_event(cited)]
         if school_id:
             events.append(SlotSet("school", school_id))
         return events
+
+
+# ------------------------------------------------------------------ admission, prospects, further study, compare
 
 
 class ActionAdmission(CatalogAction):
@@ -146,22 +304,19 @@ class ActionAdmission(CatalogAction):
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         level_ids = [v for v in latest_entities(tracker, "level") if v in LEVEL_IDS] or \
-            ([slot_value(tracker, "level")] if slot_value(tracker, "level") else list(LEVEL_IDS))
-        lines = ["Điều kiện vào học theo trình độ:"]
-        for level in sorted((l for l in (queries.get_level(session, i) for i in level_ids) if l), key=lambda l: l.rank):
-            lines.append(f"• {level.name}: {level.entry}. {cite(level)}")
+            ([slot_value(tracker, "level")] if slot_value(tracker, "level") else ["trung_cap"])
+        levels = sorted((l for l in (queries.get_level(session, i) for i in level_ids) if l), key=lambda l: l.rank)
+        lines = [f"Vào học {l.name.lower()}: {l.entry}." for l in levels]
         school_value = (latest_entities(tracker, "school") or [None])[-1] or slot_value(tracker, "school")
         school = queries.lookup_institution(session, school_value) if school_value else None
         if school is not None and not school.is_active and school.successor is not None:
             school = school.successor
-        lines.append(
-            "Hồ sơ, hạn nộp, cách xét tuyển và chỉ tiêu: dữ liệu chưa có thông tin đã kiểm chứng. "
-            f"{you(tracker, True)} hỏi trực tiếp phòng tuyển sinh của trường hoặc Sở GD&ĐT Phú Thọ."
-        )
-        if school is not None:
-            lines.append(f"{school.name}: {contact_text(school)}. {cite(school)}")
-        dispatcher.utter_message(text=join_lines(lines))
-        return [SlotSet("last_topic", "admission")]
+        lines.append("Hồ sơ, hạn nộp, cách xét tuyển và chỉ tiêu năm nay chưa có trong dữ liệu của mình.")
+        lines.append(next_step(tracker, school))
+        say(dispatcher, lines, [
+            {"title": "Tìm trường", "payload": "/find_programme"},
+            {"title": "Gặp tư vấn viên", "payload": "/request_human"}, SOURCES_BUTTON])
+        return [SlotSet("last_topic", "admission"), sources_event(levels + ([school] if school else []))]
 
 
 class ActionCareerProspects(CatalogAction):
@@ -172,26 +327,24 @@ class ActionCareerProspects(CatalogAction):
         value = (latest_entities(tracker, "occupation") or [None])[-1] or slot_value(tracker, "occupation")
         occupation = queries.lookup_occupation(session, value) if value else None
         tiers = {"quoc_te": "quốc tế", "asean": "ASEAN", "quoc_gia": "quốc gia"}
+        lines: List[str] = []
+        cited: List[Any] = []
         if occupation is None:
-            lines = ["Dữ liệu chưa có số liệu việc làm, mức lương hay nhu cầu tuyển dụng theo nghề."]
+            lines.append("Số liệu việc làm, mức lương theo nghề chưa có trong dữ liệu của mình.")
         else:
-            lines = [f"Nghề {occupation.name}: dữ liệu chưa có số liệu việc làm, mức lương hay nhu cầu tuyển dụng đã kiểm chứng."]
+            cited.append(occupation)
+            lines.append(f"Nghề {occupation.name}: số liệu việc làm, mức lương đã kiểm chứng chưa có trong dữ liệu của mình.")
             if occupation.key_tier:
                 lines.append(f"Đây là nghề trọng điểm cấp {tiers.get(occupation.key_tier, occupation.key_tier)}.")
-            schools = {h.institution.name for h in queries.find_programmes(session, occupation=occupation.id, limit=5)}
+            schools = sorted({h.institution.name for h in queries.find_programmes(session, occupation=occupation.id, limit=5)})
             if schools:
-                lines.append("Nơi dạy trong tỉnh: " + ", ".join(sorted(schools)) + ".")
-            lines.append(cite(occupation))
-            lines.append(unverified_warning(occupation, tracker))
-        lines.append(
-            f"Để biết cơ hội việc làm thực tế, {you(tracker)} nên hỏi nhà trường (tỉ lệ có việc của khóa trước, "
-            "doanh nghiệp liên kết) hoặc Sở GD&ĐT Phú Thọ."
-        )
-        dispatcher.utter_message(text=join_lines(lines), buttons=[
+                lines.append("Nơi dạy trong tỉnh: " + ", ".join(schools) + ".")
+        lines.append(f"Cách hỏi nhanh nhất: {you(tracker)} hỏi nhà trường tỉ lệ có việc làm của khóa trước và các doanh "
+                     "nghiệp liên kết, hoặc nhờ thầy cô tư vấn gọi lại.")
+        say(dispatcher, lines, [
             {"title": "Tìm trường dạy nghề", "payload": "/find_programme"},
-            {"title": "Gặp tư vấn viên", "payload": "/request_human"},
-        ])
-        return [SlotSet("last_topic", "career_prospects")]
+            {"title": "Gặp tư vấn viên", "payload": "/request_human"}])
+        return [SlotSet("last_topic", "career_prospects"), sources_event(cited)]
 
 
 class ActionFurtherStudy(CatalogAction):
@@ -199,19 +352,28 @@ class ActionFurtherStudy(CatalogAction):
         return "action_further_study"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        lines = ["Học tiếp (liên thông) sau học nghề:"]
-        for level_id in ("trung_cap", "cao_dang"):
-            level = queries.get_level(session, level_id)
-            if level is None:
-                continue
-            lines.append(f"• Sau {level.name.lower()}: {level.after}. {cite(level)}")
-            if level_id == "cao_dang":
-                lines.append(f"  Vào cao đẳng: {level.entry}.")
-            if level.notes and "Liên thông" in level.notes:
-                lines.append(f"  {level.notes}")
-        lines.append(f"Điều kiện cụ thể của từng trường, {you(tracker)} hỏi phòng đào tạo của trường.")
-        dispatcher.utter_message(text=join_lines(lines))
-        return [SlotSet("last_topic", "further_study")]
+        trung_cap = queries.get_level(session, "trung_cap")
+        cao_dang = queries.get_level(session, "cao_dang")
+        lines: List[str] = []
+        text = fold(tracker.latest_message.get("text") or "")
+        if trung_cap is not None:
+            if re.search(r"\b(bang cap 3|bang thpt|bang tot nghiep thpt)\b", text):
+                lines.append("Không tự động: học trung cấp chỉ cho bằng trung cấp. Muốn có bằng THPT, "
+                             f"{learner(tracker)} học thêm văn hóa THPT (GDTX, lộ trình 9+) và thi đỗ tốt nghiệp THPT.")
+            lines.append("Có, nếu có bằng tốt nghiệp THPT (hoặc đủ khối lượng văn hóa THPT): học xong trung cấp có thể "
+                         f"học lên cao đẳng, rồi đại học. Cụ thể: {trung_cap.after}.")
+        if cao_dang is not None:
+            lines.append(f"Vào cao đẳng: {cao_dang.entry}. Sau cao đẳng: {cao_dang.after}.")
+        if not lines:
+            lines.append("Thông tin liên thông chưa có trong dữ liệu của mình.")
+        lines.append(f"Điều kiện cụ thể của từng trường, {you(tracker)} hỏi phòng đào tạo của trường nhé.")
+        levels = [l for l in (trung_cap, cao_dang) if l]
+        words = {confidence_words(l) for l in levels} - {""}
+        lines += sorted(words)[:1]
+        say(dispatcher, lines, [
+            {"title": "Lộ trình 9+", "payload": "/ask_combined_route"},
+            {"title": "Tìm trường", "payload": "/find_programme"}, SOURCES_BUTTON])
+        return [SlotSet("last_topic", "further_study"), sources_event(levels)]
 
 
 class ActionComparePaths(CatalogAction):
@@ -220,21 +382,25 @@ class ActionComparePaths(CatalogAction):
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         level = queries.get_level(session, COMBINED_ROUTE_LEVEL)
-        lines = ["Sau lớp 9 có hai hướng chính:"]
-        lines.append(
-            "1) Thi vào lớp 10 THPT: dữ liệu của mình không có chỉ tiêu, điểm chuẩn lớp 10; "
-            f"{you(tracker)} hỏi trường THCS hoặc Sở GD&ĐT Phú Thọ."
-        )
+        lines: List[str] = []
+        if is_worried(tracker.latest_message.get("text")):
+            lines.append(reassurance(tracker))
+        lines.append("Tùy sở thích, học lực và điều kiện gia đình. Sau lớp 9 có hai hướng chính:")
+        lines.append("1) Thi vào lớp 10 THPT: hợp nếu muốn học tiếp đại học theo đường phổ thông. Chỉ tiêu, điểm chuẩn "
+                     f"lớp 10 chưa có trong dữ liệu của mình; {you(tracker)} hỏi trường THCS.")
+        cited: List[Any] = []
         if level is not None:
-            lines.append(f"2) Học nghề: trung cấp ({level.duration}); học xong: {level.after}. {cite(level)}")
+            cited.append(level)
+            lines.append(f"2) Học nghề trung cấp, hoặc 9+ ({route_duration(level)}) vừa học nghề vừa học văn hóa THPT: "
+                         "có nghề sớm, vẫn học tiếp cao đẳng, đại học được.")
         exemptions = [p for p in queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
-                      if p.benefit_kind == "mien_hoc_phi" and p.required_diploma == "thcs" and not p.is_unverified]
+                      if p.benefit_kind == "mien_hoc_phi" and p.required_diploma == "thcs" and not p.is_unverified
+                      and not p.group_ids]
         for policy in exemptions[:1]:
-            lines.append(f"Học phí: {policy.title} (căn cứ {policy.legal_basis_number}). {cite(policy)}")
-        lines.append("Chọn hướng nào nên dựa vào sở thích, học lực và điều kiện gia đình; trắc nghiệm sở thích có thể giúp định hướng.")
-        dispatcher.utter_message(text=join_lines(lines), buttons=[
+            lines.append(f"Học trung cấp sau lớp 9 được miễn 100% học phí. {cite(policy)}")
+            cited.append(policy)
+        say(dispatcher, lines, [
             {"title": "Làm trắc nghiệm sở thích", "payload": "/start_interest_quiz"},
             {"title": "Lộ trình 9+", "payload": "/ask_combined_route"},
-            {"title": "Gặp tư vấn viên", "payload": "/request_human"},
-        ])
-        return [SlotSet("last_topic", "compare_paths")]
+            {"title": "Gặp tư vấn viên", "payload": "/request_human"}])
+        return [SlotSet("last_topic", "compare_paths"), sources_event(cited)]

@@ -1,47 +1,57 @@
-"""Support policies: the form that asks only for what is missing, and the answer.
+"""Support policies, answer first (docs/dialogue.md).
 
-The answer lists the policies in force TODAY for the learner's level, area and
-groups (bot.catalog.queries.applicable_policies), each with its benefit, legal
-basis, source and checked-on date. When the area has no district/commune
-policy of its own, the answer says so plainly, explains that districts no
-longer exist, and names whom to ask.
+The first bubble answers for everyone: "Có: học trung cấp sau lớp 9 được miễn
+100% học phí. Căn cứ: NĐ 238/2025/NĐ-CP." Then what the user's household groups
+add (a group's support only when ALL its listed groups hold, where the
+catalogue says so), the other costs, and the narrowing questions as buttons
+(household group). Areas: one short line when the area has no policy of its
+own. Full sources sit behind the "Nguồn" button (actions/sources.py).
 """
 from __future__ import annotations
 
-import logging
-from typing import Any, Dict, List, Optional, Text
+import re
+from typing import Any, Dict, List, Text
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
-from rasa_sdk.executor import CollectingDispatcher
-from rasa_sdk.forms import FormValidationAction
-from rasa_sdk.types import DomainDict
 
 from actions.common import (
-    NO_VALUE,
+    SOURCES_BUTTON,
     WHOM_TO_ASK,
     CatalogAction,
-    CatalogUnavailable,
-    catalog_session,
+    bubbles,
     cite,
-    join_lines,
+    confidence_words,
+    is_worried,
     learner,
+    reassurance,
+    record_key,
+    say,
     slot_list,
     slot_value,
     today,
-    vn_date,
     vn_money,
     you,
 )
 from bot.catalog import queries
+from bot.text import fold
 
-logger = logging.getLogger(__name__)
-
-MAX_POLICIES = 4
-# Exemptions first: they are what a grade-9 leaver actually gets.
-BENEFIT_ORDER = {"mien_hoc_phi": 0, "ho_tro_hang_thang": 1, "giam_hoc_phi": 2, "ho_tro_dao_tao": 3,
+DEFAULT_LEVEL = "trung_cap"  # a grade-9 leaver's usual question
+GROUP_BUTTONS = [
+    ("Hộ nghèo", "ho_ngheo"),
+    ("Hộ cận nghèo", "ho_can_ngheo"),
+    ("Dân tộc thiểu số", "dan_toc_thieu_so"),
+    ("Khuyết tật", "khuyet_tat"),
+    ("Mồ côi", "mo_coi"),
+]
+BENEFIT_ORDER = {"mien_hoc_phi": 0, "giam_hoc_phi": 1, "ho_tro_hang_thang": 2, "ho_tro_dao_tao": 3,
                  "tien_an": 4, "di_lai": 5, "noi_tru": 6}
-DIPLOMA_NAMES = {"thcs": "hoàn thành THCS", "thpt": "bằng tốt nghiệp THPT"}
+OTHER_COSTS = ("Ngoài học phí, gia đình thường vẫn tự lo tiền ăn, ở, đi lại, đồ dùng học tập và bảo hiểm y tế "
+               "học sinh; hỏi trường về ký túc xá và học bổng.")
+# "có phải đóng tiền không", "mất bao nhiêu tiền": the answer starts "Không mất học phí", not "Có".
+_ASKS_TO_PAY = re.compile(r"\b(dong|phai tra|mat tien|mat bn|mat bao nhieu|ton tien|ton bn|ton bao nhieu|bao nhieu tien|"
+                          r"bn tien|chi phi|het bao nhieu)\b")
+_ASKS_BOARDING = re.compile(r"\b(noi tru|ky tuc xa|ktx|hoc bong|o lai truong|tien an|an o)\b")
 
 
 def benefit_text(policy) -> str:
@@ -50,85 +60,117 @@ def benefit_text(policy) -> str:
         return f"{verb} {policy.percent}% học phí"
     if policy.amount_vnd is not None:
         prefix = "tối đa " if policy.cap == "tối đa" else ""
-        return f"{prefix}{vn_money(policy.amount_vnd)} ({policy.unit or 'mức theo văn bản'})"
-    return "mức hưởng chưa có trong dữ liệu"
+        return f"{prefix}{vn_money(policy.amount_vnd)}" + (f"/{policy.unit.split('/', 1)[-1]}" if policy.unit else "")
+    return "mức hưởng chưa có trong dữ liệu của mình"
 
 
-def legal_basis(policy) -> str:
-    parts = [policy.legal_basis_number or "số hiệu chưa rõ"]
-    if policy.issuer:
-        parts.append(policy.issuer)
-    if policy.legal_basis_date:
-        parts.append(f"ngày {vn_date(policy.legal_basis_date)}")
-    return ", ".join(parts)
+def groups_hold(policy, groups: List[str]) -> bool:
+    """A policy for listed groups applies when one holds, or all of them when the catalogue
+    marks the policy `groups_mode: all`."""
+    wanted = set(policy.group_ids or [])
+    if not wanted:
+        return True
+    held = set(groups)
+    if getattr(policy, "groups_mode", "any") == "all":
+        return wanted <= held
+    return bool(wanted & held)
 
 
-def describe_policy(session, policy, tracker: Tracker) -> str:
-    line = f"• {policy.title}: {benefit_text(policy)}. Căn cứ: {legal_basis(policy)}."
-    replaced = [p.legal_basis_number for p in queries.policies_superseded_by(session, policy.id) if p.legal_basis_number]
-    if replaced:
-        line += f" (Thay thế {', '.join(sorted(set(replaced)))}.)"
-    if policy.required_diploma == "thpt":
-        line += " Cần bằng tốt nghiệp THPT: học sinh mới xong lớp 9 chưa hưởng ngay."
-    if policy.max_age is not None:
-        line += f" Tuổi khi nhập học: đến {policy.max_age}."
-    if policy.is_unverified:
-        line += f" ⚠️ CHƯA KIỂM CHỨNG: {you(tracker)} nên hỏi nhà trường hoặc Sở GD&ĐT Phú Thọ."
-    elif policy.confidence == "P":
-        line += " (Cần đối chiếu văn bản gốc.)"
-    return f"{line} {cite(policy)}"
+def _sort_key(policy, level_id: str):
+    return (not (policy.level_ids and level_id in policy.level_ids), BENEFIT_ORDER.get(policy.benefit_kind, 9),
+            policy.is_unverified, -(policy.percent or 0), policy.id)
 
 
-def no_local_policy_text(session, area, tracker: Tracker) -> str:
-    """What to say when the area has no policy of its own (the usual case)."""
-    units = [u for u in queries.current_units(session, area.id) if u.id != area.id]
-    lines = [f"Không có chính sách riêng nào của {area.name} được ghi nhận trong dữ liệu."]
-    if area.status == "abolished" and area.abolished_on:
-        district = queries.former_district(session, area.id)
-        if district is not None and district.abolished_on:
-            lines.append(
-                f"Từ {vn_date(district.abolished_on)} cấp huyện không còn, nên không còn chế độ riêng của huyện; "
-                f"{district.name} nay thuộc tỉnh Phú Thọ."
-            )
-        else:
-            lines.append(f"{area.name} không còn là đơn vị hành chính từ {vn_date(area.abolished_on)}.")
-    if units:
-        lines.append("Xã/phường kế thừa có trong dữ liệu (có thể chưa đầy đủ, chưa kiểm chứng): "
-                     + ", ".join(u.name for u in units[:4]) + ".")
-    lines.append(f"Muốn biết hỗ trợ riêng của địa phương, {you(tracker)} hỏi {WHOM_TO_ASK}. {cite(area)}")
-    return " ".join(lines)
+def group_names(session, groups: List[str]) -> str:
+    names = []
+    for group in groups:
+        record = queries.get_group(session, group)
+        names.append((record.name if record else group).lower())
+    return ", ".join(names)
 
 
-def support_policy_answer(session, tracker: Tracker) -> List[str]:
-    """One or two messages: the policies in force, then (for a district or
-    commune) the plain statement that it has no policy of its own."""
-    level_id = slot_value(tracker, "level")
+def support_policy_answer(session, tracker: Tracker):
+    """(bubbles, buttons, cited records)."""
+    level_id = slot_value(tracker, "level") or DEFAULT_LEVEL
+    level = queries.get_level(session, level_id) or queries.get_level(session, DEFAULT_LEVEL)
+    level_id = level.id if level else DEFAULT_LEVEL
     area_id = slot_value(tracker, "area")
+    area = queries.lookup_area(session, area_id) if area_id else None
     groups = slot_list(tracker, "beneficiary_group")
     on = today()
-    level = queries.get_level(session, level_id) if level_id else None
-    area = queries.lookup_area(session, area_id) if area_id else None
-    policies = queries.applicable_policies(
-        session, level=level.id if level else None, area=area.id if area else None, groups=groups, on=on
-    )
-    policies.sort(key=lambda p: (BENEFIT_ORDER.get(p.benefit_kind, 9), p.confidence == "U",
-                                 {"national": 0, "province": 1}.get(p.scope, 2), p.id))
+    found = queries.applicable_policies(session, level=level_id, area=area.id if area else None, groups=groups, on=on)
+    found = [p for p in found if groups_hold(p, groups)]
+    # A grade-9 leaver has no THPT diploma yet: those policies are named in one line, not listed.
+    needs_thpt = [p for p in found if p.required_diploma == "thpt"]
+    found = [p for p in found if p.required_diploma != "thpt"]
+    universal = sorted((p for p in found if not p.group_ids), key=lambda p: _sort_key(p, level_id))
+    specific = sorted((p for p in found if p.group_ids), key=lambda p: _sort_key(p, level_id))
     who = learner(tracker)
-    where = f" ở {area.name}" if area else ""
-    what = f" học {level.name.lower()}" if level else " học nghề"
-    header = f"Chính sách đang áp dụng hôm nay ({vn_date(on)}) khi {who}{what}{where}:"
-    lines: List[str] = [header]
-    if not policies:
-        lines.append(f"Dữ liệu chưa ghi nhận chính sách nào phù hợp. {you(tracker, True)} hỏi {WHOM_TO_ASK}.")
-    for policy in policies[:MAX_POLICIES]:
-        lines.append(describe_policy(session, policy, tracker))
-    if len(policies) > MAX_POLICIES:
-        lines.append(f"(Còn {len(policies) - MAX_POLICIES} chính sách khác; {you(tracker)} hỏi cụ thể hơn nhé.)")
-    messages = [join_lines(lines)]
-    if area is not None and area.kind not in ("province",):
-        if not queries.area_specific_policies(session, area.id, on=on):
-            messages.append(no_local_policy_text(session, area, tracker))
-    return messages
+    level_name = level.name.lower() if level else "trung cấp"
+    cited: List[Any] = []
+    lines: List[str] = []
+    text_key = fold(tracker.latest_message.get("text") or "")
+    worried = is_worried(tracker.latest_message.get("text"))
+    if worried:
+        lines.append(reassurance(tracker))
+
+    main = next((p for p in universal if p.benefit_kind == "mien_hoc_phi" and p.percent == 100
+                 and p.level_ids and level_id in p.level_ids and not p.is_unverified), None)
+    if main is not None:
+        lead = "Không mất học phí" if _ASKS_TO_PAY.search(text_key) else "Có"
+        lines.append(f"{lead}: {who} học {level_name} sau lớp 9 được {benefit_text(main)}, ở mọi nơi. {cite(main)}")
+        cited.append(main)
+    elif specific:
+        lines.append(f"Tùy trường hợp: học {level_name} không có khoản miễn học phí chung trong dữ liệu của mình, "
+                     f"nhưng {who} có thể được hỗ trợ theo nhóm dưới đây.")
+    else:
+        lines.append(f"Tùy trường hợp: dữ liệu của mình chưa có khoản miễn học phí chung khi học {level_name}.")
+
+    for policy in specific:
+        matched = [g for g in (policy.group_ids or []) if g in groups]
+        label = group_names(session, matched) or "nhóm ưu tiên"
+        condition = f" Điều kiện: {policy.conditions}" if policy.conditions and len(policy.conditions) < 420 else ""
+        lines.append(f"• Với {label}: {benefit_text(policy)}.{condition} {cite(policy)}")
+        cited.append(policy)
+    for group in groups:
+        if not any(group in (p.group_ids or []) for p in specific):
+            lines.append(f"• Với {group_names(session, [group])}: dữ liệu của mình chưa có khoản hỗ trợ riêng khi học "
+                         f"{level_name}; {you(tracker)} hỏi {WHOM_TO_ASK}.")
+    others = [p for p in universal if p is not main and not p.is_unverified and p.benefit_kind == "mien_hoc_phi"]
+    for policy in others[:1]:
+        lines.append(f"• Phần văn hóa (GDTX) ở cơ sở công lập: {benefit_text(policy)}. {cite(policy)}"
+                     if "GDTX" in policy.title else f"• {policy.title}. {cite(policy)}")
+        cited.append(policy)
+    conditional = [p for p in universal if p is not main and p not in others[:1] and p.conditions
+                   and p.level_ids and level_id in p.level_ids
+                   and p.benefit_kind in ("mien_hoc_phi", "giam_hoc_phi") and not p.is_unverified]
+    for policy in conditional[:1]:
+        lines.append(f"• {benefit_text(policy)[0].upper() + benefit_text(policy)[1:]} nếu: {policy.conditions} {cite(policy)}")
+        cited.append(policy)
+    lines.append(OTHER_COSTS)
+    if _ASKS_BOARDING.search(text_key):
+        boarding = [p for p in universal if p.benefit_kind in ("noi_tru", "tien_an", "ho_tro_hang_thang")]
+        for policy in boarding[:2]:
+            lines.append(f"• {policy.title}. {confidence_words(policy) or ''} {cite(policy)}".replace("  ", " "))
+            cited.append(policy)
+        if not boarding:
+            lines.append("Nội trú, học bổng của từng trường chưa có trong dữ liệu của mình; "
+                         f"{you(tracker)} hỏi phòng công tác học sinh của trường.")
+    for policy in needs_thpt[:1]:
+        lines.append(f"• {policy.title}: chỉ khi đã có bằng tốt nghiệp THPT. {cite(policy)}")
+        cited.append(policy)
+    if main is not None and main.confidence != "V":
+        lines.append(confidence_words(main))
+    if area is not None and area.kind != "province" and not queries.area_specific_policies(session, area.id, on=on):
+        lines.append(f"{area.name}: dữ liệu của mình chưa có chính sách riêng của địa phương; muốn chắc chắn, "
+                     f"{you(tracker)} hỏi {WHOM_TO_ASK}.")
+        cited.append(area)
+    buttons: List[Dict[str, str]] = []
+    if not groups and not tracker.get_slot("beneficiary_group"):
+        lines.append(f"Nhà {you(tracker)} có thuộc nhóm nào dưới đây không? Chọn để xem hỗ trợ thêm.")
+        buttons = [{"title": title, "payload": f'/inform{{"beneficiary_group":"{gid}"}}'} for title, gid in GROUP_BUTTONS]
+    buttons.append(SOURCES_BUTTON)
+    return bubbles(lines), buttons, cited
 
 
 class ActionSupportPolicy(CatalogAction):
@@ -136,56 +178,6 @@ class ActionSupportPolicy(CatalogAction):
         return "action_support_policy"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        # Separate messages keep each one under the length limit.
-        for text in support_policy_answer(session, tracker):
-            dispatcher.utter_message(text=text)
-        dispatcher.utter_message(
-            text=f"{you(tracker, True)} muốn xem tiếp nội dung nào?",
-            buttons=[
-                {"title": "Tìm trường gần nhà", "payload": "/find_programme"},
-                {"title": "Lộ trình 9+", "payload": "/ask_combined_route"},
-                {"title": "Gặp tư vấn viên", "payload": "/request_human"},
-            ],
-        )
-        return [SlotSet("last_topic", "support_policy")]
-
-
-class ValidateSupportPolicyForm(FormValidationAction):
-    """Area and level must be known to the catalogue; groups are asked once."""
-
-    def name(self) -> Text:
-        return "validate_support_policy_form"
-
-    def validate_area(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return {"area": _validated(value, "area", dispatcher, tracker)}
-
-    def validate_level(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return {"level": _validated(value, "level", dispatcher, tracker)}
-
-    def validate_beneficiary_group(self, value: Any, dispatcher, tracker, domain) -> Dict[Text, Any]:
-        values = value if isinstance(value, list) else [value]
-        values = [v for v in values if v]
-        return {"beneficiary_group": values or None}
-
-
-def _validated(value: Any, kind: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[str]:
-    """The canonical id for an area / level, NO_VALUE kept, None (ask again) when unknown."""
-    if isinstance(value, list):
-        value = value[-1] if value else None
-    if value in (None, ""):
-        return None
-    if value == NO_VALUE:
-        return NO_VALUE
-    try:
-        with catalog_session() as session:
-            found = queries.lookup_area(session, value) if kind == "area" else queries.lookup_level(session, value)
-            if found is None:
-                what = "địa bàn" if kind == "area" else "trình độ"
-                dispatcher.utter_message(
-                    text=f"Mình chưa tìm thấy {what} \"{str(value)[:60]}\" trong dữ liệu, {you(tracker)} nói lại giúp mình nhé."
-                )
-                return None
-            return found.id
-    except CatalogUnavailable as exc:
-        logger.error("validate %s: catalogue unavailable: %s", kind, exc)
-        return str(value)  # keep the answer; the final action apologises if the catalogue is still down
+        texts, buttons, cited = support_policy_answer(session, tracker)
+        say(dispatcher, texts, buttons)
+        return [SlotSet("last_topic", "support_policy"), SlotSet("last_sources", [record_key(r) for r in cited])]

@@ -1,9 +1,17 @@
-"""Programme finder: occupation, level and area, asking for what is missing;
-up to five options, nearest first, with contacts and follow-up buttons."""
+"""Programme finder: show what exists, then narrow down.
+
+The form asks only for the occupation (buttons: occupations the catalogue has
+a school for). The answer lists every level, nearest first when an area is
+known (province-wide otherwise), and offers the levels found as filter
+buttons: it never asks a question whose answers all lead to "no data".
+Interest statements ("em thích nấu ăn / vẽ / làm đẹp / sửa xe máy") are mapped
+to the matching occupation and where it is taught (INTERESTS).
+"""
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Text
+import re
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Tracker
 from rasa_sdk.events import SlotSet
@@ -12,94 +20,189 @@ from rasa_sdk.types import DomainDict
 
 from actions.common import (
     NO_VALUE,
+    SOURCES_BUTTON,
     CatalogAction,
     CatalogUnavailable,
     catalog_session,
-    cite,
-    join_lines,
+    record_key,
+    say,
     slot_value,
+    validated_id,
+    wants_stop,
     yes_no,
     you,
 )
-from actions.policies import _validated
 from bot.catalog import queries
+from bot.text import fold
 
 logger = logging.getLogger(__name__)
 
 MAX_OPTIONS = 5
+CALLBACK_BUTTON = {"title": "Nhờ thầy cô gọi lại", "payload": "/request_human"}
+
+# (folded pattern, what the user likes, the trade's usual name, catalogue occupation ids, nearby ids).
+INTERESTS: List[Tuple[str, str, str, Tuple[str, ...], Tuple[str, ...]]] = [
+    (r"nau an|nau nuong|dau bep|lam banh|lam bep|che bien mon an", "nấu ăn", "Kỹ thuật chế biến món ăn (nấu ăn)",
+     ("ky_thuat_che_bien_mon_an", "nau_an"), ("quan_tri_khach_san",)),
+    (r"lam dep|nail|trang diem|cat toc|lam toc|uon toc|spa|tham my|make ?up", "làm đẹp",
+     "Chăm sóc sắc đẹp (làm đẹp, nail, tóc)", ("cham_soc_sac_dep", "lam_dep", "tao_mau_toc"), ()),
+    (r"xe may|sua xe", "sửa xe máy", "Công nghệ xe máy (sửa chữa xe máy)",
+     ("sua_chua_xe_may", "cong_nghe_xe_may"), ("cong_nghe_o_to",)),
+    (r"\bve\b|hoi hoa|my thuat|do hoa|thiet ke", "vẽ", "Thiết kế đồ họa", ("thiet_ke_do_hoa",), ()),
+    (r"o to|oto|xe hoi", "ô tô", "Công nghệ ô tô", ("cong_nghe_o_to",), ()),
+    (r"may tinh|tin hoc|lap trinh|\bgame\b|\bit\b|phan mem", "máy tính", "Công nghệ thông tin",
+     ("cong_nghe_thong_tin",), ()),
+    (r"dieu hoa|tu lanh|may lanh|dien lanh", "điện lạnh", "Kỹ thuật máy lạnh và điều hòa không khí",
+     ("ky_thuat_may_lanh",), ()),
+    (r"dien tu", "điện tử", "Điện tử công nghiệp", ("dien_tu_cong_nghiep",), ()),
+    (r"\bdien\b|sua dien", "điện", "Điện dân dụng, điện công nghiệp", ("dien_dan_dung", "dien_cong_nghiep"), ()),
+    (r"may va|may quan ao|thoi trang|may mac", "may mặc", "May thời trang", ("may_thoi_trang",), ()),
+    (r"cham soc nguoi|y ta|dieu duong|benh nhan|cham nguoi om", "chăm sóc người bệnh", "Điều dưỡng",
+     ("dieu_duong",), ()),
+    (r"tre con|tre em|tre nho|mam non|trong em", "trẻ nhỏ", "Giáo dục mầm non", ("giao_duc_mam_non",), ()),
+    (r"khach san|du lich|nha hang|le tan", "du lịch, khách sạn", "Quản trị khách sạn", ("quan_tri_khach_san",), ()),
+    (r"tinh toan|ke toan|con so|so sach", "tính toán", "Kế toán", ("ke_toan",), ()),
+    (r"\bhan\b", "hàn", "Hàn", ("han",), ()),
+    (r"co khi|tien phay|gia cong", "cơ khí", "Cắt gọt kim loại", ("cat_got_kim_loai",), ()),
+]
+_INTEREST_CUE = re.compile(r"\b(thich|me|dam me|yeu thich|so thich|muon|hop|gioi|khoai|hoc|day|lam nghe)\b")
+_LIKING = re.compile(r"\b(thich|me|dam me|yeu thich|so thich|khoai)\b")
+
+
+def interest_of(text: Any):
+    """The INTERESTS row for an interest statement ("em thích nấu ăn", "học sửa xe máy ở đâu"), else None."""
+    key = fold(text or "")
+    if not _INTEREST_CUE.search(key):
+        return None
+    for row in INTERESTS:
+        if re.search(row[0], key):
+            return row
+    return None
+
+
+def message_occupations(tracker: Tracker) -> List[str]:
+    return [e.get("value") for e in tracker.latest_message.get("entities", []) or [] if e.get("entity") == "occupation"]
+
+
+def interest_trades(session, tracker: Tracker, row) -> List[str]:
+    """The row's trades the catalogue has, narrowed to the one the user named ("điện công nghiệp")."""
+    known = [i for i in row[3] if queries.get_occupation(session, i) is not None]
+    named = [i for i in known if i in message_occupations(tracker)]
+    return named or known
 
 
 def contact_text(institution) -> str:
-    parts = [f"Địa chỉ: {institution.address}" if institution.address else "Địa chỉ: chưa có trong dữ liệu"]
-    parts.append(f"ĐT: {institution.phone}" if institution.phone else "ĐT: chưa có số có nguồn")
+    parts = [f"Địa chỉ: {institution.address}" if institution.address else "Địa chỉ: chưa có trong dữ liệu của mình"]
+    if institution.phone:
+        parts.append(f"ĐT: {institution.phone}")
     if institution.website:
         parts.append(f"Web: {institution.website}")
     return "; ".join(parts)
 
 
-def programme_line(index: int, hit, tracker: Tracker) -> str:
+def next_step(tracker: Tracker, school=None) -> str:
+    """Whom to ask next: the school's sourced phone / website when the catalogue has one,
+    else the school or Sở GD&ĐT Phú Thọ, and the callback offer."""
+    if school is not None and (school.phone or school.website):
+        how = ", ".join(x for x in (f"gọi {school.phone}" if school.phone else "",
+                                    f"xem {school.website}" if school.website else "") if x)
+        return f"Bước tiếp: {you(tracker)} {how} ({school.name}), hoặc bấm \"Nhờ thầy cô gọi lại\"."
+    return (f"Bước tiếp: {you(tracker)} hỏi trực tiếp phòng tuyển sinh của trường hoặc Sở GD&ĐT Phú Thọ, "
+            "hoặc bấm \"Nhờ thầy cô gọi lại\" để thầy cô tư vấn gọi cho gia đình.")
+
+
+def programme_line(index: int, hit) -> str:
     programme, institution = hit.programme, hit.institution
-    level = programme.level.name.lower() if programme.level else "trình độ chưa xác nhận"
+    level = programme.level.name.lower() if programme.level else "trình độ cần hỏi trường"
     distance = f", cách khoảng {hit.distance_km:g} km" if hit.distance_km is not None else ""
-    line = f"{index}. {institution.name}: {programme.occupation.name} ({level}){distance}. {contact_text(institution)}."
-    if programme.is_unverified or institution.is_unverified:
-        line += f" ⚠️ CHƯA KIỂM CHỨNG: {you(tracker)} nên gọi hỏi trường hoặc Sở GD&ĐT Phú Thọ."
-    elif programme.notes:
-        line += f" Lưu ý: {programme.notes}"
-    return f"{line} {cite(programme)}"
+    return f"{index}. {institution.name} ({level}{distance}). {contact_text(institution)}."
 
 
-def follow_up_buttons(hits) -> List[Dict[str, str]]:
-    buttons: List[Dict[str, str]] = []
-    seen = set()
+def filter_buttons(session, occupation_id: Optional[str], hits, level_id: Optional[str]) -> List[Dict[str, str]]:
+    """The levels taught (from the hits' programmes and schools) as filters; never a level with no result."""
+    found: List[str] = []
     for hit in hits:
-        if hit.institution.id in seen or len(seen) >= 2:
-            continue
-        seen.add(hit.institution.id)
-        short = hit.institution.name.replace("Trường ", "")
-        buttons.append({"title": f"Về {short}"[:60], "payload": f'/ask_school_info{{"school":"{hit.institution.id}"}}'})
-    buttons += [
-        {"title": "Tuyển sinh, hồ sơ", "payload": "/ask_admission"},
-        {"title": "Học phí, hỗ trợ", "payload": "/ask_support_policy"},
-        {"title": "Ra trường làm gì", "payload": "/ask_career_prospects"},
-    ]
-    return buttons
+        for lid in ([hit.programme.level_id] if hit.programme.level_id else list(hit.institution.level_ids or [])):
+            if lid and lid not in found and lid != level_id:
+                found.append(lid)
+    buttons = []
+    for lid in found:
+        level = queries.get_level(session, lid)
+        if level is not None and queries.find_programmes(session, occupation=occupation_id, level=lid, limit=1):
+            buttons.append({"title": f"Chỉ {level.name.lower()}", "payload": f'/find_programme{{"level":"{lid}"}}'})
+    return buttons[:3]
 
 
-def find_programmes_answer(session, tracker: Tracker):
-    """(text, buttons) for the slots occupation / level / area."""
-    occupation_id = slot_value(tracker, "occupation")
+def find_programmes_answer(session, tracker: Tracker, occupation_ids: Optional[List[str]] = None):
+    """(lines, buttons, cited) for the occupation / level / area slots (every level unless one is chosen)."""
+    ids = occupation_ids or ([slot_value(tracker, "occupation")] if slot_value(tracker, "occupation") else [])
+    occupations = [o for o in (queries.lookup_occupation(session, i) for i in ids) if o]
     level_id = slot_value(tracker, "level")
-    area_id = slot_value(tracker, "area")
-    occupation = queries.lookup_occupation(session, occupation_id) if occupation_id else None
     level = queries.get_level(session, level_id) if level_id else None
+    area_id = slot_value(tracker, "area")
     area = queries.lookup_area(session, area_id) if area_id else None
-    hits = queries.find_programmes(session, occupation=occupation.id if occupation else None,
-                                   level=level.id if level else None, area=area.id if area else None,
-                                   limit=MAX_OPTIONS)
+    hits = []
+    for occupation in occupations or [None]:
+        hits += queries.find_programmes(session, occupation=occupation.id if occupation else None,
+                                        level=level.id if level else None, area=area.id if area else None,
+                                        limit=MAX_OPTIONS)
+    hits.sort(key=lambda h: (h.distance_km is None, h.distance_km or 0.0))
+    hits = hits[:MAX_OPTIONS]
+    what = " / ".join(o.name for o in occupations) or "học nghề"
+    at_level = f" trình độ {level.name.lower()}" if level else ""
     lines: List[str] = []
-    what = occupation.name if occupation else "học nghề"
-    if not hits and level is not None:
-        hits = queries.find_programmes(session, occupation=occupation.id if occupation else None,
-                                       area=area.id if area else None, limit=MAX_OPTIONS)
-        if hits:
-            lines.append(f"Dữ liệu chưa ghi nhận nơi dạy {what} ở trình độ {level.name.lower()}; các nơi dạy {what} ở trình độ khác:")
+    cited: List[Any] = list(occupations)
     if not hits:
-        lines.append(
-            f"Dữ liệu hiện chưa ghi nhận trường nào trong tỉnh dạy {what}. "
-            f"{you(tracker, True)} có thể hỏi Sở GD&ĐT Phú Thọ hoặc nhắn \"gặp tư vấn viên\"."
-        )
-        if occupation is not None:
-            lines.append(cite(occupation))
-        return join_lines(lines), []
-    if not lines:
-        near = f", gần {area.name} nhất trước" if area else ""
-        lines.append(f"Nơi dạy {what}{near} (tối đa {MAX_OPTIONS} lựa chọn):")
+        lines.append(f"Nơi dạy {what}{at_level} chưa có trong dữ liệu của mình.")
+        lines.append(next_step(tracker))
+        buttons = [CALLBACK_BUTTON]
+        if level is not None:
+            buttons.insert(0, {"title": "Mọi trình độ", "payload": '/find_programme{"level":null}'})
+        return lines, buttons, cited
+    where = f", gần {area.name} nhất trước" if area else ", trong toàn tỉnh"
+    lines.append(f"Nơi dạy {what}{at_level} có trong dữ liệu của mình{where}:")
     for index, hit in enumerate(hits, 1):
-        lines.append(programme_line(index, hit, tracker))
+        lines.append(programme_line(index, hit))
+        cited += [hit.programme, hit.institution]
     if area is not None and all(h.distance_km is None for h in hits):
         lines.append("(Chưa đủ dữ liệu vị trí để xếp theo khoảng cách.)")
-    return join_lines(lines), follow_up_buttons(hits)
+    if any(h.programme.confidence != "V" for h in hits):
+        lines.append("Nghề và trình độ ở từng trường cần xác nhận lại với trường trước khi nộp hồ sơ.")
+    if not any(h.institution.phone or h.institution.website for h in hits):
+        lines.append(next_step(tracker))
+    buttons = filter_buttons(session, occupations[0].id if len(occupations) == 1 else None, hits,
+                             level.id if level else None)
+    seen = []
+    for hit in hits:
+        if hit.institution.id not in seen and len(seen) < 2:
+            seen.append(hit.institution.id)
+            buttons.append({"title": f"Về {hit.institution.name.replace('Trường ', '')}"[:60],
+                            "payload": f'/ask_school_info{{"school":"{hit.institution.id}"}}'})
+    buttons += [{"title": "Học phí, hỗ trợ", "payload": "/ask_support_policy"}, SOURCES_BUTTON]
+    return lines, buttons, cited
+
+
+def interest_answer(session, tracker: Tracker, row):
+    """An interest statement: the matching trade and where it is taught, or an honest gap and a next step."""
+    _, liked, trade, ids, nearby = row
+    known = interest_trades(session, tracker, row)
+    if known:
+        lines, buttons, cited = find_programmes_answer(session, tracker, known)
+        if _LIKING.search(fold(tracker.latest_message.get("text") or "")):
+            names = ", ".join(o.name for o in cited if isinstance(o, type(cited[0]))) if cited else trade
+            lines.insert(0, f"Thích {liked} thì có thể học nghề {names}.")
+        return lines, buttons, cited
+    lines = [f"Thích {liked} thì có thể học nghề {trade}. Nơi dạy nghề này chưa có trong dữ liệu của mình."]
+    buttons: List[Dict[str, str]] = []
+    close = [queries.get_occupation(session, i) for i in nearby]
+    close = [o for o in close if o is not None]
+    if close:
+        lines.append("Nghề gần giống có trong dữ liệu: " + ", ".join(o.name for o in close) + ".")
+        buttons += [{"title": f"Nơi dạy {o.name}"[:60], "payload": f'/find_programme{{"occupation":"{o.id}"}}'}
+                    for o in close]
+    lines.append(next_step(tracker))
+    buttons += [CALLBACK_BUTTON, {"title": "Làm trắc nghiệm sở thích", "payload": "/start_interest_quiz"}]
+    return lines, buttons, close
 
 
 class ActionFindProgrammes(CatalogAction):
@@ -107,15 +210,26 @@ class ActionFindProgrammes(CatalogAction):
         return "action_find_programmes"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        events = [SlotSet("last_topic", "find_programme")]
-        text, buttons = find_programmes_answer(session, tracker)
-        if tracker.get_slot("occupation") == NO_VALUE:
-            # "chưa biết học nghề gì": show what the catalogue has and offer the quiz
-            text = f"{you(tracker, True)} chưa chọn nghề; đây là một số nơi dạy nghề có trong dữ liệu.\n" + text
+        events: List[Dict] = [SlotSet("last_topic", "find_programme")]
+        if tracker.get_slot("flow_exit") == "stop":
+            dispatcher.utter_message(text=f"Dạ, mình dừng tìm trường ở đây. Khi cần, {you(tracker)} cứ nhắn lại nhé.")
+            return events + [SlotSet("flow_exit", None), SlotSet("occupation", None)]
+        row = interest_of(tracker.latest_message.get("text"))
+        if row is not None and tracker.get_slot("occupation") in (NO_VALUE,) + tuple(row[3]):
+            lines, buttons, cited = interest_answer(session, tracker, row)
+            trades = interest_trades(session, tracker, row)
+            # keep a single trade for follow-ups ("ở Bình Xuyên", "trung cấp"); "not in our data" keeps none
+            events.append(SlotSet("occupation", trades[0] if len(trades) == 1 else None))
+        elif tracker.get_slot("occupation") == NO_VALUE:
+            lines, buttons, cited = find_programmes_answer(session, tracker)
+            lines.insert(0, f"{you(tracker, True)} chưa chọn nghề: đây là một số nơi dạy nghề có trong dữ liệu của mình. "
+                            "Làm trắc nghiệm sở thích có thể giúp chọn nghề.")
             buttons = [{"title": "Làm trắc nghiệm sở thích", "payload": "/start_interest_quiz"}] + buttons[:3]
             events.append(SlotSet("occupation", None))
-        dispatcher.utter_message(text=text, buttons=buttons or None)
-        return events
+        else:
+            lines, buttons, cited = find_programmes_answer(session, tracker)
+        say(dispatcher, lines, buttons)
+        return events + [SlotSet("last_sources", [record_key(r) for r in cited])]
 
 
 class ActionAskOccupation(CatalogAction):
@@ -129,54 +243,44 @@ class ActionAskOccupation(CatalogAction):
         for hit in queries.find_programmes(session, limit=200):
             if hit.programme.occupation not in occupations:
                 occupations.append(hit.programme.occupation)
-        buttons = [{"title": o.name, "payload": f'/inform{{"occupation":"{o.id}"}}'} for o in occupations[:8]]
+        buttons = [{"title": o.name, "payload": f'/inform{{"occupation":"{o.id}"}}'} for o in occupations[:7]]
+        buttons.append({"title": "Chưa biết học nghề gì", "payload": "/start_interest_quiz"})
         dispatcher.utter_message(
-            text=f"{you(tracker, True)} muốn học nghề gì? Chọn bên dưới hoặc gõ tên nghề.",
-            buttons=buttons or None,
+            text=f"{you(tracker, True)} muốn học nghề gì? Chọn bên dưới, gõ tên nghề, hoặc kể điều {you(tracker)} thích làm.",
+            buttons=buttons,
         )
-        return []
-
-    def on_unavailable(self, tracker: Tracker) -> List[Dict]:
         return []
 
 
 class ValidateProgrammeForm(FormValidationAction):
+    """Only the occupation is required; a stop ends the form (action_find_programmes says so)."""
+
     def name(self) -> Text:
         return "validate_programme_form"
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher, tracker: Tracker, domain) -> List[Text]:
-        if tracker.get_slot("occupation") == NO_VALUE:
-            return []  # the user does not know the occupation yet: answer with what we have
-        return domain_slots
+    async def run(self, dispatcher, tracker: Tracker, domain):
+        if tracker.get_slot("requested_slot") and wants_stop(tracker):
+            return [SlotSet("flow_exit", "stop"), SlotSet("requested_slot", None)]
+        return await super().run(dispatcher, tracker, domain)
 
     async def extract_occupation(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+        text = tracker.latest_message.get("text")
+        row = interest_of(text)
+        if row is not None:
+            try:
+                with catalog_session() as session:
+                    known = interest_trades(session, tracker, row)
+            except CatalogUnavailable:
+                known = []
+            return {"occupation": known[0] if len(known) == 1 else NO_VALUE}
         if tracker.get_slot("requested_slot") != "occupation":
             return {}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
-        if intent == "deny" or yes_no(tracker.latest_message.get("text")) is False:
+        if intent == "deny" or yes_no(text) is False:
             return {"occupation": NO_VALUE}
         return {}
 
     def validate_occupation(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
         if value == NO_VALUE:
             return {"occupation": NO_VALUE}
-        if isinstance(value, list):
-            value = value[-1] if value else None
-        if not value:
-            return {"occupation": None}
-        try:
-            with catalog_session() as session:
-                found = queries.lookup_occupation(session, value)
-        except CatalogUnavailable as exc:
-            logger.error("validate occupation: catalogue unavailable: %s", exc)
-            return {"occupation": str(value)}
-        if found is None:
-            dispatcher.utter_message(text=f"Mình chưa có nghề \"{str(value)[:60]}\" trong dữ liệu, {you(tracker)} chọn nghề khác nhé.")
-            return {"occupation": None}
-        return {"occupation": found.id}
-
-    def validate_level(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return {"level": _validated(value, "level", dispatcher, tracker)}
-
-    def validate_area(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        return {"area": _validated(value, "area", dispatcher, tracker)}
+        return {"occupation": validated_id(value, "occupation", dispatcher, tracker)}

@@ -13,7 +13,8 @@ from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.common import CatalogAction, join_lines, slot_value, yes_no, you
+from actions.common import CatalogAction, join_lines, menu_buttons, say, slot_value, wants_stop, yes_no
+from actions.programmes import interest_answer, interest_of
 from bot.catalog import queries
 
 YES, NO = "co", "khong"
@@ -23,8 +24,8 @@ QUIZ_ITEMS: List[Tuple[str, str, str]] = [
     ("quiz_1", "R", "Em có thích tự tay sửa đồ trong nhà như quạt, xe đạp, ổ điện không?"),
     ("quiz_2", "I", "Em có hay tò mò vì sao máy móc, cây cối hay cơ thể hoạt động được không?"),
     ("quiz_3", "A", "Em có thích vẽ, trang trí, chụp ảnh hoặc làm đồ thủ công không?"),
-    ("quiz_4", "S", "Em có thích giảng bài cho bạn hoặc trông em nhỏ không?"),
-    ("quiz_5", "E", "Em có hay đứng ra rủ bạn, chia việc cho cả nhóm không?"),
+    ("quiz_4", "S", "Em có thích giảng bài cho bạn bè hoặc trông em nhỏ không?"),
+    ("quiz_5", "E", "Em có hay đứng ra rủ bạn bè, chia việc cho cả nhóm không?"),
     ("quiz_6", "C", "Em có thích sắp xếp sách vở, đồ đạc gọn gàng theo thứ tự không?"),
     ("quiz_7", "R", "Em có thích làm việc ngoài trời hoặc với máy móc, dụng cụ hơn ngồi bàn giấy không?"),
     ("quiz_8", "I", "Em có thích giải bài toán khó hoặc làm thí nghiệm không?"),
@@ -45,8 +46,13 @@ TYPE_NAMES = {
 ANSWER_BUTTONS = [{"title": "Có", "payload": "/affirm"}, {"title": "Không", "payload": "/deny"}]
 
 
+INTRO = ("Mình có 12 câu hỏi ngắn về sở thích: trả lời Có hoặc Không (gõ \"thích\", \"bình thường\" cũng được; "
+         "nhắn \"thôi\" để dừng). Kết quả chỉ để tham khảo, không phải kết luận.")
+
+
 def question_text(index: int) -> str:
-    return f"Câu {index + 1}/{len(QUIZ_ITEMS)}: {QUIZ_ITEMS[index][2]}"
+    text = f"Câu {index + 1}/{len(QUIZ_ITEMS)}: {QUIZ_ITEMS[index][2]}"
+    return f"{INTRO}\n{text}" if index == 0 else text
 
 
 def _make_ask_action(index: int):
@@ -78,10 +84,19 @@ def _make_extractor(slot: str):
 
 
 class ValidateQuizForm(FormValidationAction):
-    """Typed "có" / "ko" count as answers even when NLU reads another intent."""
+    """Typed answers ("có", "ko", "thích", "cũng thích", "bình thường", "không thích lắm") count
+    even when NLU reads another intent; a stop ("thôi", "dừng lại") ends the quiz."""
 
     def name(self) -> Text:
         return "validate_quiz_form"
+
+    async def run(self, dispatcher, tracker: Tracker, domain):
+        if tracker.get_slot("requested_slot") and wants_stop(tracker):
+            return [SlotSet("flow_exit", "stop"), SlotSet("requested_slot", None)]
+        if not tracker.get_slot("requested_slot") and interest_of(tracker.latest_message.get("text")):
+            # "em thích nấu ăn thì hợp nghề gì": the trade and where it is taught, not the quiz
+            return [SlotSet("flow_exit", "interest"), SlotSet("requested_slot", None)]
+        return await super().run(dispatcher, tracker, domain)
 
 
 for _slot in QUIZ_SLOTS:
@@ -117,15 +132,14 @@ def quiz_result(session, tracker: Tracker):
         lines.append("Một số nghề có thể hợp:")
         for occupation in occupations:
             hits = queries.find_programmes(session, occupation=occupation.id, area=area_id, limit=1)
-            where = f"có dạy tại {hits[0].institution.name}" if hits else "chưa có trường trong tỉnh trong dữ liệu"
+            where = f"có dạy tại {hits[0].institution.name}" if hits else "nơi dạy chưa có trong dữ liệu của mình"
             lines.append(f"• {occupation.name} ({where}).")
             if hits and len(buttons) < 3:
                 buttons.append({"title": f"Trường dạy {occupation.name}"[:60],
                                 "payload": f'/find_programme{{"occupation":"{occupation.id}"}}'})
-        lines.append("(Cách ghép nghề với nhóm sở thích là đánh giá của nhóm làm trợ lý, chưa kiểm chứng; "
-                     f"nguồn nghề: danh mục nghề, kiểm tra {occupations[0].checked_on.strftime('%d/%m/%Y')}.)")
+        lines.append("Gợi ý này chỉ để tham khảo; em nên nói chuyện thêm với thầy cô và bố mẹ.")
     else:
-        lines.append("Dữ liệu chưa có nghề nào ứng với nhóm này; em hỏi thầy cô tư vấn nhé.")
+        lines.append("Nghề ứng với nhóm này chưa có trong dữ liệu của mình; em hỏi thầy cô tư vấn nhé.")
     buttons.append({"title": "Gặp tư vấn viên", "payload": "/request_human"})
     return join_lines(lines), buttons
 
@@ -135,6 +149,19 @@ class ActionQuizResult(CatalogAction):
         return "action_quiz_result"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
+        reset = [SlotSet(slot, None) for slot in QUIZ_SLOTS]
+        if tracker.get_slot("flow_exit") == "interest":
+            row = interest_of(tracker.latest_message.get("text"))
+            lines, buttons, _ = interest_answer(session, tracker, row)
+            say(dispatcher, lines, buttons)
+            return reset + [SlotSet("flow_exit", None), SlotSet("last_topic", "find_programme")]
+        if tracker.get_slot("flow_exit") == "stop":
+            dispatcher.utter_message(
+                text="Dạ, mình dừng trắc nghiệm ở đây. Khi nào muốn, em nhắn \"trắc nghiệm\" để làm lại, "
+                     "hoặc hỏi mình về trường, nghề, học phí nhé.",
+                buttons=menu_buttons(tracker)[:4],
+            )
+            return reset + [SlotSet("flow_exit", None)]
         text, buttons = quiz_result(session, tracker)
         dispatcher.utter_message(text=text, buttons=buttons)
-        return [SlotSet(slot, None) for slot in QUIZ_SLOTS] + [SlotSet("last_topic", "interest_quiz")]
+        return reset + [SlotSet("last_topic", "interest_quiz")]

@@ -294,6 +294,7 @@ def build_patterns(
             {fold(a) for a in rules.get("single_syllable_blockers") or []}
         ),
         "marks_and_context": sorted({fold(a) for a in rules.get("marks_and_context") or []}),
+        "marks_required": sorted({fold(a) for a in rules.get("marks_required") or []}),
         "context_acronyms": sorted({fold(a) for a in rules.get("context_acronyms") or []}),
         "place_words": sorted({fold(a) for a in rules.get("place_words") or []}),
         "context_acronym_blockers": sorted(
@@ -325,6 +326,7 @@ class GazetteerMatcher:
         self.generic_heads = set(table.get("generic_heads", []))
         self.followers_blocked = {k: set(v) for k, v in table.get("blocked_before", {}).items()}
         self.marks_and_context = set(table.get("marks_and_context", []))
+        self.marks_required = set(table.get("marks_required", []))
         self.context_acronyms = set(table.get("context_acronyms", []))
         self.place_words = set(table.get("place_words", []))
         self.context_acronym_blockers = set(table.get("context_acronym_blockers", []))
@@ -513,6 +515,8 @@ class GazetteerMatcher:
             (syllables[i][2], pieces[syllables[i][0]]["expanded"]) for i in range(start, end)
         ]
         user_has_marks = any(has_marks(s) and not expanded for s, expanded in user)
+        if not user_has_marks and " ".join(entry["syllables"]) in self.marks_required:
+            return False  # plain "hoc duoc" is "học được" far more often than "học dược"
         if user_has_marks:
             # a plain variant ("may") does not license a marked word ("máy")
             ok = False

@@ -86,14 +86,18 @@ def test_form_questions_and_fallback_texts():
     for role in ROLES:
         tracker = make_tracker({"user_role": role}, intent="nlu_fallback", text="xyz")
         for action in [a() for a in asks.ASK_ACTIONS + quiz.ASK_ACTIONS] + [
-                asks.ActionDefaultFallback(), asks.ActionDefaultAskRephrase(), dialogue.ActionDefaultAskAffirmation()]:
+                asks.ActionDefaultFallback(), asks.ActionDefaultAskRephrase(), asks.ActionOutOfScope(),
+                dialogue.ActionDefaultAskAffirmation()]:
             messages, _ = run_action(action, tracker)
             for message in messages:
                 assert_vietnamese_and_short(message["text"], action.name())
-            if role == "parent" and action.name() in ("action_ask_area", "action_ask_level", "action_ask_callback_time"):
+            if role == "parent" and action.name() in ("action_ask_callback_consent", "action_ask_callback_time",
+                                                      "action_out_of_scope", "action_default_fallback"):
                 assert "anh/chị" in texts(messages).lower()
-            if role == "student" and action.name() in ("action_ask_area", "action_ask_level"):
-                assert "em" in texts(messages).lower().split()
+            if role == "student" and action.name() in ("action_ask_callback_consent", "action_ask_callback_time",
+                                                       "action_out_of_scope", "action_default_fallback"):
+                words = re.findall(r"\w+", texts(messages).lower())
+                assert "em" in words and "bạn" not in words
 
 
 @pytest.mark.postgres

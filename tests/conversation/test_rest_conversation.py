@@ -95,23 +95,6 @@ def new_sender() -> str:
     return "conv-" + uuid.uuid4().hex[:10]
 
 
-def answer_form(stack, sender: str, messages: List[Dict], answers: Dict[str, str], turns: int = 5) -> List[Dict]:
-    """Answer whatever the form asks, recognised by its buttons, until it stops asking."""
-    for _ in range(turns):
-        buttons = payloads(messages)
-        if "/deny" in buttons and any('"level"' in p for p in buttons):
-            messages = send(stack, sender, answers["level"])
-        elif any('"beneficiary_group"' in p for p in buttons):
-            messages = send(stack, sender, answers.get("group", "/deny"))
-        elif any('"occupation"' in p for p in buttons) and "/ask_admission" not in buttons:
-            messages = send(stack, sender, answers["occupation"])
-        elif buttons == ["/deny"]:  # the area question
-            messages = send(stack, sender, answers["area"])
-        else:
-            return messages
-    return messages
-
-
 # ---------------------------------------------------------------- mission intents
 
 STYLES = ("accented", "plain", "teencode")
@@ -146,17 +129,34 @@ def test_vocational_levels(stack, catalog, style, text):
     assert shown, reply[:300]
     for level in shown:
         assert level.duration in reply and level.entry in reply and level.after in reply
-    assert "kiểm tra" in reply and "Nguồn" in reply
+    assert "/ask_sources" in payloads(messages := send(stack, new_sender(), text))
+    assert "domain-facts" not in joined(messages) and "(V," not in joined(messages)
 
 
 @pytest.mark.parametrize("style, text", list(zip(STYLES, ROUTE_QUESTIONS)))
 def test_combined_route(stack, catalog, style, text):
     from bot.catalog import queries
 
-    reply = joined(send(stack, new_sender(), text))
+    from actions.info import route_duration
+
+    messages = send(stack, new_sender(), text)
+    reply = joined(messages)
     level = queries.get_level(catalog, "trung_cap")
-    assert level.duration in reply and "trung học nghề" in reply
-    assert queries.institutions_with_combined_route(catalog)[0].name in reply
+    assert "trung cấp" in reply and "THPT" in reply
+    assert route_duration(level) in reply or "bằng tốt nghiệp trung cấp" in reply
+    assert len(messages[0]["text"]) <= 600 and "/ask_sources" in payloads(messages)
+
+
+def test_different_9plus_questions_get_different_answers(stack, catalog):
+    from bot.catalog import queries
+
+    replies = [joined(send(stack, new_sender(), q)) for q in
+               ("9+ la j z ad", "hoc 9+ xong co dc thi dh ko", "the hoc 9+ mat bn tien", "9+ hoc may nam vay ad")]
+    assert len(set(replies)) == 4
+    assert replies[1].startswith("Có") and "tốt nghiệp THPT" in replies[1]
+    assert "miễn 100% học phí" in replies[2] and "3 năm" in replies[3]
+    place = queries.institutions_with_combined_route(catalog)[0].name
+    assert place in joined(send(stack, new_sender(), "học 9+ ở đâu ạ"))
 
 
 @pytest.mark.parametrize("style, text", list(zip(STYLES, POLICY_QUESTIONS)))
@@ -166,16 +166,18 @@ def test_support_policy_parent_acceptance(stack, catalog, style, text):
 
     sender = new_sender()
     first = send(stack, sender, text)
-    assert "anh/chị" in joined(first).lower()
-    final = answer_form(stack, sender, first, {"area": "nhà tôi ở Yên Lạc", "level": "trung cấp"})
-    reply = joined(final)
     exemption = next(p for p in queries.applicable_policies(catalog, level="trung_cap", area="yen_lac", on=TODAY)
                      if p.benefit_kind == "mien_hoc_phi" and p.required_diploma == "thcs" and not p.is_unverified)
-    assert exemption.legal_basis_number in reply and exemption.title in reply
+    assert first[0]["text"].startswith("Có: con anh/chị học trung cấp sau lớp 9 được miễn 100% học phí")
+    assert f"Căn cứ: NĐ {exemption.legal_basis_number}" in first[0]["text"]  # answer first, compact basis
+    area = queries.get_area(catalog, "yen_lac")
+    reply = joined(send(stack, sender, "nhà tôi ở Yên Lạc"))
+    assert f"{area.name}: dữ liệu của mình chưa có chính sách riêng" in reply
+    assert "19/2021" not in reply and "anh/chị" in reply.lower()
+    sources = joined(send(stack, sender, "nguồn"))  # full sources one tap away, with what was replaced
+    assert exemption.title in sources and exemption.checked_on.strftime("%d/%m/%Y") in sources
     for old in queries.policies_superseded_by(catalog, exemption.id):
-        assert f"Thay thế {old.legal_basis_number}" in reply
-    assert "19/2021" not in reply
-    assert "anh/chị" in reply.lower()
+        assert f"thay thế {old.legal_basis_number}" in sources
 
 
 @pytest.mark.parametrize("text", ["em là học sinh, ở Vĩnh Tường học nghề có được trợ cấp gì không",
@@ -183,11 +185,9 @@ def test_support_policy_parent_acceptance(stack, catalog, style, text):
 def test_support_policy_student_vinh_tuong_acceptance(stack, catalog, text):
     from bot.catalog import queries
 
-    sender = new_sender()
-    final = answer_form(stack, sender, send(stack, sender, text), {"area": "Vĩnh Tường", "level": "trung cấp"})
-    reply = joined(final)
+    reply = joined(send(stack, new_sender(), text))
     area = queries.get_area(catalog, "vinh_tuong")
-    assert f"Không có chính sách riêng nào của {area.name}" in reply
+    assert f"{area.name}: dữ liệu của mình chưa có chính sách riêng" in reply
     assert "UBND xã/phường" in reply and "Sở GD&ĐT" in reply and "19/2021" not in reply
     assert " em " in f" {reply} " and "anh/chị" not in reply
 
@@ -196,14 +196,11 @@ def test_support_policy_student_vinh_tuong_acceptance(stack, catalog, text):
 def test_programme_finder(stack, catalog, style, text):
     from bot.catalog import queries
 
-    sender = new_sender()
-    final = answer_form(stack, sender, send(stack, sender, text),
-                        {"level": "cao đẳng", "area": "Vĩnh Yên", "occupation": "hàn"})
+    final = send(stack, new_sender(), text)  # no level question: every level, nearest first
     reply = joined(final)
     occupation = next(o for o in ("dien_cong_nghiep", "han", "cong_nghe_o_to")
                       if queries.get_occupation(catalog, o).name in reply)
-    # the sources name these occupations at cao đẳng level only (none at trung cấp)
-    hits = queries.find_programmes(catalog, occupation=occupation, level="cao_dang", area="vinh_yen")
+    hits = queries.find_programmes(catalog, occupation=occupation)
     assert hits and hits[0].institution.name in reply
     assert any(p.startswith("/ask_school_info") for p in payloads(final))
 
@@ -222,7 +219,7 @@ def test_admission(stack, catalog, style, text):
     from bot.catalog import queries
 
     reply = joined(send(stack, new_sender(), text))
-    assert queries.get_level(catalog, "trung_cap").entry in reply and "chưa có thông tin" in reply
+    assert queries.get_level(catalog, "trung_cap").entry in reply and "chưa có trong dữ liệu của mình" in reply
 
 
 @pytest.mark.parametrize("style, text", list(zip(STYLES, CAREER_QUESTIONS)))
@@ -230,7 +227,7 @@ def test_career_prospects(stack, catalog, style, text):
     from bot.catalog import queries
 
     reply = joined(send(stack, new_sender(), text))
-    assert queries.get_occupation(catalog, "han").name in reply and "chưa có số liệu" in reply
+    assert queries.get_occupation(catalog, "han").name in reply and "chưa có trong dữ liệu của mình" in reply
 
 
 @pytest.mark.parametrize("style, text", list(zip(STYLES, COMPARE_QUESTIONS)))
@@ -293,6 +290,36 @@ def test_request_human_stores_a_callback(stack, style, text):
         pytest.xfail("endpoints.yml does not configure bot.runtime.tracker_store.MaskingSQLTrackerStore: "
                      "phone numbers reach the tracker store unmasked")
     assert "0912345678" not in stored.replace(" ", "")  # masked in the tracker store
+
+
+def test_stop_ends_the_quiz_and_a_withdrawn_callback_stores_nothing(stack):
+    sender = new_sender()
+    assert "Câu 1/12" in joined(send(stack, sender, "cho em làm trắc nghiệm sở thích"))
+    assert "Câu 2/12" in joined(send(stack, sender, "thích"))
+    assert "Câu 3/12" in joined(send(stack, sender, "cũng thích"))
+    assert "Câu 4/12" in joined(send(stack, sender, "không thích lắm"))
+    stopped = joined(send(stack, sender, "dừng lại"))
+    assert "dừng" in stopped and "Câu 5/12" not in stopped
+    sender = new_sender()
+    send(stack, sender, "Chị muốn nhờ thầy cô gọi lại")
+    assert "tiện nghe máy" in joined(send(stack, sender, "ok em"))
+    assert "hủy" in joined(send(stack, sender, "thôi, không cần gọi nữa"))
+    assert "0912" not in joined(send(stack, sender, "0912 345 999"))
+    with stack["engine"].connect() as conn:
+        rows = conn.execute(sa.text("SELECT count(*) FROM callback_requests WHERE sender_id = :s"), {"s": sender}).scalar()
+    assert rows == 0
+
+
+def test_register_is_inferred_and_never_switches(stack):
+    from bench.dialogue import registers
+
+    for expected, texts in (("anh_chi", ("Chào em, cô muốn hỏi về học phí trung cấp cho con",
+                                         "không, gia đình bình thường thôi", "học 9+ mấy năm", "cảm ơn em")),
+                            ("em", ("alo ad oi", "9+ la j z ad", "cho e lam trac nghiem", "thich", "thanks ad"))):
+        sender, used = new_sender(), set()
+        for text in texts:
+            used |= registers(send(stack, sender, text))
+        assert used == {expected}, (texts, used)
 
 
 def test_basics_and_out_of_scope_menu(stack):

@@ -91,6 +91,28 @@ def test_nfd_input_parses_exactly_like_nfc(agent):
     assert [key(r) for r in nfd] == [key(r) for r in nfc]
 
 
+# Issue 13: stop / cancel, bare slot answers, interest statements, worry, "nguồn".
+DIALOGUE_SET = Path("tests/nlu/heldout_dialogue.yml")
+DIALOGUE_INTENT_ACCURACY = 0.93
+
+
+def test_dialogue_set_is_not_trained_on():
+    from bot.nlu.evaluation import training_texts
+    from bot.text import fold
+
+    trained = {fold(t) for t in training_texts()}
+    assert not [e["text"] for e in ev.load_heldout(DIALOGUE_SET) if fold(e["text"]) in trained]
+
+
+@pytest.mark.parametrize("style", sorted(INTENT_ACCURACY))
+def test_dialogue_set_intent_accuracy_per_style(agent, style):
+    examples = [e for e in ev.load_heldout(DIALOGUE_SET) if e["style"] == style]
+    results, _ = ev.parse_all(agent, [e["text"] for e in examples])
+    wrong = [(e["text"], e["intent"], r["intent"]["name"]) for e, r in zip(examples, results)
+             if r["intent"]["name"] != e["intent"]]
+    assert 1 - len(wrong) / len(examples) >= DIALOGUE_INTENT_ACCURACY, wrong
+
+
 @pytest.mark.parametrize("set_name", sorted(SETS))
 @pytest.mark.parametrize("entity", ev.REPORTED_ENTITY_TYPES)
 def test_entity_f1(scores, set_name, entity):

@@ -29,11 +29,11 @@ SUBTITLE = "Học nghề, lộ trình 9+, chính sách hỗ trợ"
 GREETING = "Mình là trợ lý hướng nghiệp"
 BUTTONS = ["Lộ trình 9+", "Miễn học phí, hỗ trợ", "Tìm trường, nghề", "Trắc nghiệm sở thích"]
 BUTTON = "Lộ trình 9+"
-BUTTON_REPLY = "Lộ trình 9+ là học trung cấp"
+BUTTON_REPLY = "9+ là lộ trình cho học sinh xong lớp 9"
 QUESTION = "bạn là người hay máy"
 BOT_ANSWER = "Mình là trợ lý tự động (chatbot)"
 AFTER_RELOAD = "tạm biệt"
-GOODBYE_REPLY = "chúc bạn chọn được con đường phù hợp"
+GOODBYE_REPLY = "chúc em chọn được con đường phù hợp"
 
 VIEWPORTS = {
     "desktop": dict(viewport={"width": 1280, "height": 800}),
@@ -193,3 +193,45 @@ def test_default_rasa_url_is_the_page_host_on_port_5005(browser):
             assert first.value.url.startswith("http://127.0.0.1:5005/socket.io/?EIO=4")
         finally:
             context.close()
+
+
+MAIN_QUESTIONS = ["9+ la j z ad", "hoc trung cap co mat tien ko ad", "Con tôi học trung cấp có được miễn học phí không?",
+                  "em muốn học hàn ở đâu", "trung cấp với cao đẳng khác gì nhau", "nguồn"]
+
+
+def test_main_answers_fit_the_phone_chat_area_with_their_line_breaks(stack, browser):
+    """Issue 13: at 390×844 no bot bubble of the main answers is taller than the chat area,
+    and a reply's lines ("•" items, one fact per line) stay separate lines."""
+    from playwright.sync_api import expect
+
+    require_chromium()
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    context = browser.new_context(locale="vi-VN", **VIEWPORTS["phone"])
+    context.set_default_timeout(TIMEOUT_MS)
+    page = context.new_page()
+    bot = page.locator(".rw-message .rw-response")
+    text_box = page.locator(".rw-sender .rw-new-message")
+    try:
+        page.goto(str(stack["web"].url) + "/")
+        expect(bot.filter(has_text=GREETING)).to_have_count(1)
+        for question in MAIN_QUESTIONS:
+            before = bot.count()
+            text_box.fill(question)
+            text_box.press("Enter")
+            expect(bot).not_to_have_count(before)
+            page.wait_for_timeout(1500)  # every bubble of the reply (the widget delays each one)
+        area = page.locator(".rw-messages-container").bounding_box()
+        assert area is not None and area["height"] > 300
+        heights = [b.bounding_box()["height"] for b in bot.all()]
+        page.screenshot(path=str(SHOTS / "phone-4-main-answers.png"), full_page=True)
+        assert len(heights) >= len(MAIN_QUESTIONS) + 1
+        assert max(heights) <= area["height"], (max(heights), area["height"])
+        multi_line = [b.inner_text().strip() for b in bot.all() if b.inner_text().count("•") >= 2]
+        assert multi_line
+        for text in multi_line:  # every "•" item starts its own line
+            assert text.count("•") == text.count("\n•") + text.startswith("•"), text
+    except Exception:
+        page.screenshot(path=str(SHOTS / "phone-main-answers-failure.png"))
+        raise
+    finally:
+        context.close()

@@ -1,0 +1,313 @@
+"""Dialogue benchmark: does each reply answer what was asked, in the user's register,
+readable on a phone, with no internal notes?
+
+Runs one or more sets (format below) through the REAL REST channel of a running
+stack: either `--url` of a running Rasa server, or a stack it starts itself
+(action server + Rasa server from tests/procs.py, on a fresh SQLite catalogue).
+Each single turn and each conversation gets a fresh sender id.
+
+    .venv/bin/python bench/dialogue.py --set tests/dialogue/dev_set.yml [--set ...]
+        [--url http://127.0.0.1:5005] [--json OUT] [--show-failures]
+
+Set format (version 1):
+
+    single_turn:
+      - {id, voice: student|parent, register: em|anh_chi, style, in_scope, text,
+         facts: [[alternative, ...], ...]}     # every group must match (any alternative)
+    conversations:
+      - {id, voice, register, style, turns: [{text, in_scope, facts}, ...]}
+
+Fact matching: the whole turn's reply (all bubbles' text and button titles,
+joined) and each alternative are lower-cased and diacritic-folded (đ -> d);
+an alternative matches as a substring.
+
+Per set it prints: the share of turns carrying their facts; generic replies on
+in-scope turns (GENERIC_PATTERNS, the one definition); first-bubble length
+median / p95 and the longest bubble; internal-note leaks (LEAK_PATTERNS); and
+register switches (conversations in which the bot addresses the user with
+more than one of em / anh-chị / bạn), plus turns in the wrong register.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import statistics
+import sys
+import tempfile
+import unicodedata
+import uuid
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Dict, Iterable, List, Optional
+
+import requests
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+# ---------------------------------------------------------------- definitions
+
+# A reply is "generic" when it does not answer: fallback / out-of-scope texts,
+# "Mình đã ghi nhận…", re-ask and "did you mean" phrases. Folded, substring.
+GENERIC_PATTERNS = (
+    "nam ngoai pham vi",
+    "minh da ghi nhan. ",
+    "minh chua hieu",
+    "co phai ban muon hoi",
+    "co phai em muon hoi",
+    "co phai anh/chi muon hoi",
+    "noi lai theo cach khac",
+    "hoi lai ngan gon hon",
+    "muon hoi ve noi dung nao",
+)
+
+# Internal provenance that must never reach a family (regexes on the raw text).
+LEAK_PATTERNS = (
+    r"domain-facts",
+    r"nhớ lại từ văn bản",
+    r"suy luận",
+    r"OpenStreetMap",
+    r"\(V,",
+    r"\(P\)",
+    r"\(U\)",
+    r"§",
+    r"(?<![\w/])\[\d{1,3}\](?!\()",  # "[11]"-style bracket references
+    r"chưa đối chiếu vbpl",
+    r"news \d+",
+)
+_LEAKS = [re.compile(p, re.IGNORECASE) for p in LEAK_PATTERNS]
+
+# How the bot addresses the user.
+_REGISTER = {
+    "anh_chi": re.compile(r"\banh/chị\b|\banh chị\b", re.IGNORECASE),
+    "ban": re.compile(r"\bbạn\b(?!\s+(?:bè|cùng|học))", re.IGNORECASE),
+    "em": re.compile(r"(?<![\w/])(?<!trẻ )em\b(?!\s+(?:nhỏ|bé))", re.IGNORECASE),  # not "trẻ em", "em nhỏ"
+}
+
+
+def fold(text: str) -> str:
+    text = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    text = "".join(ch for ch in text if unicodedata.category(ch) != "Mn")
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", text).lower()).strip()
+
+
+def reply_text(messages: List[Dict]) -> str:
+    parts: List[str] = []
+    for message in messages:
+        if message.get("text"):
+            parts.append(message["text"])
+        for button in message.get("buttons") or []:
+            if button.get("title"):
+                parts.append(button["title"])
+    return "\n".join(parts)
+
+
+def facts_missing(text: str, facts: Iterable[Iterable[str]]) -> List[List[str]]:
+    folded = fold(text)
+    return [list(group) for group in facts or [] if not any(fold(alt) in folded for alt in group)]
+
+
+def is_generic(text: str) -> bool:
+    folded = fold(text)
+    return any(p in folded for p in GENERIC_PATTERNS)
+
+
+def leaks(text: str) -> List[str]:
+    return [m.group(0) for pattern in _LEAKS for m in pattern.finditer(text)]
+
+
+def registers(messages: List[Dict]) -> set:
+    """Registers the bot used to address the user (bubble texts only)."""
+    text = "\n".join(m.get("text") or "" for m in messages)
+    text = re.sub(r"con anh/chị", "", text)  # "con anh/chị" names the child, still the parent register
+    return {name for name, pattern in _REGISTER.items() if pattern.search(text)}
+
+
+def percentile(values: List[int], q: float) -> float:
+    if not values:
+        return 0.0
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, int(round(q * (len(ordered) - 1) + 0.4999))))
+    return float(ordered[index])
+
+
+# ---------------------------------------------------------------- running
+
+
+@dataclass
+class Turn:
+    set_name: str
+    item_id: str
+    text: str
+    in_scope: bool
+    facts: list
+    expected_register: str
+    messages: List[Dict] = field(default_factory=list)
+
+    @property
+    def reply(self) -> str:
+        return reply_text(self.messages)
+
+
+def send(url: str, sender: str, text: str) -> List[Dict]:
+    response = requests.post(url.rstrip("/") + "/webhooks/rest/webhook",
+                             json={"sender": sender, "message": text}, timeout=60)
+    response.raise_for_status()
+    return response.json()
+
+
+def run_set(url: str, path: Path):
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    name = path.stem
+    singles: List[Turn] = []
+    conversations: List[List[Turn]] = []
+    for item in data.get("single_turn") or []:
+        turn = Turn(name, item["id"], item["text"], bool(item.get("in_scope", True)), item.get("facts") or [],
+                    item.get("register", "em"))
+        turn.messages = send(url, f"bench-{uuid.uuid4().hex[:12]}", turn.text)
+        singles.append(turn)
+    for conv in data.get("conversations") or []:
+        sender = f"bench-{uuid.uuid4().hex[:12]}"
+        turns: List[Turn] = []
+        for index, raw in enumerate(conv["turns"], 1):
+            turn = Turn(name, f"{conv['id']}.{index}", raw["text"], bool(raw.get("in_scope", True)),
+                        raw.get("facts") or [], conv.get("register", "em"))
+            turn.messages = send(url, sender, turn.text)
+            turns.append(turn)
+        conversations.append(turns)
+    return name, singles, conversations
+
+
+def score(singles: List[Turn], conversations: List[List[Turn]]) -> Dict:
+    turns = singles + [t for conv in conversations for t in conv]
+    with_facts = [t for t in turns if t.facts]
+    fact_ok = [t for t in with_facts if not facts_missing(t.reply, t.facts)]
+    in_scope = [t for t in turns if t.in_scope]
+    generic = [t for t in in_scope if is_generic(t.reply)]
+    firsts = [len(t.messages[0].get("text") or "") if t.messages else 0 for t in turns]
+    bubbles = [len(m.get("text") or "") for t in turns for m in t.messages]
+    leaked = [(t, leaks(t.reply)) for t in turns if leaks(t.reply)]
+    switched = []
+    for conv in conversations:
+        used = set()
+        for t in conv:
+            used |= registers(t.messages)
+        if len(used) > 1:
+            switched.append((conv[0].item_id.split(".")[0], sorted(used)))
+    wrong_register = []
+    for t in turns:
+        used = registers(t.messages)
+        if used - {t.expected_register}:
+            wrong_register.append((t, sorted(used)))
+    return {
+        "turns": len(turns),
+        "fact_turns": len(with_facts),
+        "facts_share": round(len(fact_ok) / len(with_facts), 4) if with_facts else 1.0,
+        "in_scope_turns": len(in_scope),
+        "generic": len(generic),
+        "generic_share": round(len(generic) / len(in_scope), 4) if in_scope else 0.0,
+        "first_bubble_median": statistics.median(firsts) if firsts else 0,
+        "first_bubble_p95": percentile(firsts, 0.95),
+        "longest_bubble": max(bubbles) if bubbles else 0,
+        "leaks": len(leaked),
+        "conversations": len(conversations),
+        "register_switches": len(switched),
+        "wrong_register_turns": len(wrong_register),
+        "_failures": {
+            "facts": [(t.item_id, t.text, facts_missing(t.reply, t.facts), t.reply) for t in with_facts if t not in fact_ok],
+            "generic": [(t.item_id, t.text, t.reply) for t in generic],
+            "leaks": [(t.item_id, t.text, found) for t, found in leaked],
+            "switches": switched,
+            "wrong_register": [(t.item_id, t.text, used, t.reply[:200]) for t, used in wrong_register],
+            "long_first": [(t.item_id, t.text, len(t.messages[0].get("text") or "")) for t in turns
+                           if t.messages and len(t.messages[0].get("text") or "") > 600],
+        },
+    }
+
+
+def print_report(name: str, result: Dict, show_failures: bool) -> None:
+    print(f"== {name}: {result['turns']} turns ({result['conversations']} conversations)")
+    print(f"  facts carried        {result['facts_share']:.3f}  ({result['fact_turns']} turns with facts)")
+    print(f"  generic on in-scope  {result['generic']} / {result['in_scope_turns']} = {result['generic_share']:.1%}")
+    print(f"  first bubble         median {result['first_bubble_median']:.0f}, p95 {result['first_bubble_p95']:.0f}; "
+          f"longest bubble {result['longest_bubble']}")
+    print(f"  internal-note leaks  {result['leaks']}")
+    print(f"  register switches    {result['register_switches']} / {result['conversations']} conversations; "
+          f"turns in a wrong register: {result['wrong_register_turns']}")
+    if not show_failures:
+        return
+    f = result["_failures"]
+    for item_id, text, missing, reply in f["facts"]:
+        print(f"  [facts] {item_id} {text!r}: missing {missing}\n      reply: {reply[:300]!r}")
+    for item_id, text, reply in f["generic"]:
+        print(f"  [generic] {item_id} {text!r}: {reply[:160]!r}")
+    for item_id, text, found in f["leaks"]:
+        print(f"  [leak] {item_id} {text!r}: {found}")
+    for conv_id, used in f["switches"]:
+        print(f"  [switch] {conv_id}: {used}")
+    for item_id, text, used, reply in f["wrong_register"]:
+        print(f"  [register] {item_id} {text!r}: {used} {reply!r}")
+    for item_id, text, length in f["long_first"]:
+        print(f"  [long] {item_id} {text!r}: first bubble {length}")
+
+
+def own_stack():
+    """Action + Rasa servers on a fresh, seeded SQLite catalogue (a context manager)."""
+    import contextlib
+    import os
+    import subprocess
+
+    from tests import procs
+
+    @contextlib.contextmanager
+    def stack():
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            env = {**os.environ, "DATABASE_URL": url}
+            for args in (["db", "upgrade"], ["catalog", "import", str(ROOT / "data" / "catalog")]):
+                subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, check=True,
+                               capture_output=True)
+            with procs.action_server(env={"DATABASE_URL": url}) as actions:
+                with procs.rasa_server(actions.url + "/webhook", env={"DATABASE_URL": url}) as rasa:
+                    yield rasa.url
+
+    return stack()
+
+
+def run(sets: List[Path], url: Optional[str]) -> Dict[str, Dict]:
+    def evaluate(base: str) -> Dict[str, Dict]:
+        results = {}
+        for path in sets:
+            name, singles, conversations = run_set(base, path)
+            results[name] = score(singles, conversations)
+        return results
+
+    if url:
+        return evaluate(url)
+    with own_stack() as base:
+        return evaluate(base)
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--set", action="append", dest="sets", type=Path,
+                        help="a set file (repeatable); default tests/dialogue/dev_set.yml")
+    parser.add_argument("--url", help="a running Rasa server (else one is started)")
+    parser.add_argument("--json", type=Path, help="write the figures here")
+    parser.add_argument("--show-failures", action="store_true")
+    args = parser.parse_args(argv)
+    sets = args.sets or [ROOT / "tests" / "dialogue" / "dev_set.yml"]
+    results = run(sets, args.url)
+    for name, result in results.items():
+        print_report(name, result, args.show_failures)
+    if args.json:
+        args.json.parent.mkdir(parents=True, exist_ok=True)
+        args.json.write_text(json.dumps({k: {m: v for m, v in r.items() if not m.startswith("_")}
+                                         for k, r in results.items()}, ensure_ascii=False, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,46 @@
+"""Issue 13's targets on the development set, measured through the real REST
+channel by bench/dialogue.py (its own action + Rasa servers on a fresh catalogue).
+
+Thresholds are the issue's: facts >= 0.90, generic replies <= 5% of in-scope
+turns, first bubble p95 <= 600 characters, no bubble over 1,500, no internal
+note, no register switch. The scoring functions are checked first on
+hand-made replies, so the bench itself can fail.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from bench import dialogue as bench
+
+DEV_SET = Path(__file__).with_name("dev_set.yml")
+
+
+def test_scoring_detects_what_it_claims():
+    assert bench.facts_missing("Có: học trung cấp được MIỄN 100% học phí", [["mien 100%"], ["trung cấp"]]) == []
+    assert bench.facts_missing("Không có dữ liệu", [["học phí"]]) == [["học phí"]]
+    assert bench.is_generic("Xin lỗi, câu này nằm ngoài phạm vi mình hỗ trợ.")
+    assert bench.is_generic("Mình đã ghi nhận. Bạn muốn hỏi về nội dung nào?")
+    assert not bench.is_generic("Có: miễn 100% học phí. Căn cứ: NĐ 238/2025/NĐ-CP.")
+    assert bench.leaks("(Nguồn: domain-facts §2 [11]; (V, [11]); (P))")
+    assert bench.leaks("toạ độ xấp xỉ theo OpenStreetMap")
+    assert not bench.leaks("Căn cứ: NĐ 238/2025/NĐ-CP. Web: caodangvinhphuc.edu.vn")
+    assert bench.registers([{"text": "Anh/chị hỏi giúp con nhé"}]) == {"anh_chi"}
+    assert bench.registers([{"text": "Em có thích vẽ không?"}]) == {"em"}
+    assert bench.registers([{"text": "Chào bạn, còn em thì sao?"}]) == {"ban", "em"}
+    assert bench.registers([{"text": "Em có thích giảng bài cho bạn bè không?"}]) == {"em"}
+
+
+@pytest.mark.model
+@pytest.mark.slow
+def test_dev_set_meets_issue_13_targets():
+    assert bench.ROOT.joinpath("models", "assistant.tar.gz").exists(), "run `make model` first"
+    result = bench.run([DEV_SET], None)["dev_set"]
+    summary = {k: v for k, v in result.items() if not k.startswith("_")}
+    assert result["facts_share"] >= 0.90, (summary, result["_failures"]["facts"])
+    assert result["generic_share"] <= 0.05, (summary, result["_failures"]["generic"])
+    assert result["first_bubble_p95"] <= 600, (summary, result["_failures"]["long_first"])
+    assert result["longest_bubble"] <= 1500, summary
+    assert result["leaks"] == 0, result["_failures"]["leaks"]
+    assert result["register_switches"] == 0, result["_failures"]["switches"]
