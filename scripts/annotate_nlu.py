@@ -24,7 +24,7 @@ from bot.nlu.gazetteer import (
     load_catalog_records,
     load_lexicon_records,
 )
-from bot.nlu.normalizer import Lexicon
+from bot.nlu.pieces import Lexicon
 
 EXAMPLE = re.compile(r"^(\s*- )(.*)$")
 

@@ -12,7 +12,7 @@ share the rest.
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, List, Optional, Text
+from typing import Any, Dict, Iterable, List, Optional, Text, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -28,7 +28,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.normalizer import VI_PIECES, normalize_pieces
+from bot.nlu.pieces import VI_PIECES, normalize_pieces
 from bot.text import fold
 
 
@@ -63,6 +63,14 @@ def is_entity_reply(
 )
 class EntityReplyClassifier(GraphComponent):
     """Sets `inform` for messages made only of catalogue entities and filler words."""
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        """Reads the normalizer's pieces and the gazetteer's entities."""
+        from bot.nlu.gazetteer import GazetteerEntityExtractor
+        from bot.nlu.normalizer import VietnameseNormalizer
+
+        return [VietnameseNormalizer, GazetteerEntityExtractor]
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:

@@ -38,7 +38,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Set, Text, Tuple
+from typing import Any, Dict, Iterable, List, Optional, Set, Text, Tuple, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -49,7 +49,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
-from bot.nlu.normalizer import VI_PIECES, Lexicon, is_syllable, normalize_pieces
+from bot.nlu.pieces import VI_PIECES, Lexicon, is_syllable, normalize_pieces
 from bot.nlu.storage import files_fingerprint, load_json, save_json
 from bot.text import fold, nfc
 
@@ -554,6 +554,13 @@ class GazetteerMatcher:
 )
 class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Catalogue and lexicon entities with canonical ids as values."""
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        """Matches on the normalizer's pieces."""
+        from bot.nlu.normalizer import VietnameseNormalizer
+
+        return [VietnameseNormalizer]
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:

@@ -17,7 +17,7 @@ fails the tokenizer falls back to one token per typed word.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, List, Optional, Sequence, Text
+from typing import Any, Dict, List, Optional, Sequence, Text, Type
 
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
@@ -27,7 +27,7 @@ from rasa.nlu.tokenizers.tokenizer import Token, Tokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 
-from bot.nlu.normalizer import VI_PIECES, normalize_pieces
+from bot.nlu.pieces import VI_PIECES, normalize_pieces
 from bot.text import fold
 
 logger = logging.getLogger(__name__)
@@ -112,6 +112,13 @@ def tokens_from_pieces(text: str, pieces: List[Dict[str, Any]]) -> List[Token]:
 )
 class VietnameseTokenizer(Tokenizer):
     """underthesea word segmentation with offsets into the original text."""
+
+    @classmethod
+    def required_components(cls) -> List[Type]:
+        """Reads the pieces the normalizer attaches: a pipeline without it fails at training."""
+        from bot.nlu.normalizer import VietnameseNormalizer
+
+        return [VietnameseNormalizer]
 
     @staticmethod
     def get_default_config() -> Dict[Text, Any]:

@@ -75,7 +75,7 @@ def test_signed_xin_chao_gets_the_vietnamese_greeting(stack):
     assert resp.status_code == 200 and resp.json() == {"status": "accepted"}
     assert time.monotonic() - started < 2.0, "Zalo needs the 200 within 2 s"
     [reply] = fake.wait_for(uid, 1, timeout=60)
-    assert "Chào bạn" in reply.text and "hướng nghiệp" in reply.text
+    assert "Chào em" in reply.text and "hướng nghiệp" in reply.text
     assert reply.recipient == {"user_id": uid}
 
 
@@ -118,7 +118,7 @@ def test_expired_token_mid_conversation_is_refreshed(stack):
     refreshes = fake.refresh_calls
     deliver(rasa, *signed(text_event(uid, "tạm biệt")))
     replies = fake.wait_for(uid, 2, timeout=60)
-    assert len(replies) == 2 and "chúc bạn" in replies[1].text
+    assert len(replies) == 2 and "chúc em" in replies[1].text
     assert fake.refresh_calls == refreshes + 1
     assert replies[1].access_token == fake.access_token
     pair = store.load_tokens(APP_ID)
@@ -144,7 +144,7 @@ def test_follow_and_image(stack):
     uid = new_user()
     deliver(rasa, *signed(follow_event(uid)))
     [welcome] = fake.wait_for(uid, 1, timeout=60)
-    assert welcome.text.startswith("Chào bạn!")
+    assert welcome.text.startswith("Chào em!")
     deliver(rasa, *signed(media_event(uid, "sticker")))
     replies = fake.wait_for(uid, 2, timeout=30)
     assert "chỉ đọc được tin nhắn chữ" in replies[1].text

@@ -17,7 +17,7 @@ from bot.nlu.gazetteer import (
     load_catalog_records,
     load_lexicon_records,
 )
-from bot.nlu.normalizer import Lexicon
+from bot.nlu.pieces import Lexicon
 from bot.text import fold
 
 CONFIG = GazetteerEntityExtractor.get_default_config()

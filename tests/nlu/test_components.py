@@ -15,14 +15,8 @@ from bot.nlu.gazetteer import (
     load_lexicon_records,
     mark_key,
 )
-from bot.nlu.normalizer import (
-    VI_PIECES,
-    Lexicon,
-    VietnameseNormalizer,
-    collapse_repeats,
-    normalize_pieces,
-    normalized_text,
-)
+from bot.nlu.normalizer import VietnameseNormalizer
+from bot.nlu.pieces import VI_PIECES, Lexicon, collapse_repeats, normalize_pieces, normalized_text
 from bot.nlu.tokenizer import VietnameseTokenizer, tokens_from_pieces
 
 FIXTURES = Path(__file__).parent / "fixtures" / "catalog"
@@ -299,3 +293,23 @@ def test_normalizer_persists_lexicon(tmp_path):
     message = Message(data={"text": "hoc tc dc k"})
     loaded.process([message])
     assert normalized_text(message.get(VI_PIECES)) == "hoc trung cấp được không"
+
+
+def test_a_pipeline_without_the_normalizer_fails_at_validation():
+    """required_components(): the tokenizer, gazetteer and entity-reply rule read the
+    normalizer's pieces, so Rasa refuses a pipeline that lacks it (before training)."""
+    import pytest
+    from rasa.engine import validation
+    from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+    from rasa.shared.data import TrainingType
+    from rasa.engine.exceptions import GraphSchemaValidationException
+
+    def model_config(pipeline):
+        config = {"recipe": "default.v1", "language": "vi", "pipeline": pipeline, "policies": []}
+        return DefaultV1Recipe().graph_config_for_recipe(config, {}, training_type=TrainingType.NLU)
+
+    complete = [{"name": "bot.nlu.normalizer.VietnameseNormalizer"}, {"name": "bot.nlu.tokenizer.VietnameseTokenizer"},
+                {"name": "bot.nlu.gazetteer.GazetteerEntityExtractor"}]
+    validation.validate(model_config(complete))
+    with pytest.raises(GraphSchemaValidationException, match="require a VietnameseNormalizer"):
+        validation.validate(model_config(complete[1:]))

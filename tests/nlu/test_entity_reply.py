@@ -5,7 +5,7 @@ import pytest
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.entity_reply import EntityReplyClassifier, is_entity_reply
-from bot.nlu.normalizer import Lexicon, VI_PIECES, normalize_pieces
+from bot.nlu.pieces import VI_PIECES, Lexicon, normalize_pieces
 
 CONFIG = EntityReplyClassifier.get_default_config()
 

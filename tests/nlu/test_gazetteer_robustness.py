@@ -19,7 +19,7 @@ from bot.nlu.gazetteer import (
     load_lexicon_records,
     within_one_edit,
 )
-from bot.nlu.normalizer import Lexicon, is_syllable, normalize_pieces, normalized_text
+from bot.nlu.pieces import Lexicon, is_syllable, normalize_pieces, normalized_text
 
 CONFIG = GazetteerEntityExtractor.get_default_config()
 
