@@ -5,7 +5,7 @@ RASA := $(PY) -m bot.runtime.rasa_main
 export PYTHONHASHSEED := 0
 export TF_CPP_MIN_LOG_LEVEL := 2
 
-.PHONY: run-scaled setup install db model run test check validate pytest story-test bench-catalog bench-nlu bench-load bench-zalo clean
+.PHONY: run-scaled setup install db model run test check lint validate pytest story-test bench-catalog bench-nlu bench-load bench-zalo clean
 
 setup: install check db model
 
@@ -31,6 +31,11 @@ run: setup
 	@echo "[run]   REST channel:   http://localhost:5005/webhooks/rest/webhook"
 	@exec .venv/bin/honcho start -f Procfile
 
+lint: install
+	@echo "[test] ruff check + ruff format --check (pyproject.toml)"
+	@.venv/bin/ruff check .
+	@.venv/bin/ruff format --check .
+
 validate: install
 	@echo "[test] rasa data validate"
 	@$(RASA) data validate --fail-on-warnings
@@ -44,7 +49,7 @@ story-test: model
 	@$(RASA) test core --model models/assistant.tar.gz --stories tests/test_stories.yml \
 	  --fail-on-prediction-errors --out results/stories
 
-test: setup validate pytest story-test
+test: setup lint validate pytest story-test
 	@echo "[test] all green"
 
 bench-catalog: setup

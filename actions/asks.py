@@ -5,6 +5,7 @@ They live here rather than as domain responses because `rasa data validate
 --fail-on-warnings` flags every response not used in a story or rule, and
 form questions and fallback texts are never written in stories.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Optional, Text
@@ -20,11 +21,11 @@ QUESTIONS: Dict[str, Any] = {
     "callback_consent": (
         {
             None: "Thầy cô tư vấn có thể gọi lại để trao đổi kỹ hơn về chọn nghề, chọn trường và chế độ hỗ trợ. "
-                  "Em có đồng ý để lại số điện thoại không (nên hỏi ý bố mẹ trước nhé)? Số chỉ dùng để gọi lại; "
-                  "nhắn \"thôi\" để hủy bất cứ lúc nào.",
+            "Em có đồng ý để lại số điện thoại không (nên hỏi ý bố mẹ trước nhé)? Số chỉ dùng để gọi lại; "
+            'nhắn "thôi" để hủy bất cứ lúc nào.',
             "parent": "Thầy cô tư vấn có thể gọi lại để trao đổi kỹ hơn về chọn nghề, chọn trường và chế độ hỗ trợ cho con. "
-                      "Anh/chị có đồng ý để lại số điện thoại không ạ? Số chỉ dùng để gọi lại; nhắn \"thôi\" để hủy "
-                      "bất cứ lúc nào.",
+            'Anh/chị có đồng ý để lại số điện thoại không ạ? Số chỉ dùng để gọi lại; nhắn "thôi" để hủy '
+            "bất cứ lúc nào.",
         },
         [{"title": "Đồng ý", "payload": "/affirm"}, {"title": "Không", "payload": "/deny"}],
     ),
@@ -37,8 +38,8 @@ QUESTIONS: Dict[str, Any] = {
     ),
     "callback_time": (
         {
-            None: "Em tiện nghe máy vào khoảng thời gian nào? (ví dụ: \"sáng thứ 7\", \"sau 19h\")",
-            "parent": "Anh/chị tiện nghe máy vào khoảng thời gian nào ạ? (ví dụ: \"sáng thứ 7\", \"sau 19h\")",
+            None: 'Em tiện nghe máy vào khoảng thời gian nào? (ví dụ: "sáng thứ 7", "sau 19h")',
+            "parent": 'Anh/chị tiện nghe máy vào khoảng thời gian nào ạ? (ví dụ: "sáng thứ 7", "sau 19h")',
         },
         [],
     ),
@@ -59,7 +60,9 @@ def _make_ask_action(slot: str):
         def name(self) -> Text:
             return f"action_ask_{slot}"
 
-        async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        async def run(
+            self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        ) -> List[Dict]:
             text, buttons = question(slot, user_role(tracker))
             dispatcher.utter_message(text=text, buttons=buttons or None)
             return []
@@ -77,12 +80,16 @@ class ActionOutOfScope(Action):
     def name(self) -> Text:
         return "action_out_of_scope"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict]:
         if is_worried(tracker.latest_message.get("text")):
             text = reassurance(tracker) + " Mình có thể giúp gì trước?"
         else:
-            text = (f"Câu này mình chưa giúp được. Mình trả lời về: các trình độ học nghề, lộ trình 9+, miễn học phí "
-                    f"và hỗ trợ, trường học nghề gần nhà; hoặc {you(tracker)} nhờ thầy cô tư vấn gọi lại.")
+            text = (
+                f"Câu này mình chưa giúp được. Mình trả lời về: các trình độ học nghề, lộ trình 9+, miễn học phí "
+                f"và hỗ trợ, trường học nghề gần nhà; hoặc {you(tracker)} nhờ thầy cô tư vấn gọi lại."
+            )
         dispatcher.utter_message(text=text, buttons=menu_buttons(tracker))
         return []
 
@@ -93,12 +100,16 @@ class ActionDefaultFallback(Action):
     def name(self) -> Text:
         return "action_default_fallback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict]:
         if is_worried(tracker.latest_message.get("text")):
             text = reassurance(tracker) + " Mình có thể giúp gì trước?"
         else:
-            text = (f"Xin lỗi, mình chưa hiểu ý {you(tracker)}. Hãy hỏi lại ngắn gọn hơn, hoặc chọn một chủ đề "
-                    "bên dưới.")
+            text = (
+                f"Xin lỗi, mình chưa hiểu ý {you(tracker)}. Hãy hỏi lại ngắn gọn hơn, hoặc chọn một chủ đề "
+                "bên dưới."
+            )
         dispatcher.utter_message(text=text, buttons=menu_buttons(tracker))
         return [UserUtteranceReverted()]
 
@@ -109,9 +120,11 @@ class ActionDefaultAskRephrase(Action):
     def name(self) -> Text:
         return "action_default_ask_rephrase"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict]:
         dispatcher.utter_message(
             text=f"Mình chưa hiểu rõ. {you(tracker, True)} nói lại theo cách khác giúp mình nhé, "
-                 "ví dụ: \"học trung cấp có được miễn học phí không\"."
+            'ví dụ: "học trung cấp có được miễn học phí không".'
         )
         return []

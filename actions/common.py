@@ -6,6 +6,7 @@ Vietnamese, addresses a student as "em" and a parent as "anh/chị" (neutral
 "bạn" while the role is unknown), fits one Zalo message and cites where each
 fact comes from and when it was checked.
 """
+
 from __future__ import annotations
 
 import abc
@@ -19,9 +20,9 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
+from bot.catalog.present import confidence_phrase, short_citation, sources_of
 from bot.config import ConfigError, get_settings
 from bot.db import session_scope
-from bot.catalog.present import confidence_phrase, short_citation, sources_of
 from bot.text import fold, nfc
 
 logger = logging.getLogger(__name__)
@@ -80,7 +81,7 @@ _CO_SELF = re.compile(r"(^|[\s,.!?])cô (là|muốn|hỏi|cần|ở|thấy|đang
 
 
 def role_from_text(text: Any) -> Optional[str]:
-    """"parent" / "student" from how the user names themself, else None."""
+    """ "parent" / "student" from how the user names themself, else None."""
     if not isinstance(text, str) or not text.strip() or text.startswith("/"):
         return None
     key = fold(text)
@@ -133,14 +134,19 @@ def is_worried(text: Any) -> bool:
 
 def reassurance(tracker: Tracker) -> str:
     if user_role(tracker) == "parent":
-        return ("Anh/chị đừng quá lo ạ. Sau lớp 9 con có nhiều đường đi: thi lớp 10, học nghề (trung cấp, 9+ vừa học "
-                "nghề vừa học văn hóa), hay học GDTX; đường nào cũng có thể học tiếp lên cao đẳng, đại học.")
-    return ("Em đừng lo quá nhé, chuyện này nhiều học sinh lớp 9 cũng trải qua. Trượt cấp 3 không phải là hết đường: "
-            "em vẫn có thể học nghề (trung cấp, 9+ vừa học nghề vừa học văn hóa) hoặc học GDTX, rồi học tiếp "
-            "lên cao đẳng, đại học. Em có thể nói chuyện với bố mẹ bằng thông tin cụ thể, mình giúp em chuẩn bị.")
+        return (
+            "Anh/chị đừng quá lo ạ. Sau lớp 9 con có nhiều đường đi: thi lớp 10, học nghề (trung cấp, 9+ vừa học "
+            "nghề vừa học văn hóa), hay học GDTX; đường nào cũng có thể học tiếp lên cao đẳng, đại học."
+        )
+    return (
+        "Em đừng lo quá nhé, chuyện này nhiều học sinh lớp 9 cũng trải qua. Trượt cấp 3 không phải là hết đường: "
+        "em vẫn có thể học nghề (trung cấp, 9+ vừa học nghề vừa học văn hóa) hoặc học GDTX, rồi học tiếp "
+        "lên cao đẳng, đại học. Em có thể nói chuyện với bố mẹ bằng thông tin cụ thể, mình giúp em chuẩn bị."
+    )
 
 
 # ------------------------------------------------------------------ citations and sources
+
 
 def cite(record: Any) -> str:
     """The compact legal basis, "Căn cứ: NĐ 238/2025/NĐ-CP", or "" when the record has no legal number."""
@@ -158,30 +164,39 @@ def source_ref(record: Any) -> str:
     refs = sources_of(record)
     first = refs[0]
     urls = [ref.url for ref in refs if ref.url] or ["chưa có đường dẫn công khai trong dữ liệu của mình"]
-    parts = [first.title, first.issuer, f"ngày {vn_date(first.date)}" if first.date else None,
-             ", ".join(urls), f"kiểm tra {vn_date(first.checked_on)}"]
+    parts = [
+        first.title,
+        first.issuer,
+        f"ngày {vn_date(first.date)}" if first.date else None,
+        ", ".join(urls),
+        f"kiểm tra {vn_date(first.checked_on)}",
+    ]
     return "• " + "; ".join(p for p in parts if p)
 
 
 def record_key(record: Any) -> str:
-    """"policy:nd_238…" for the last_sources slot."""
+    """ "policy:nd_238…" for the last_sources slot."""
     return f"{type(record).__name__.lower()}:{record.id}"
 
 
 SOURCES_BUTTON = {"title": "Nguồn", "payload": "/ask_sources"}
 
 
-def say(dispatcher: CollectingDispatcher, lines: Iterable[Optional[str]],
-        buttons: Optional[List[Dict[str, str]]] = None, first: int = FIRST_BUBBLE_CHARS) -> None:
+def say(
+    dispatcher: CollectingDispatcher,
+    lines: Iterable[Optional[str]],
+    buttons: Optional[List[Dict[str, str]]] = None,
+    first: int = FIRST_BUBBLE_CHARS,
+) -> None:
     """Utter `lines` packed into bubbles (first <= 600, others <= 1,500), buttons on the last."""
     texts = bubbles(lines, first=first)
     for index, text in enumerate(texts):
         dispatcher.utter_message(text=text, buttons=(buttons or None) if index == len(texts) - 1 else None)
 
 
-
-
-def bubbles(lines: Iterable[Optional[str]], first: int = FIRST_BUBBLE_CHARS, rest: int = MAX_BUBBLE_CHARS) -> List[str]:
+def bubbles(
+    lines: Iterable[Optional[str]], first: int = FIRST_BUBBLE_CHARS, rest: int = MAX_BUBBLE_CHARS
+) -> List[str]:
     """Pack lines into bubbles: the first at most `first` characters, the others at most `rest`;
     a line longer than its bubble is cut at a word boundary."""
     out: List[str] = []
@@ -254,7 +269,7 @@ def catalog_session() -> Iterator[Any]:
 def apology(tracker: Tracker) -> str:
     return (
         f"Xin lỗi {you(tracker)}, hệ thống dữ liệu đang tạm thời gián đoạn nên mình chưa tra cứu được. "
-        f"{you(tracker, capital=True)} vui lòng hỏi lại sau ít phút, hoặc nhắn \"gặp tư vấn viên\" để được gọi lại."
+        f'{you(tracker, capital=True)} vui lòng hỏi lại sau ít phút, hoặc nhắn "gặp tư vấn viên" để được gọi lại.'
     )
 
 
@@ -270,10 +285,14 @@ class CatalogAction(Action, metaclass=abc.ABCMeta):
         """The action's name in the domain."""
 
     @abc.abstractmethod
-    def answer(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any], session) -> List[Dict]:
+    def answer(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any], session
+    ) -> List[Dict]:
         """Utter the reply using `session`; return the events."""
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict]:
         collected = CollectingDispatcher()
         try:
             with catalog_session() as session:
@@ -302,14 +321,18 @@ def validated_id(value: Any, kind: str, dispatcher: CollectingDispatcher, tracke
         return None
     if value == NO_VALUE:
         return NO_VALUE
-    lookup = {"area": queries.lookup_area, "level": queries.lookup_level, "occupation": queries.lookup_occupation}[kind]
+    lookup = {
+        "area": queries.lookup_area,
+        "level": queries.lookup_level,
+        "occupation": queries.lookup_occupation,
+    }[kind]
     try:
         with catalog_session() as session:
             found = lookup(session, value)
             if found is None:
                 what = {"area": "địa bàn", "level": "trình độ", "occupation": "nghề"}[kind]
                 dispatcher.utter_message(
-                    text=f"Mình chưa tìm thấy {what} \"{str(value)[:60]}\" trong dữ liệu của mình, {you(tracker)} gõ lại giúp mình nhé."
+                    text=f'Mình chưa tìm thấy {what} "{str(value)[:60]}" trong dữ liệu của mình, {you(tracker)} gõ lại giúp mình nhé.'
                 )
                 return None
             return found.id
@@ -332,16 +355,108 @@ def menu_buttons(tracker: Tracker) -> List[Dict[str, str]]:
 
 # ------------------------------------------------------------------ yes / no, stop
 
-_YES = {"co", "ok", "oke", "okay", "okie", "u", "uh", "uk", "um", "uhm", "vang", "da", "duoc", "dc", "yes", "dung",
-        "dung roi", "chac chan", "co chu", "co the", "dong y", "toi dong y", "em dong y", "chi dong y", "thich",
-        "cung thich", "rat thich", "thich lam", "cung co", "co thich", "kha thich", "hay", "nhat tri", "duoc a"}
-_NO = {"khong", "ko", "k", "kg", "kh", "hong", "hok", "hem", "no", "khong can", "khong dong y", "khong co", "ko co",
-       "k co", "chua", "khong thich", "ko thich", "k thich", "khong thich lam", "ko thich lam", "khong lam",
-       "binh thuong", "cung binh thuong", "thuong thoi", "khong han", "chua bao gio", "it khi", "khong thich may",
-       "cung khong", "khong muon", "ko muon", "chang"}
+_YES = {
+    "co",
+    "ok",
+    "oke",
+    "okay",
+    "okie",
+    "u",
+    "uh",
+    "uk",
+    "um",
+    "uhm",
+    "vang",
+    "da",
+    "duoc",
+    "dc",
+    "yes",
+    "dung",
+    "dung roi",
+    "chac chan",
+    "co chu",
+    "co the",
+    "dong y",
+    "toi dong y",
+    "em dong y",
+    "chi dong y",
+    "thich",
+    "cung thich",
+    "rat thich",
+    "thich lam",
+    "cung co",
+    "co thich",
+    "kha thich",
+    "hay",
+    "nhat tri",
+    "duoc a",
+}
+_NO = {
+    "khong",
+    "ko",
+    "k",
+    "kg",
+    "kh",
+    "hong",
+    "hok",
+    "hem",
+    "no",
+    "khong can",
+    "khong dong y",
+    "khong co",
+    "ko co",
+    "k co",
+    "chua",
+    "khong thich",
+    "ko thich",
+    "k thich",
+    "khong thich lam",
+    "ko thich lam",
+    "khong lam",
+    "binh thuong",
+    "cung binh thuong",
+    "thuong thoi",
+    "khong han",
+    "chua bao gio",
+    "it khi",
+    "khong thich may",
+    "cung khong",
+    "khong muon",
+    "ko muon",
+    "chang",
+}
 # Words around a yes / no that do not change it: "ok em", "dạ có ạ", "không ạ".
-_FILLER = {"a", "em", "e", "chi", "anh", "co", "ad", "nhe", "nha", "nhá", "luon", "roi", "r", "vay", "z", "the",
-           "thi", "oi", "da", "vang", "ban", "minh", "lam", "ạ", "ak", "ah", "nhi", "day", "y"}
+_FILLER = {
+    "a",
+    "em",
+    "e",
+    "chi",
+    "anh",
+    "co",
+    "ad",
+    "nhe",
+    "nha",
+    "nhá",
+    "luon",
+    "roi",
+    "r",
+    "vay",
+    "z",
+    "the",
+    "thi",
+    "oi",
+    "da",
+    "vang",
+    "ban",
+    "minh",
+    "lam",
+    "ạ",
+    "ak",
+    "ah",
+    "nhi",
+    "day",
+    "y",
+}
 
 
 def yes_no(text: Any) -> Optional[bool]:

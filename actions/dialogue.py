@@ -4,6 +4,7 @@ the slot rules that hold on every turn (action_validate_slot_mappings):
 the user's register is inferred from how they name themselves and never
 switches on a weak cue; household groups accumulate.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -15,8 +16,8 @@ from rasa_sdk.forms import ValidationAction
 
 from actions.asks import ActionDefaultAskRephrase
 from actions.common import (
-    NO_GROUP,
     MAX_BUBBLE_CHARS,
+    NO_GROUP,
     CatalogAction,
     is_worried,
     menu_buttons,
@@ -53,8 +54,12 @@ INTENT_DESCRIPTIONS = {
 
 # Records a "Nguồn" reply can list (actions.common.record_key: "<class name>:<id>").
 SOURCE_MODELS = {
-    "policy": models.Policy, "level": models.Level, "institution": models.Institution,
-    "occupation": models.Occupation, "programme": models.Programme, "area": models.Area,
+    "policy": models.Policy,
+    "level": models.Level,
+    "institution": models.Institution,
+    "occupation": models.Occupation,
+    "programme": models.Programme,
+    "area": models.Area,
 }
 # Typed statements that change the role even after it is known.
 EXPLICIT_ROLE = ("la phu huynh", "la hoc sinh", "la me", "la bo", "phu huynh", "hoc sinh")
@@ -66,13 +71,18 @@ class ActionDefaultAskAffirmation(Action):
     def name(self) -> Text:
         return "action_default_ask_affirmation"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict]:
         if is_worried(tracker.latest_message.get("text")):  # reassurance and options, not "did you mean"
-            dispatcher.utter_message(text=reassurance(tracker) + " Mình có thể giúp gì trước?",
-                                     buttons=menu_buttons(tracker))
+            dispatcher.utter_message(
+                text=reassurance(tracker) + " Mình có thể giúp gì trước?", buttons=menu_buttons(tracker)
+            )
             return []
         ranking = tracker.latest_message.get("intent_ranking") or []
-        candidates = [r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback", "out_of_scope")]
+        candidates = [
+            r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback", "out_of_scope")
+        ]
         intent = candidates[0] if candidates else None
         if intent not in INTENT_DESCRIPTIONS:
             return await ActionDefaultAskRephrase().run(dispatcher, tracker, domain)
@@ -126,13 +136,17 @@ class ActionInformFollowup(CatalogAction):
             return []
         if typed == {"user_role"} or (not typed and role_from_text(tracker.latest_message.get("text"))):
             greeting = "Dạ, chào anh/chị" if slot_value(tracker, "user_role") == "parent" else "Chào em"
-            dispatcher.utter_message(text=f"{greeting}! Mình có thể giúp về trường, nghề, học phí và hỗ trợ, "
-                                          "lộ trình 9+. Chọn một chủ đề hoặc gõ câu hỏi nhé.",
-                                     buttons=menu_buttons(tracker))
+            dispatcher.utter_message(
+                text=f"{greeting}! Mình có thể giúp về trường, nghề, học phí và hỗ trợ, "
+                "lộ trình 9+. Chọn một chủ đề hoặc gõ câu hỏi nhé.",
+                buttons=menu_buttons(tracker),
+            )
             return []
         if intent == "affirm":  # a yes outside any question
-            dispatcher.utter_message(text=f"{you(tracker, True)} chọn một chủ đề bên dưới, hoặc gõ câu hỏi nhé.",
-                                     buttons=menu_buttons(tracker))
+            dispatcher.utter_message(
+                text=f"{you(tracker, True)} chọn một chủ đề bên dưới, hoặc gõ câu hỏi nhé.",
+                buttons=menu_buttons(tracker),
+            )
             return []
         dispatcher.utter_message(
             text=f"Mình đã ghi nhận. {you(tracker, True)} muốn hỏi về nội dung nào?",
@@ -142,18 +156,24 @@ class ActionInformFollowup(CatalogAction):
 
 
 class ActionStop(Action):
-    """"thôi", "dừng lại", "hủy" outside any form (inside one, the form's validator ends it)."""
+    """ "thôi", "dừng lại", "hủy" outside any form (inside one, the form's validator ends it)."""
 
     def name(self) -> Text:
         return "action_stop"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict]:
         dispatcher.utter_message(
             text=f"Dạ, mình dừng ở đây. Khi cần, {you(tracker)} cứ nhắn lại nhé.",
             buttons=menu_buttons(tracker)[:4],
         )
-        return [SlotSet("flow_exit", None), SlotSet("callback_consent", None), SlotSet("callback_time", None),
-                SlotSet("callback_phone", None)]
+        return [
+            SlotSet("flow_exit", None),
+            SlotSet("callback_consent", None),
+            SlotSet("callback_time", None),
+            SlotSet("callback_phone", None),
+        ]
 
 
 class ActionShowSources(CatalogAction):
@@ -179,14 +199,20 @@ class ActionShowSources(CatalogAction):
         if not records:
             dispatcher.utter_message(
                 text=f"Câu trả lời vừa rồi không trích văn bản nào. {you(tracker, True)} hỏi một câu (ví dụ "
-                     "\"học trung cấp có được miễn học phí không\") rồi bấm \"Nguồn\" nhé.")
+                '"học trung cấp có được miễn học phí không") rồi bấm "Nguồn" nhé.'
+            )
             return []
         lines = ["Nguồn của câu trả lời vừa rồi:"]
         for record in records[:8]:
             line = source_ref(record)
             if isinstance(record, models.Policy):
-                replaced = sorted({p.legal_basis_number for p in queries.policies_superseded_by(session, record.id)
-                                   if p.legal_basis_number})
+                replaced = sorted(
+                    {
+                        p.legal_basis_number
+                        for p in queries.policies_superseded_by(session, record.id)
+                        if p.legal_basis_number
+                    }
+                )
                 if replaced:
                     line += f" (thay thế {', '.join(replaced)})"
             lines.append(line)
@@ -214,7 +240,9 @@ class ValidateSlotMappings(ValidationAction):
             return {}
         if previous in ("student", "parent"):
             key = fold(tracker.latest_message.get("text") or "")
-            explicit = any(p in key for p in EXPLICIT_ROLE) or (tracker.latest_message.get("text") or "").startswith("/")
+            explicit = any(p in key for p in EXPLICIT_ROLE) or (
+                tracker.latest_message.get("text") or ""
+            ).startswith("/")
             if not explicit:
                 return {}  # the register never switches on a weak cue
         return {"user_role": role}

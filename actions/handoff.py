@@ -5,6 +5,7 @@ The phone is asked LAST on purpose: the tracker store masks phone numbers when
 it writes, so the number only exists unmasked during the turn it was typed in,
 which is the turn in which the form completes and this action stores it.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -17,9 +18,18 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 from rasa_sdk.types import DomainDict
 
-from actions.common import CatalogUnavailable, apology, catalog_session, is_stop_text, slot_value, wants_stop, yes_no, you
-from bot.privacy import extract_phone  # the one phone parser: whatever it accepts, masking removes
+from actions.common import (
+    CatalogUnavailable,
+    apology,
+    catalog_session,
+    is_stop_text,
+    slot_value,
+    wants_stop,
+    yes_no,
+    you,
+)
 from bot.handoff import create_callback_request
+from bot.privacy import extract_phone  # the one phone parser: whatever it accepts, masking removes
 
 logger = logging.getLogger(__name__)
 
@@ -37,32 +47,48 @@ class ValidateCallbackForm(FormValidationAction):
     async def run(self, dispatcher, tracker: Tracker, domain):
         # "thôi không cần gọi nữa", "hủy", "để sau" at any step: consent withdrawn, nothing kept
         if tracker.get_slot("requested_slot") and wants_stop(tracker):
-            return [SlotSet("callback_consent", False), SlotSet("callback_time", None),
-                    SlotSet("callback_phone", None), SlotSet("requested_slot", None)]
+            return [
+                SlotSet("callback_consent", False),
+                SlotSet("callback_time", None),
+                SlotSet("callback_phone", None),
+                SlotSet("requested_slot", None),
+            ]
         return await super().run(dispatcher, tracker, domain)
 
-    async def required_slots(self, domain_slots: List[Text], dispatcher, tracker: Tracker, domain) -> List[Text]:
+    async def required_slots(
+        self, domain_slots: List[Text], dispatcher, tracker: Tracker, domain
+    ) -> List[Text]:
         if tracker.get_slot("callback_consent") is False:
             return ["callback_consent"]
         return ["callback_consent", "user_role", "callback_time", "callback_phone"]
 
-    async def extract_callback_consent(self, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    async def extract_callback_consent(
+        self, dispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         if tracker.get_slot("requested_slot") != "callback_consent":
             return {}
         answer = yes_no(tracker.latest_message.get("text"))
         return {} if answer is None else {"callback_consent": answer}
 
-    def validate_callback_time(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_callback_time(
+        self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         text = (value or "").strip() if isinstance(value, str) else ""
         if yes_no(text) is False or is_stop_text(text):  # "thôi", "không": changed their mind
             return {"callback_consent": False, "callback_time": None}
         if not text or extract_phone(text):
-            dispatcher.utter_message(text=f"{you(tracker, True)} cho mình biết khung giờ tiện nghe máy (ví dụ: \"sáng thứ 7\", \"sau 19h\") nhé.")
+            dispatcher.utter_message(
+                text=f'{you(tracker, True)} cho mình biết khung giờ tiện nghe máy (ví dụ: "sáng thứ 7", "sau 19h") nhé.'
+            )
             return {"callback_time": None}
         return {"callback_time": text[:200]}
 
-    def validate_callback_phone(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
-        if yes_no(value) is False or is_stop_text(value):  # "thôi", "không": changed their mind, nothing is kept
+    def validate_callback_phone(
+        self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
+        if yes_no(value) is False or is_stop_text(
+            value
+        ):  # "thôi", "không": changed their mind, nothing is kept
             return {"callback_consent": False, "callback_phone": None}
         phone = extract_phone(value)
         if phone is None:
@@ -77,12 +103,14 @@ class ActionSubmitCallback(Action):
     def name(self) -> Text:
         return "action_submit_callback"
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict]:
         reset = [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
         if tracker.get_slot("callback_consent") is not True:
             dispatcher.utter_message(
                 text=f"Dạ, mình đã hủy yêu cầu gọi lại và không lưu thông tin liên lạc nào. "
-                     f"{you(tracker, True)} vẫn có thể hỏi mình tiếp ở đây."
+                f"{you(tracker, True)} vẫn có thể hỏi mình tiếp ở đây."
             )
             return reset
         phone = tracker.get_slot("callback_phone")
@@ -101,14 +129,18 @@ class ActionSubmitCallback(Action):
                     note=tracker.get_slot("last_topic"),
                 )
         except ValueError:
-            dispatcher.utter_message(text="Số điện thoại chưa hợp lệ nên mình chưa lưu được. Nhắn \"gặp tư vấn viên\" để thử lại nhé.")
+            dispatcher.utter_message(
+                text='Số điện thoại chưa hợp lệ nên mình chưa lưu được. Nhắn "gặp tư vấn viên" để thử lại nhé.'
+            )
             return reset
         except CatalogUnavailable as exc:
             logger.error("callback request not stored: %s", exc)
             dispatcher.utter_message(text=apology(tracker))
             return reset
         dispatcher.utter_message(
-            text=(f"Đã ghi nhận. Thầy cô tư vấn sẽ gọi số {masked(phone)} vào khoảng \"{preferred_time}\". "
-                  f"Số điện thoại chỉ dùng để gọi lại và {you(tracker)} có thể yêu cầu xóa bất cứ lúc nào.")
+            text=(
+                f'Đã ghi nhận. Thầy cô tư vấn sẽ gọi số {masked(phone)} vào khoảng "{preferred_time}". '
+                f"Số điện thoại chỉ dùng để gọi lại và {you(tracker)} có thể yêu cầu xóa bất cứ lúc nào."
+            )
         )
         return reset

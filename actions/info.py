@@ -8,6 +8,7 @@ legal basis is named briefly and full sources sit behind "Nguồn". Where the
 catalogue has no fact, the reply says it is missing from OUR data and names a
 next step. Nothing is invented here.
 """
+
 from __future__ import annotations
 
 import re
@@ -62,20 +63,30 @@ NEW_LEVEL = "trung_hoc_nghe"
 
 
 def asks_new_level(tracker: Tracker) -> bool:
-    return NEW_LEVEL in latest_entities(tracker, "level") or "trung hoc nghe" in fold(tracker.latest_message.get("text") or "")
+    return NEW_LEVEL in latest_entities(tracker, "level") or "trung hoc nghe" in fold(
+        tracker.latest_message.get("text") or ""
+    )
 
 
 def new_level_answer(session, tracker: Tracker):
     """Trung học nghề (Luật GDNN 124/2025): the catalogue's record, or an honest gap and whom to ask."""
     level = queries.get_level(session, NEW_LEVEL)
     if level is not None:
-        lines = [f"{level.name}: {level.description}", f"Thời gian học: {level.duration}. Vào học: {level.entry}.",
-                 cite(level), confidence_words(level)]
+        lines = [
+            f"{level.name}: {level.description}",
+            f"Thời gian học: {level.duration}. Vào học: {level.entry}.",
+            cite(level),
+            confidence_words(level),
+        ]
         return lines, [level]
-    return [("Trung học nghề là cấp học mới cho học sinh xong lớp 9 (học nghề cùng văn hóa, ngang THPT) theo luật "
-             "sửa đổi; nội dung chi tiết và lịch áp dụng chưa có trong dữ liệu của mình."),
-            f"Bước tiếp: {you(tracker)} hỏi Sở GD&ĐT Phú Thọ hoặc trường cao đẳng, trung cấp gần nhà; trong lúc chờ, "
-            "lộ trình 9+ (trung cấp + văn hóa THPT) vẫn đang tuyển sinh."], []
+    return [
+        (
+            "Trung học nghề là cấp học mới cho học sinh xong lớp 9 (học nghề cùng văn hóa, ngang THPT) theo luật "
+            "sửa đổi; nội dung chi tiết và lịch áp dụng chưa có trong dữ liệu của mình."
+        ),
+        f"Bước tiếp: {you(tracker)} hỏi Sở GD&ĐT Phú Thọ hoặc trường cao đẳng, trung cấp gần nhà; trong lúc chờ, "
+        "lộ trình 9+ (trung cấp + văn hóa THPT) vẫn đang tuyển sinh.",
+    ], []
 
 
 def latest_entities(tracker: Tracker, entity: str) -> List[str]:
@@ -110,8 +121,15 @@ class ActionVocationalLevels(CatalogAction):
         topic = subtopic(tracker.latest_message.get("text"))
         if asks_new_level(tracker) and len(wanted) <= 1:
             lines, cited = new_level_answer(session, tracker)
-            say(dispatcher, lines, [{"title": "Lộ trình 9+", "payload": "/ask_combined_route"},
-                                    {"title": "Gặp tư vấn viên", "payload": "/request_human"}, SOURCES_BUTTON])
+            say(
+                dispatcher,
+                lines,
+                [
+                    {"title": "Lộ trình 9+", "payload": "/ask_combined_route"},
+                    {"title": "Gặp tư vấn viên", "payload": "/request_human"},
+                    SOURCES_BUTTON,
+                ],
+            )
             return [SlotSet("last_topic", "vocational_levels"), sources_event(cited)]
         levels = [l for l in (queries.get_level(session, i) for i in (wanted or LEVEL_IDS)) if l]
         lines: List[str] = []
@@ -121,7 +139,9 @@ class ActionVocationalLevels(CatalogAction):
             if topic == "duration":
                 lines.append(f"Thời gian học {level.name.lower()}: {level.duration}.")
             elif topic == "cost":
-                lines.append(f"Về học phí {level.name.lower()}, {you(tracker)} bấm \"Học phí, hỗ trợ\" bên dưới nhé.")
+                lines.append(
+                    f'Về học phí {level.name.lower()}, {you(tracker)} bấm "Học phí, hỗ trợ" bên dưới nhé.'
+                )
             lines.append(f"{level.name}: {level.description}")
             if topic != "duration":
                 lines.append(f"Thời gian học: {level.duration}.")
@@ -133,9 +153,16 @@ class ActionVocationalLevels(CatalogAction):
         lines.append(cite(levels[0]) if cite(levels[0]) else "")
         words = {confidence_words(l) for l in levels} - {""}
         lines += sorted(words)[:1]
-        say(dispatcher, lines, [{"title": "Học phí, hỗ trợ", "payload": "/ask_support_policy"},
-                                {"title": "Lộ trình 9+", "payload": "/ask_combined_route"},
-                                {"title": "Tìm trường, nghề", "payload": "/find_programme"}, SOURCES_BUTTON])
+        say(
+            dispatcher,
+            lines,
+            [
+                {"title": "Học phí, hỗ trợ", "payload": "/ask_support_policy"},
+                {"title": "Lộ trình 9+", "payload": "/ask_combined_route"},
+                {"title": "Tìm trường, nghề", "payload": "/find_programme"},
+                SOURCES_BUTTON,
+            ],
+        )
         return [SlotSet("last_topic", "vocational_levels"), sources_event(levels)]
 
 
@@ -143,7 +170,7 @@ class ActionVocationalLevels(CatalogAction):
 
 
 def route_duration(level) -> str:
-    """"khoảng 3 năm" from the trung cấp record's duration (which describes 9+), else the whole text."""
+    """ "khoảng 3 năm" from the trung cấp record's duration (which describes 9+), else the whole text."""
     match = re.search(r"khoảng\s+\d+(?:[,.]\d+)?\s+năm", level.duration or "")
     return match.group(0) if match else (level.duration or "chưa có trong dữ liệu của mình")
 
@@ -168,38 +195,73 @@ def combined_route_answer(session, tracker: Tracker):
         lines.append(reassurance(tracker))
     if asks_new_level(tracker):
         lines, cited = new_level_answer(session, tracker)
-        return bubbles(lines), [{"title": "Lộ trình 9+", "payload": "/ask_combined_route"}, SOURCES_BUTTON], cited
+        return (
+            bubbles(lines),
+            [{"title": "Lộ trình 9+", "payload": "/ask_combined_route"}, SOURCES_BUTTON],
+            cited,
+        )
     if level is None:
-        return [f"Thông tin về lộ trình 9+ chưa có trong dữ liệu của mình; {you(tracker)} hỏi Sở GD&ĐT Phú Thọ nhé."], [], []
+        return (
+            [
+                f"Thông tin về lộ trình 9+ chưa có trong dữ liệu của mình; {you(tracker)} hỏi Sở GD&ĐT Phú Thọ nhé."
+            ],
+            [],
+            [],
+        )
     if topic == "university":
-        lines.append(f"Có, nếu {who} có bằng tốt nghiệp THPT: học 9+ gồm cả văn hóa THPT (GDTX), thi đỗ tốt nghiệp THPT "
-                     "thì được xét tuyển, thi vào đại học như học sinh THPT.")
+        lines.append(
+            f"Có, nếu {who} có bằng tốt nghiệp THPT: học 9+ gồm cả văn hóa THPT (GDTX), thi đỗ tốt nghiệp THPT "
+            "thì được xét tuyển, thi vào đại học như học sinh THPT."
+        )
         lines.append(f"Học xong trung cấp: {level.after}.")
     elif topic == "cost":
-        main = next((p for p in queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
-                     if p.benefit_kind == "mien_hoc_phi" and p.percent == 100 and p.required_diploma == "thcs"
-                     and not p.is_unverified and not p.group_ids), None)
+        main = next(
+            (
+                p
+                for p in queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
+                if p.benefit_kind == "mien_hoc_phi"
+                and p.percent == 100
+                and p.required_diploma == "thcs"
+                and not p.is_unverified
+                and not p.group_ids
+            ),
+            None,
+        )
         if main is not None:
-            lines.append(f"Phần học nghề trung cấp của 9+: miễn 100% học phí cho học sinh xong lớp 9. {cite(main)}")
+            lines.append(
+                f"Phần học nghề trung cấp của 9+: miễn 100% học phí cho học sinh xong lớp 9. {cite(main)}"
+            )
             cited.append(main)
         in_force = queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
-        culture = next((p for p in in_force if p.benefit_kind == "mien_hoc_phi" and "GDTX" in p.title
-                        and not p.group_ids), None)
+        culture = next(
+            (
+                p
+                for p in in_force
+                if p.benefit_kind == "mien_hoc_phi" and "GDTX" in p.title and not p.group_ids
+            ),
+            None,
+        )
         if culture is not None and not culture.is_unverified:
             lines.append(f"Phần văn hóa THPT (GDTX) ở cơ sở công lập: miễn học phí. {cite(culture)}")
             cited.append(culture)
         elif culture is not None:
-            lines.append("Phần văn hóa THPT (GDTX) ở cơ sở công lập: thường cũng được miễn, nhưng điều này chưa được "
-                         "xác nhận, cần hỏi lại trường.")
+            lines.append(
+                "Phần văn hóa THPT (GDTX) ở cơ sở công lập: thường cũng được miễn, nhưng điều này chưa được "
+                "xác nhận, cần hỏi lại trường."
+            )
             cited.append(culture)
         lines.append("Ngoài học phí, gia đình vẫn lo tiền ăn, ở, đi lại, đồ dùng và bảo hiểm y tế học sinh.")
     elif topic == "duration":
-        lines.append(f"Lộ trình 9+ học {route_duration(level)}: học nghề trung cấp cùng lúc với văn hóa THPT (GDTX).")
+        lines.append(
+            f"Lộ trình 9+ học {route_duration(level)}: học nghề trung cấp cùng lúc với văn hóa THPT (GDTX)."
+        )
         if other_duration(level):
             lines.append(capital(other_duration(level)) + ".")
     elif topic == "diploma":
-        lines.append("Học 9+ có thể được hai bằng: bằng tốt nghiệp trung cấp (học xong nghề) và bằng tốt nghiệp THPT "
-                     "(nếu thi đỗ tốt nghiệp THPT phần văn hóa).")
+        lines.append(
+            "Học 9+ có thể được hai bằng: bằng tốt nghiệp trung cấp (học xong nghề) và bằng tốt nghiệp THPT "
+            "(nếu thi đỗ tốt nghiệp THPT phần văn hóa)."
+        )
         lines.append(f"Học xong: {level.after}.")
     elif topic == "where":
         schools = queries.institutions_with_combined_route(session, area=area.id if area else None)
@@ -213,9 +275,13 @@ def combined_route_answer(session, tracker: Tracker):
             lines.append("Nơi dạy 9+ chưa có trong dữ liệu của mình.")
         lines.append(next_step(tracker, schools[0] if schools else None))
     else:
-        lines.append(f"9+ là lộ trình cho học sinh xong lớp 9: học một nghề trình độ trung cấp cùng lúc với văn hóa "
-                     f"THPT (GDTX), khoảng {route_duration(level).replace('khoảng ', '')}.")
-        lines.append("Học xong có bằng trung cấp; thi đỗ tốt nghiệp THPT thì có thêm bằng THPT để học tiếp cao đẳng, đại học.")
+        lines.append(
+            f"9+ là lộ trình cho học sinh xong lớp 9: học một nghề trình độ trung cấp cùng lúc với văn hóa "
+            f"THPT (GDTX), khoảng {route_duration(level).replace('khoảng ', '')}."
+        )
+        lines.append(
+            "Học xong có bằng trung cấp; thi đỗ tốt nghiệp THPT thì có thêm bằng THPT để học tiếp cao đẳng, đại học."
+        )
         new_level = queries.get_level(session, "trung_hoc_nghe")
         if new_level is not None:
             lines.append(f"Sắp tới: {new_level.name} ({new_level.description})")
@@ -223,12 +289,16 @@ def combined_route_answer(session, tracker: Tracker):
     words = confidence_words(level)
     if words and topic not in ("cost", "where"):
         lines.append(words)
-    buttons = [b for b, t in (
-        ({"title": "Học phí 9+", "payload": "/ask_combined_route{\"level\":\"trung_cap\"}"}, "cost"),
-        ({"title": "Học mấy năm", "payload": "/ask_combined_route"}, "duration"),
-        ({"title": "Thi đại học được không", "payload": "/ask_further_study"}, "university"),
-        ({"title": "Học 9+ ở đâu", "payload": "/find_programme"}, "where"),
-    ) if t != topic][:3]
+    buttons = [
+        b
+        for b, t in (
+            ({"title": "Học phí 9+", "payload": '/ask_combined_route{"level":"trung_cap"}'}, "cost"),
+            ({"title": "Học mấy năm", "payload": "/ask_combined_route"}, "duration"),
+            ({"title": "Thi đại học được không", "payload": "/ask_further_study"}, "university"),
+            ({"title": "Học 9+ ở đâu", "payload": "/find_programme"}, "where"),
+        )
+        if t != topic
+    ][:3]
     buttons.append(SOURCES_BUTTON)
     return bubbles(lines), buttons, cited
 
@@ -253,9 +323,16 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
         for hit in queries.find_programmes(session, limit=200):
             if hit.institution not in known:
                 known.append(hit.institution)
-        buttons = [{"title": s.name.replace("Trường ", "")[:60], "payload": f'/ask_school_info{{"school":"{s.id}"}}'}
-                   for s in known[:5]]
-        return [f"{you(tracker, True)} muốn hỏi trường nào? Chọn bên dưới hoặc gõ tên trường."], buttons, None, []
+        buttons = [
+            {"title": s.name.replace("Trường ", "")[:60], "payload": f'/ask_school_info{{"school":"{s.id}"}}'}
+            for s in known[:5]
+        ]
+        return (
+            [f"{you(tracker, True)} muốn hỏi trường nào? Chọn bên dưới hoặc gõ tên trường."],
+            buttons,
+            None,
+            [],
+        )
     lines: List[str] = []
     cited = [school]
     if not school.is_active and school.successor is not None:
@@ -266,18 +343,27 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
     level_names = ", ".join(l.name.lower() for l in levels if l) or "chưa có trong dữ liệu của mình"
     lines.append(f"{school.name}: {contact_text(school)}.")
     lines.append(f"Trình độ đào tạo: {level_names}.")
-    route = {True: "có dạy văn hóa THPT (lộ trình 9+)", False: "không dạy lộ trình 9+",
-             None: "chưa rõ có dạy 9+ không (hỏi trường)"}
+    route = {
+        True: "có dạy văn hóa THPT (lộ trình 9+)",
+        False: "không dạy lộ trình 9+",
+        None: "chưa rõ có dạy 9+ không (hỏi trường)",
+    }
     lines.append(f"Lộ trình 9+: {route[school.runs_combined_route]}.")
-    occupations = [h.programme.occupation.name for h in queries.find_programmes(session, limit=200)
-                   if h.institution.id == school.id]
+    occupations = [
+        h.programme.occupation.name
+        for h in queries.find_programmes(session, limit=200)
+        if h.institution.id == school.id
+    ]
     if occupations:
         lines.append("Nghề có trong dữ liệu của mình: " + ", ".join(dict.fromkeys(occupations)) + ".")
     lines.append(confidence_words(school))
     if not (school.phone or school.website):
         lines.append(next_step(tracker))
-    buttons = [{"title": "Tuyển sinh, hồ sơ", "payload": "/ask_admission"},
-               {"title": "Gặp tư vấn viên", "payload": "/request_human"}, SOURCES_BUTTON]
+    buttons = [
+        {"title": "Tuyển sinh, hồ sơ", "payload": "/ask_admission"},
+        {"title": "Gặp tư vấn viên", "payload": "/request_human"},
+        SOURCES_BUTTON,
+    ]
     return bubbles(lines), buttons, school.id, cited
 
 
@@ -303,9 +389,12 @@ class ActionAdmission(CatalogAction):
         return "action_admission"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        level_ids = [v for v in latest_entities(tracker, "level") if v in LEVEL_IDS] or \
-            ([slot_value(tracker, "level")] if slot_value(tracker, "level") else ["trung_cap"])
-        levels = sorted((l for l in (queries.get_level(session, i) for i in level_ids) if l), key=lambda l: l.rank)
+        level_ids = [v for v in latest_entities(tracker, "level") if v in LEVEL_IDS] or (
+            [slot_value(tracker, "level")] if slot_value(tracker, "level") else ["trung_cap"]
+        )
+        levels = sorted(
+            (l for l in (queries.get_level(session, i) for i in level_ids) if l), key=lambda l: l.rank
+        )
         lines = [f"Vào học {l.name.lower()}: {l.entry}." for l in levels]
         school_value = (latest_entities(tracker, "school") or [None])[-1] or slot_value(tracker, "school")
         school = queries.lookup_institution(session, school_value) if school_value else None
@@ -313,9 +402,15 @@ class ActionAdmission(CatalogAction):
             school = school.successor
         lines.append("Hồ sơ, hạn nộp, cách xét tuyển và chỉ tiêu năm nay chưa có trong dữ liệu của mình.")
         lines.append(next_step(tracker, school))
-        say(dispatcher, lines, [
-            {"title": "Tìm trường", "payload": "/find_programme"},
-            {"title": "Gặp tư vấn viên", "payload": "/request_human"}, SOURCES_BUTTON])
+        say(
+            dispatcher,
+            lines,
+            [
+                {"title": "Tìm trường", "payload": "/find_programme"},
+                {"title": "Gặp tư vấn viên", "payload": "/request_human"},
+                SOURCES_BUTTON,
+            ],
+        )
         return [SlotSet("last_topic", "admission"), sources_event(levels + ([school] if school else []))]
 
 
@@ -333,17 +428,33 @@ class ActionCareerProspects(CatalogAction):
             lines.append("Số liệu việc làm, mức lương theo nghề chưa có trong dữ liệu của mình.")
         else:
             cited.append(occupation)
-            lines.append(f"Nghề {occupation.name}: số liệu việc làm, mức lương đã kiểm chứng chưa có trong dữ liệu của mình.")
+            lines.append(
+                f"Nghề {occupation.name}: số liệu việc làm, mức lương đã kiểm chứng chưa có trong dữ liệu của mình."
+            )
             if occupation.key_tier:
-                lines.append(f"Đây là nghề trọng điểm cấp {tiers.get(occupation.key_tier, occupation.key_tier)}.")
-            schools = sorted({h.institution.name for h in queries.find_programmes(session, occupation=occupation.id, limit=5)})
+                lines.append(
+                    f"Đây là nghề trọng điểm cấp {tiers.get(occupation.key_tier, occupation.key_tier)}."
+                )
+            schools = sorted(
+                {
+                    h.institution.name
+                    for h in queries.find_programmes(session, occupation=occupation.id, limit=5)
+                }
+            )
             if schools:
                 lines.append("Nơi dạy trong tỉnh: " + ", ".join(schools) + ".")
-        lines.append(f"Cách hỏi nhanh nhất: {you(tracker)} hỏi nhà trường tỉ lệ có việc làm của khóa trước và các doanh "
-                     "nghiệp liên kết, hoặc nhờ thầy cô tư vấn gọi lại.")
-        say(dispatcher, lines, [
-            {"title": "Tìm trường dạy nghề", "payload": "/find_programme"},
-            {"title": "Gặp tư vấn viên", "payload": "/request_human"}])
+        lines.append(
+            f"Cách hỏi nhanh nhất: {you(tracker)} hỏi nhà trường tỉ lệ có việc làm của khóa trước và các doanh "
+            "nghiệp liên kết, hoặc nhờ thầy cô tư vấn gọi lại."
+        )
+        say(
+            dispatcher,
+            lines,
+            [
+                {"title": "Tìm trường dạy nghề", "payload": "/find_programme"},
+                {"title": "Gặp tư vấn viên", "payload": "/request_human"},
+            ],
+        )
         return [SlotSet("last_topic", "career_prospects"), sources_event(cited)]
 
 
@@ -358,10 +469,14 @@ class ActionFurtherStudy(CatalogAction):
         text = fold(tracker.latest_message.get("text") or "")
         if trung_cap is not None:
             if re.search(r"\b(bang cap 3|bang thpt|bang tot nghiep thpt)\b", text):
-                lines.append("Không tự động: học trung cấp chỉ cho bằng trung cấp. Muốn có bằng THPT, "
-                             f"{learner(tracker)} học thêm văn hóa THPT (GDTX, lộ trình 9+) và thi đỗ tốt nghiệp THPT.")
-            lines.append("Có, nếu có bằng tốt nghiệp THPT (hoặc đủ khối lượng văn hóa THPT): học xong trung cấp có thể "
-                         f"học lên cao đẳng, rồi đại học. Cụ thể: {trung_cap.after}.")
+                lines.append(
+                    "Không tự động: học trung cấp chỉ cho bằng trung cấp. Muốn có bằng THPT, "
+                    f"{learner(tracker)} học thêm văn hóa THPT (GDTX, lộ trình 9+) và thi đỗ tốt nghiệp THPT."
+                )
+            lines.append(
+                "Có, nếu có bằng tốt nghiệp THPT (hoặc đủ khối lượng văn hóa THPT): học xong trung cấp có thể "
+                f"học lên cao đẳng, rồi đại học. Cụ thể: {trung_cap.after}."
+            )
         if cao_dang is not None:
             lines.append(f"Vào cao đẳng: {cao_dang.entry}. Sau cao đẳng: {cao_dang.after}.")
         if not lines:
@@ -370,9 +485,15 @@ class ActionFurtherStudy(CatalogAction):
         levels = [l for l in (trung_cap, cao_dang) if l]
         words = {confidence_words(l) for l in levels} - {""}
         lines += sorted(words)[:1]
-        say(dispatcher, lines, [
-            {"title": "Lộ trình 9+", "payload": "/ask_combined_route"},
-            {"title": "Tìm trường", "payload": "/find_programme"}, SOURCES_BUTTON])
+        say(
+            dispatcher,
+            lines,
+            [
+                {"title": "Lộ trình 9+", "payload": "/ask_combined_route"},
+                {"title": "Tìm trường", "payload": "/find_programme"},
+                SOURCES_BUTTON,
+            ],
+        )
         return [SlotSet("last_topic", "further_study"), sources_event(levels)]
 
 
@@ -386,21 +507,35 @@ class ActionComparePaths(CatalogAction):
         if is_worried(tracker.latest_message.get("text")):
             lines.append(reassurance(tracker))
         lines.append("Tùy sở thích, học lực và điều kiện gia đình. Sau lớp 9 có hai hướng chính:")
-        lines.append("1) Thi vào lớp 10 THPT: hợp nếu muốn học tiếp đại học theo đường phổ thông. Chỉ tiêu, điểm chuẩn "
-                     f"lớp 10 chưa có trong dữ liệu của mình; {you(tracker)} hỏi trường THCS.")
+        lines.append(
+            "1) Thi vào lớp 10 THPT: hợp nếu muốn học tiếp đại học theo đường phổ thông. Chỉ tiêu, điểm chuẩn "
+            f"lớp 10 chưa có trong dữ liệu của mình; {you(tracker)} hỏi trường THCS."
+        )
         cited: List[Any] = []
         if level is not None:
             cited.append(level)
-            lines.append(f"2) Học nghề trung cấp, hoặc 9+ ({route_duration(level)}) vừa học nghề vừa học văn hóa THPT: "
-                         "có nghề sớm, vẫn học tiếp cao đẳng, đại học được.")
-        exemptions = [p for p in queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
-                      if p.benefit_kind == "mien_hoc_phi" and p.required_diploma == "thcs" and not p.is_unverified
-                      and not p.group_ids]
+            lines.append(
+                f"2) Học nghề trung cấp, hoặc 9+ ({route_duration(level)}) vừa học nghề vừa học văn hóa THPT: "
+                "có nghề sớm, vẫn học tiếp cao đẳng, đại học được."
+            )
+        exemptions = [
+            p
+            for p in queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
+            if p.benefit_kind == "mien_hoc_phi"
+            and p.required_diploma == "thcs"
+            and not p.is_unverified
+            and not p.group_ids
+        ]
         for policy in exemptions[:1]:
             lines.append(f"Học trung cấp sau lớp 9 được miễn 100% học phí. {cite(policy)}")
             cited.append(policy)
-        say(dispatcher, lines, [
-            {"title": "Làm trắc nghiệm sở thích", "payload": "/start_interest_quiz"},
-            {"title": "Lộ trình 9+", "payload": "/ask_combined_route"},
-            {"title": "Gặp tư vấn viên", "payload": "/request_human"}])
+        say(
+            dispatcher,
+            lines,
+            [
+                {"title": "Làm trắc nghiệm sở thích", "payload": "/start_interest_quiz"},
+                {"title": "Lộ trình 9+", "payload": "/ask_combined_route"},
+                {"title": "Gặp tư vấn viên", "payload": "/request_human"},
+            ],
+        )
         return [SlotSet("last_topic", "compare_paths"), sources_event(cited)]

@@ -10,6 +10,7 @@ saves and deletes the conversation's events, console summary, tags, notes and
 callback requests instead of storing the turn, and forgets its cached tracker:
 the next message starts a new, empty conversation.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
@@ -25,9 +26,13 @@ class ActionDeleteMyData(Action):
     def name(self) -> Text:
         return ERASE_ACTION
 
-    async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict]:
         dispatcher.utter_message(
-            text=(f"Dạ, mình đã xóa toàn bộ cuộc trò chuyện này cùng mọi thông tin {you(tracker)} đã gửi, "
-                  "kể cả yêu cầu gọi lại nếu có. Nếu nhắn tiếp, mình sẽ bắt đầu như một cuộc trò chuyện mới.")
+            text=(
+                f"Dạ, mình đã xóa toàn bộ cuộc trò chuyện này cùng mọi thông tin {you(tracker)} đã gửi, "
+                "kể cả yêu cầu gọi lại nếu có. Nếu nhắn tiếp, mình sẽ bắt đầu như một cuộc trò chuyện mới."
+            )
         )
         return []

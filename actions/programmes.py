@@ -7,6 +7,7 @@ buttons: it never asks a question whose answers all lead to "no data".
 Interest statements ("em thích nấu ăn / vẽ / làm đẹp / sửa xe máy") are mapped
 to the matching occupation and where it is taught (INTERESTS).
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,25 +43,67 @@ CALLBACK_BUTTON = {"title": "Nhờ thầy cô gọi lại", "payload": "/request
 
 # (folded pattern, what the user likes, the trade's usual name, catalogue occupation ids, nearby ids).
 INTERESTS: List[Tuple[str, str, str, Tuple[str, ...], Tuple[str, ...]]] = [
-    (r"nau an|nau nuong|dau bep|lam banh|lam bep|che bien mon an", "nấu ăn", "Kỹ thuật chế biến món ăn (nấu ăn)",
-     ("ky_thuat_che_bien_mon_an", "nau_an"), ("quan_tri_khach_san",)),
-    (r"lam dep|nail|trang diem|cat toc|lam toc|uon toc|spa|tham my|make ?up", "làm đẹp",
-     "Chăm sóc sắc đẹp (làm đẹp, nail, tóc)", ("cham_soc_sac_dep", "lam_dep", "tao_mau_toc"), ()),
-    (r"xe may|sua xe", "sửa xe máy", "Công nghệ xe máy (sửa chữa xe máy)",
-     ("sua_chua_xe_may", "cong_nghe_xe_may"), ("cong_nghe_o_to",)),
+    (
+        r"nau an|nau nuong|dau bep|lam banh|lam bep|che bien mon an",
+        "nấu ăn",
+        "Kỹ thuật chế biến món ăn (nấu ăn)",
+        ("ky_thuat_che_bien_mon_an", "nau_an"),
+        ("quan_tri_khach_san",),
+    ),
+    (
+        r"lam dep|nail|trang diem|cat toc|lam toc|uon toc|spa|tham my|make ?up",
+        "làm đẹp",
+        "Chăm sóc sắc đẹp (làm đẹp, nail, tóc)",
+        ("cham_soc_sac_dep", "lam_dep", "tao_mau_toc"),
+        (),
+    ),
+    (
+        r"xe may|sua xe",
+        "sửa xe máy",
+        "Công nghệ xe máy (sửa chữa xe máy)",
+        ("sua_chua_xe_may", "cong_nghe_xe_may"),
+        ("cong_nghe_o_to",),
+    ),
     (r"\bve\b|hoi hoa|my thuat|do hoa|thiet ke", "vẽ", "Thiết kế đồ họa", ("thiet_ke_do_hoa",), ()),
     (r"o to|oto|xe hoi", "ô tô", "Công nghệ ô tô", ("cong_nghe_o_to",), ()),
-    (r"may tinh|tin hoc|lap trinh|\bgame\b|\bit\b|phan mem", "máy tính", "Công nghệ thông tin",
-     ("cong_nghe_thong_tin",), ()),
-    (r"dieu hoa|tu lanh|may lanh|dien lanh", "điện lạnh", "Kỹ thuật máy lạnh và điều hòa không khí",
-     ("ky_thuat_may_lanh",), ()),
+    (
+        r"may tinh|tin hoc|lap trinh|\bgame\b|\bit\b|phan mem",
+        "máy tính",
+        "Công nghệ thông tin",
+        ("cong_nghe_thong_tin",),
+        (),
+    ),
+    (
+        r"dieu hoa|tu lanh|may lanh|dien lanh",
+        "điện lạnh",
+        "Kỹ thuật máy lạnh và điều hòa không khí",
+        ("ky_thuat_may_lanh",),
+        (),
+    ),
     (r"dien tu", "điện tử", "Điện tử công nghiệp", ("dien_tu_cong_nghiep",), ()),
-    (r"\bdien\b|sua dien", "điện", "Điện dân dụng, điện công nghiệp", ("dien_dan_dung", "dien_cong_nghiep"), ()),
+    (
+        r"\bdien\b|sua dien",
+        "điện",
+        "Điện dân dụng, điện công nghiệp",
+        ("dien_dan_dung", "dien_cong_nghiep"),
+        (),
+    ),
     (r"may va|may quan ao|thoi trang|may mac", "may mặc", "May thời trang", ("may_thoi_trang",), ()),
-    (r"cham soc nguoi|y ta|dieu duong|benh nhan|cham nguoi om", "chăm sóc người bệnh", "Điều dưỡng",
-     ("dieu_duong",), ()),
+    (
+        r"cham soc nguoi|y ta|dieu duong|benh nhan|cham nguoi om",
+        "chăm sóc người bệnh",
+        "Điều dưỡng",
+        ("dieu_duong",),
+        (),
+    ),
     (r"tre con|tre em|tre nho|mam non|trong em", "trẻ nhỏ", "Giáo dục mầm non", ("giao_duc_mam_non",), ()),
-    (r"khach san|du lich|nha hang|le tan", "du lịch, khách sạn", "Quản trị khách sạn", ("quan_tri_khach_san",), ()),
+    (
+        r"khach san|du lich|nha hang|le tan",
+        "du lịch, khách sạn",
+        "Quản trị khách sạn",
+        ("quan_tri_khach_san",),
+        (),
+    ),
     (r"tinh toan|ke toan|con so|so sach", "tính toán", "Kế toán", ("ke_toan",), ()),
     (r"\bhan\b", "hàn", "Hàn", ("han",), ()),
     (r"co khi|tien phay|gia cong", "cơ khí", "Cắt gọt kim loại", ("cat_got_kim_loai",), ()),
@@ -81,7 +124,11 @@ def interest_of(text: Any):
 
 
 def message_occupations(tracker: Tracker) -> List[str]:
-    return [e.get("value") for e in tracker.latest_message.get("entities", []) or [] if e.get("entity") == "occupation"]
+    return [
+        e.get("value")
+        for e in tracker.latest_message.get("entities", []) or []
+        if e.get("entity") == "occupation"
+    ]
 
 
 def interest_trades(session, tracker: Tracker, row) -> List[str]:
@@ -92,7 +139,11 @@ def interest_trades(session, tracker: Tracker, row) -> List[str]:
 
 
 def contact_text(institution) -> str:
-    parts = [f"Địa chỉ: {institution.address}" if institution.address else "Địa chỉ: chưa có trong dữ liệu của mình"]
+    parts = [
+        f"Địa chỉ: {institution.address}"
+        if institution.address
+        else "Địa chỉ: chưa có trong dữ liệu của mình"
+    ]
     if institution.phone:
         parts.append(f"ĐT: {institution.phone}")
     if institution.website:
@@ -104,11 +155,19 @@ def next_step(tracker: Tracker, school=None) -> str:
     """Whom to ask next: the school's sourced phone / website when the catalogue has one,
     else the school or Sở GD&ĐT Phú Thọ, and the callback offer."""
     if school is not None and (school.phone or school.website):
-        how = ", ".join(x for x in (f"gọi {school.phone}" if school.phone else "",
-                                    f"xem {school.website}" if school.website else "") if x)
-        return f"Bước tiếp: {you(tracker)} {how} ({school.name}), hoặc bấm \"Nhờ thầy cô gọi lại\"."
-    return (f"Bước tiếp: {you(tracker)} hỏi trực tiếp phòng tuyển sinh của trường hoặc Sở GD&ĐT Phú Thọ, "
-            "hoặc bấm \"Nhờ thầy cô gọi lại\" để thầy cô tư vấn gọi cho gia đình.")
+        how = ", ".join(
+            x
+            for x in (
+                f"gọi {school.phone}" if school.phone else "",
+                f"xem {school.website}" if school.website else "",
+            )
+            if x
+        )
+        return f'Bước tiếp: {you(tracker)} {how} ({school.name}), hoặc bấm "Nhờ thầy cô gọi lại".'
+    return (
+        f"Bước tiếp: {you(tracker)} hỏi trực tiếp phòng tuyển sinh của trường hoặc Sở GD&ĐT Phú Thọ, "
+        'hoặc bấm "Nhờ thầy cô gọi lại" để thầy cô tư vấn gọi cho gia đình.'
+    )
 
 
 def programme_line(index: int, hit) -> str:
@@ -118,18 +177,26 @@ def programme_line(index: int, hit) -> str:
     return f"{index}. {institution.name} ({level}{distance}). {contact_text(institution)}."
 
 
-def filter_buttons(session, occupation_id: Optional[str], hits, level_id: Optional[str]) -> List[Dict[str, str]]:
+def filter_buttons(
+    session, occupation_id: Optional[str], hits, level_id: Optional[str]
+) -> List[Dict[str, str]]:
     """The levels taught (from the hits' programmes and schools) as filters; never a level with no result."""
     found: List[str] = []
     for hit in hits:
-        for lid in ([hit.programme.level_id] if hit.programme.level_id else list(hit.institution.level_ids or [])):
+        for lid in (
+            [hit.programme.level_id] if hit.programme.level_id else list(hit.institution.level_ids or [])
+        ):
             if lid and lid not in found and lid != level_id:
                 found.append(lid)
     buttons = []
     for lid in found:
         level = queries.get_level(session, lid)
-        if level is not None and queries.find_programmes(session, occupation=occupation_id, level=lid, limit=1):
-            buttons.append({"title": f"Chỉ {level.name.lower()}", "payload": f'/find_programme{{"level":"{lid}"}}'})
+        if level is not None and queries.find_programmes(
+            session, occupation=occupation_id, level=lid, limit=1
+        ):
+            buttons.append(
+                {"title": f"Chỉ {level.name.lower()}", "payload": f'/find_programme{{"level":"{lid}"}}'}
+            )
     return buttons[:3]
 
 
@@ -143,9 +210,13 @@ def find_programmes_answer(session, tracker: Tracker, occupation_ids: Optional[L
     area = queries.lookup_area(session, area_id) if area_id else None
     hits = []
     for occupation in occupations or [None]:
-        hits += queries.find_programmes(session, occupation=occupation.id if occupation else None,
-                                        level=level.id if level else None, area=area.id if area else None,
-                                        limit=MAX_OPTIONS)
+        hits += queries.find_programmes(
+            session,
+            occupation=occupation.id if occupation else None,
+            level=level.id if level else None,
+            area=area.id if area else None,
+            limit=MAX_OPTIONS,
+        )
     hits.sort(key=lambda h: (h.distance_km is None, h.distance_km or 0.0))
     hits = hits[:MAX_OPTIONS]
     what = " / ".join(o.name for o in occupations) or "học nghề"
@@ -170,14 +241,19 @@ def find_programmes_answer(session, tracker: Tracker, occupation_ids: Optional[L
         lines.append("Nghề và trình độ ở từng trường cần xác nhận lại với trường trước khi nộp hồ sơ.")
     if not any(h.institution.phone or h.institution.website for h in hits):
         lines.append(next_step(tracker))
-    buttons = filter_buttons(session, occupations[0].id if len(occupations) == 1 else None, hits,
-                             level.id if level else None)
+    buttons = filter_buttons(
+        session, occupations[0].id if len(occupations) == 1 else None, hits, level.id if level else None
+    )
     seen = []
     for hit in hits:
         if hit.institution.id not in seen and len(seen) < 2:
             seen.append(hit.institution.id)
-            buttons.append({"title": f"Về {hit.institution.name.replace('Trường ', '')}"[:60],
-                            "payload": f'/ask_school_info{{"school":"{hit.institution.id}"}}'})
+            buttons.append(
+                {
+                    "title": f"Về {hit.institution.name.replace('Trường ', '')}"[:60],
+                    "payload": f'/ask_school_info{{"school":"{hit.institution.id}"}}',
+                }
+            )
     buttons += [{"title": "Học phí, hỗ trợ", "payload": "/ask_support_policy"}, SOURCES_BUTTON]
     return lines, buttons, cited
 
@@ -198,8 +274,10 @@ def interest_answer(session, tracker: Tracker, row):
     close = [o for o in close if o is not None]
     if close:
         lines.append("Nghề gần giống có trong dữ liệu: " + ", ".join(o.name for o in close) + ".")
-        buttons += [{"title": f"Nơi dạy {o.name}"[:60], "payload": f'/find_programme{{"occupation":"{o.id}"}}'}
-                    for o in close]
+        buttons += [
+            {"title": f"Nơi dạy {o.name}"[:60], "payload": f'/find_programme{{"occupation":"{o.id}"}}'}
+            for o in close
+        ]
     lines.append(next_step(tracker))
     buttons += [CALLBACK_BUTTON, {"title": "Làm trắc nghiệm sở thích", "payload": "/start_interest_quiz"}]
     return lines, buttons, close
@@ -212,7 +290,9 @@ class ActionFindProgrammes(CatalogAction):
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         events: List[Dict] = [SlotSet("last_topic", "find_programme")]
         if tracker.get_slot("flow_exit") == "stop":
-            dispatcher.utter_message(text=f"Dạ, mình dừng tìm trường ở đây. Khi cần, {you(tracker)} cứ nhắn lại nhé.")
+            dispatcher.utter_message(
+                text=f"Dạ, mình dừng tìm trường ở đây. Khi cần, {you(tracker)} cứ nhắn lại nhé."
+            )
             return events + [SlotSet("flow_exit", None), SlotSet("occupation", None)]
         row = interest_of(tracker.latest_message.get("text"))
         if row is not None and tracker.get_slot("occupation") in (NO_VALUE,) + tuple(row[3]):
@@ -222,8 +302,11 @@ class ActionFindProgrammes(CatalogAction):
             events.append(SlotSet("occupation", trades[0] if len(trades) == 1 else None))
         elif tracker.get_slot("occupation") == NO_VALUE:
             lines, buttons, cited = find_programmes_answer(session, tracker)
-            lines.insert(0, f"{you(tracker, True)} chưa chọn nghề: đây là một số nơi dạy nghề có trong dữ liệu của mình. "
-                            "Làm trắc nghiệm sở thích có thể giúp chọn nghề.")
+            lines.insert(
+                0,
+                f"{you(tracker, True)} chưa chọn nghề: đây là một số nơi dạy nghề có trong dữ liệu của mình. "
+                "Làm trắc nghiệm sở thích có thể giúp chọn nghề.",
+            )
             buttons = [{"title": "Làm trắc nghiệm sở thích", "payload": "/start_interest_quiz"}] + buttons[:3]
             events.append(SlotSet("occupation", None))
         else:
@@ -280,7 +363,9 @@ class ValidateProgrammeForm(FormValidationAction):
             return {"occupation": NO_VALUE}
         return {}
 
-    def validate_occupation(self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict) -> Dict[Text, Any]:
+    def validate_occupation(
+        self, value: Any, dispatcher, tracker: Tracker, domain: DomainDict
+    ) -> Dict[Text, Any]:
         if value == NO_VALUE:
             return {"occupation": NO_VALUE}
         return {"occupation": validated_id(value, "occupation", dispatcher, tracker)}

@@ -4,6 +4,7 @@ It is an orientation for 14-15-year-olds, not a diagnosis: the result names the
 strongest interest types, then occupations from the catalogue
 (`occupations_by_riasec`) and where in the province they are taught.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text, Tuple
@@ -46,8 +47,10 @@ TYPE_NAMES = {
 ANSWER_BUTTONS = [{"title": "Có", "payload": "/affirm"}, {"title": "Không", "payload": "/deny"}]
 
 
-INTRO = ("Mình có 12 câu hỏi ngắn về sở thích: trả lời Có hoặc Không (gõ \"thích\", \"bình thường\" cũng được; "
-         "nhắn \"thôi\" để dừng). Kết quả chỉ để tham khảo, không phải kết luận.")
+INTRO = (
+    'Mình có 12 câu hỏi ngắn về sở thích: trả lời Có hoặc Không (gõ "thích", "bình thường" cũng được; '
+    'nhắn "thôi" để dừng). Kết quả chỉ để tham khảo, không phải kết luận.'
+)
 
 
 def question_text(index: int) -> str:
@@ -62,7 +65,9 @@ def _make_ask_action(index: int):
         def name(self) -> Text:
             return f"action_ask_{slot}"
 
-        async def run(self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]) -> List[Dict]:
+        async def run(
+            self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+        ) -> List[Dict]:
             dispatcher.utter_message(text=question_text(index), buttons=ANSWER_BUTTONS)
             return []
 
@@ -113,7 +118,9 @@ def quiz_scores(answers: Dict[str, Any]) -> Dict[str, int]:
 
 def top_types(scores: Dict[str, int], count: int = 2) -> List[str]:
     """Strongest types with at least one "yes", ties in RIASEC order."""
-    ranked = sorted((code for code in "RIASEC" if scores[code] > 0), key=lambda c: (-scores[c], "RIASEC".index(c)))
+    ranked = sorted(
+        (code for code in "RIASEC" if scores[code] > 0), key=lambda c: (-scores[c], "RIASEC".index(c))
+    )
     return ranked[:count]
 
 
@@ -122,7 +129,9 @@ def quiz_result(session, tracker: Tracker):
     codes = top_types(quiz_scores(answers))
     lines = ["Kết quả chỉ để định hướng, không phải kết luận về em."]
     if not codes:
-        lines.append("Chưa thấy nhóm sở thích nào nổi bật. Em có thể làm lại sau, hoặc trò chuyện với thầy cô tư vấn.")
+        lines.append(
+            "Chưa thấy nhóm sở thích nào nổi bật. Em có thể làm lại sau, hoặc trò chuyện với thầy cô tư vấn."
+        )
         return join_lines(lines), [{"title": "Gặp tư vấn viên", "payload": "/request_human"}]
     lines.append("Nhóm sở thích nổi bật: " + "; ".join(TYPE_NAMES[c] for c in codes) + ".")
     occupations = queries.occupations_by_riasec(session, codes, limit=4)
@@ -132,11 +141,17 @@ def quiz_result(session, tracker: Tracker):
         lines.append("Một số nghề có thể hợp:")
         for occupation in occupations:
             hits = queries.find_programmes(session, occupation=occupation.id, area=area_id, limit=1)
-            where = f"có dạy tại {hits[0].institution.name}" if hits else "nơi dạy chưa có trong dữ liệu của mình"
+            where = (
+                f"có dạy tại {hits[0].institution.name}" if hits else "nơi dạy chưa có trong dữ liệu của mình"
+            )
             lines.append(f"• {occupation.name} ({where}).")
             if hits and len(buttons) < 3:
-                buttons.append({"title": f"Trường dạy {occupation.name}"[:60],
-                                "payload": f'/find_programme{{"occupation":"{occupation.id}"}}'})
+                buttons.append(
+                    {
+                        "title": f"Trường dạy {occupation.name}"[:60],
+                        "payload": f'/find_programme{{"occupation":"{occupation.id}"}}',
+                    }
+                )
         lines.append("Gợi ý này chỉ để tham khảo; em nên nói chuyện thêm với thầy cô và bố mẹ.")
     else:
         lines.append("Nghề ứng với nhóm này chưa có trong dữ liệu của mình; em hỏi thầy cô tư vấn nhé.")
@@ -157,8 +172,8 @@ class ActionQuizResult(CatalogAction):
             return reset + [SlotSet("flow_exit", None), SlotSet("last_topic", "find_programme")]
         if tracker.get_slot("flow_exit") == "stop":
             dispatcher.utter_message(
-                text="Dạ, mình dừng trắc nghiệm ở đây. Khi nào muốn, em nhắn \"trắc nghiệm\" để làm lại, "
-                     "hoặc hỏi mình về trường, nghề, học phí nhé.",
+                text='Dạ, mình dừng trắc nghiệm ở đây. Khi nào muốn, em nhắn "trắc nghiệm" để làm lại, '
+                "hoặc hỏi mình về trường, nghề, học phí nhé.",
                 buttons=menu_buttons(tracker)[:4],
             )
             return reset + [SlotSet("flow_exit", None)]

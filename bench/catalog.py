@@ -5,6 +5,7 @@
 Prints median and p95 (milliseconds) per query and writes
 bench/results/catalog.json.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -25,10 +26,18 @@ from bot.db import dispose_engines, session_scope  # noqa: E402
 from bot.migrations import runner  # noqa: E402
 
 CASES = {
-    "find_programmes(occupation, level, area)": lambda s: q.find_programmes(s, occupation="dien_cong_nghiep", level="trung_cap", area="vinh_tuong"),
-    "find_programmes(area, text occupation)": lambda s: q.find_programmes(s, occupation="điện CN", area="xã Vĩnh Thành"),
-    "applicable_policies(level, area, groups)": lambda s: q.applicable_policies(s, level="trung_cap", area="vinh_tuong", groups=("ho_ngheo",)),
-    "applicable_policies(on=2023-06-01)": lambda s: q.applicable_policies(s, level="trung_cap", area="vinh_tuong", on=dt.date(2023, 6, 1)),
+    "find_programmes(occupation, level, area)": lambda s: q.find_programmes(
+        s, occupation="dien_cong_nghiep", level="trung_cap", area="vinh_tuong"
+    ),
+    "find_programmes(area, text occupation)": lambda s: q.find_programmes(
+        s, occupation="điện CN", area="xã Vĩnh Thành"
+    ),
+    "applicable_policies(level, area, groups)": lambda s: q.applicable_policies(
+        s, level="trung_cap", area="vinh_tuong", groups=("ho_ngheo",)
+    ),
+    "applicable_policies(on=2023-06-01)": lambda s: q.applicable_policies(
+        s, level="trung_cap", area="vinh_tuong", on=dt.date(2023, 6, 1)
+    ),
     "area_specific_policies": lambda s: q.area_specific_policies(s, "vinh_tuong"),
     "lookup_area(exact)": lambda s: q.lookup_area(s, "h. Vĩnh Tường"),
     "lookup_area(typo)": lambda s: q.lookup_area(s, "vinh tuogn"),
@@ -78,7 +87,14 @@ def main() -> int:
         print(f"{name.ljust(width)}  {r['median_ms']:9.3f} {r['p95_ms']:9.3f}")
     out = ROOT / "bench" / "results" / "catalog.json"
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps({"backend": "sqlite", "date": dt.date.today().isoformat(), "queries": results}, indent=2, ensure_ascii=False) + "\n")
+    out.write_text(
+        json.dumps(
+            {"backend": "sqlite", "date": dt.date.today().isoformat(), "queries": results},
+            indent=2,
+            ensure_ascii=False,
+        )
+        + "\n"
+    )
     slow = [n for n, r in results.items() if r["median_ms"] >= 5]
     if slow:
         print(f"median >= 5 ms: {', '.join(slow)}")

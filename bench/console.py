@@ -12,6 +12,7 @@
    over HTTP (median of N requests each, logged in as a counsellor).
 Target: median < 300 ms for the list page with a filter.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,24 +42,42 @@ INTENTS = [
     ("greet", "chào ad"),
     ("request_human", "cho em gặp thầy cô tư vấn"),
 ]
-AREAS = [("vinh_yen", "Vĩnh Yên"), ("phuc_yen", "Phúc Yên"), ("binh_xuyen", "Bình Xuyên"), ("yen_lac", "Yên Lạc"),
-         ("vinh_tuong", "Vĩnh Tường"), ("tam_duong", "Tam Dương"), ("tam_dao", "Tam Đảo"), ("lap_thach", "Lập Thạch"),
-         ("song_lo", "Sông Lô")]
+AREAS = [
+    ("vinh_yen", "Vĩnh Yên"),
+    ("phuc_yen", "Phúc Yên"),
+    ("binh_xuyen", "Bình Xuyên"),
+    ("yen_lac", "Yên Lạc"),
+    ("vinh_tuong", "Vĩnh Tường"),
+    ("tam_duong", "Tam Dương"),
+    ("tam_dao", "Tam Đảo"),
+    ("lap_thach", "Lập Thạch"),
+    ("song_lo", "Sông Lô"),
+]
 OCCUPATIONS = ["điện công nghiệp", "công nghệ ô tô", "hàn", "công nghệ thông tin", "kế toán"]
 CHANNELS = ["socketio", "socketio", "zalo", "zalo", "zalo", "rest"]
 
 
 def _action(name, ts, policy=None, confidence=None):
-    return {"event": "action", "timestamp": ts, "metadata": {}, "name": name, "policy": policy,
-            "confidence": confidence, "action_text": None, "hide_rule_turn": False}
+    return {
+        "event": "action",
+        "timestamp": ts,
+        "metadata": {},
+        "name": name,
+        "policy": policy,
+        "confidence": confidence,
+        "action_text": None,
+        "hide_rule_turn": False,
+    }
 
 
 def conversation_rows(rng: random.Random, sender_id: str, start: float):
     channel = rng.choice(CHANNELS)
     ts = start
-    rows = [("action", ts, None, "action_session_start", _action("action_session_start", ts)),
-            ("session_started", ts, None, None, {"event": "session_started", "timestamp": ts, "metadata": {}}),
-            ("action", ts, None, "action_listen", _action("action_listen", ts))]
+    rows = [
+        ("action", ts, None, "action_session_start", _action("action_session_start", ts)),
+        ("session_started", ts, None, None, {"event": "session_started", "timestamp": ts, "metadata": {}}),
+        ("action", ts, None, "action_listen", _action("action_listen", ts)),
+    ]
     role = rng.choice(["student", "student", "parent", None])
     for _ in range(rng.choice([1, 1, 2, 3])):
         ts += rng.uniform(5, 60)
@@ -69,28 +88,80 @@ def conversation_rows(rng: random.Random, sender_id: str, start: float):
         entities = []
         if area_text in text:
             start_at = text.index(area_text)
-            entities.append({"entity": "area", "start": start_at, "end": start_at + len(area_text), "value": area_id,
-                             "extractor": "DIETClassifier", "confidence_entity": 0.9})
+            entities.append(
+                {
+                    "entity": "area",
+                    "start": start_at,
+                    "end": start_at + len(area_text),
+                    "value": area_id,
+                    "extractor": "DIETClassifier",
+                    "confidence_entity": 0.9,
+                }
+            )
         fallback = rng.random() < 0.08
         name = "nlu_fallback" if fallback else intent
         ranking = [{"name": "nlu_fallback", "confidence": 0.3}] if fallback else []
         ranking.append({"name": intent, "confidence": 0.25 if fallback else confidence})
-        parse = {"intent": {"name": name, "confidence": 0.3 if fallback else confidence}, "entities": entities,
-                 "text": text, "message_id": uuid.uuid4().hex, "metadata": {}, "intent_ranking": ranking}
-        user = {"event": "user", "timestamp": ts, "metadata": {}, "text": text, "parse_data": parse,
-                "input_channel": channel, "message_id": parse["message_id"]}
+        parse = {
+            "intent": {"name": name, "confidence": 0.3 if fallback else confidence},
+            "entities": entities,
+            "text": text,
+            "message_id": uuid.uuid4().hex,
+            "metadata": {},
+            "intent_ranking": ranking,
+        }
+        user = {
+            "event": "user",
+            "timestamp": ts,
+            "metadata": {},
+            "text": text,
+            "parse_data": parse,
+            "input_channel": channel,
+            "message_id": parse["message_id"],
+        }
         rows.append(("user", ts, name, None, user))
         if role:
-            rows.append(("slot", ts, None, "user_role", {"event": "slot", "timestamp": ts, "metadata": {},
-                                                         "name": "user_role", "value": role}))
+            rows.append(
+                (
+                    "slot",
+                    ts,
+                    None,
+                    "user_role",
+                    {"event": "slot", "timestamp": ts, "metadata": {}, "name": "user_role", "value": role},
+                )
+            )
         action = "action_default_fallback" if fallback else f"utter_{intent}"
         rows.append(("action", ts + 0.2, None, action, _action(action, ts + 0.2, "RulePolicy", 1.0)))
-        reply = "Xin lỗi, em nói rõ hơn được không?" if fallback else f"Thông tin về {intent} (nguồn: Sở GD&ĐT, 2025)."
-        rows.append(("bot", ts + 0.3, None, None, {"event": "bot", "timestamp": ts + 0.3, "metadata": {"utter_action": action},
-                                                    "text": reply, "data": {"elements": None, "quick_replies": None,
-                                                                            "buttons": None, "attachment": None,
-                                                                            "image": None, "custom": None}}))
-        rows.append(("action", ts + 0.4, None, "action_listen", _action("action_listen", ts + 0.4, "RulePolicy", 1.0)))
+        reply = (
+            "Xin lỗi, em nói rõ hơn được không?"
+            if fallback
+            else f"Thông tin về {intent} (nguồn: Sở GD&ĐT, 2025)."
+        )
+        rows.append(
+            (
+                "bot",
+                ts + 0.3,
+                None,
+                None,
+                {
+                    "event": "bot",
+                    "timestamp": ts + 0.3,
+                    "metadata": {"utter_action": action},
+                    "text": reply,
+                    "data": {
+                        "elements": None,
+                        "quick_replies": None,
+                        "buttons": None,
+                        "attachment": None,
+                        "image": None,
+                        "custom": None,
+                    },
+                },
+            )
+        )
+        rows.append(
+            ("action", ts + 0.4, None, "action_listen", _action("action_listen", ts + 0.4, "RulePolicy", 1.0))
+        )
     return rows
 
 
@@ -116,16 +187,27 @@ def load_events(url: str, conversations: int, seed: int = 7) -> int:
                 sender_id = f"bench-{i:06d}-{uuid.UUID(int=rng.getrandbits(128)).hex[:8]}"
                 for type_name, ts, intent, action, data in conversation_rows(rng, sender_id, start):
                     data["timestamp"] = ts
-                    buffer.write("\t".join(_copy_escape(v) for v in (
-                        sender_id, type_name, ts, intent, action, json.dumps(data))) + "\n")
+                    buffer.write(
+                        "\t".join(
+                            _copy_escape(v)
+                            for v in (sender_id, type_name, ts, intent, action, json.dumps(data))
+                        )
+                        + "\n"
+                    )
                     total += 1
                 if buffer.tell() > 16_000_000:
                     buffer.seek(0)
-                    cur.copy_expert("COPY events (sender_id, type_name, timestamp, intent_name, action_name, data) "
-                                    "FROM STDIN", buffer)
+                    cur.copy_expert(
+                        "COPY events (sender_id, type_name, timestamp, intent_name, action_name, data) "
+                        "FROM STDIN",
+                        buffer,
+                    )
                     buffer = io.StringIO()
             buffer.seek(0)
-            cur.copy_expert("COPY events (sender_id, type_name, timestamp, intent_name, action_name, data) FROM STDIN", buffer)
+            cur.copy_expert(
+                "COPY events (sender_id, type_name, timestamp, intent_name, action_name, data) FROM STDIN",
+                buffer,
+            )
         conn.commit()
         with conn.cursor() as cur:
             conn.autocommit = True

@@ -27,6 +27,7 @@ median / p95 and the longest bubble; internal-note leaks (LEAK_PATTERNS); and
 register switches (conversations in which the bot addresses the user with
 more than one of em / anh-chị / bạn), plus turns in the wrong register.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -152,8 +153,9 @@ class Turn:
 
 
 def send(url: str, sender: str, text: str) -> List[Dict]:
-    response = requests.post(url.rstrip("/") + "/webhooks/rest/webhook",
-                             json={"sender": sender, "message": text}, timeout=60)
+    response = requests.post(
+        url.rstrip("/") + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+    )
     response.raise_for_status()
     return response.json()
 
@@ -164,16 +166,28 @@ def run_set(url: str, path: Path):
     singles: List[Turn] = []
     conversations: List[List[Turn]] = []
     for item in data.get("single_turn") or []:
-        turn = Turn(name, item["id"], item["text"], bool(item.get("in_scope", True)), item.get("facts") or [],
-                    item.get("register", "em"))
+        turn = Turn(
+            name,
+            item["id"],
+            item["text"],
+            bool(item.get("in_scope", True)),
+            item.get("facts") or [],
+            item.get("register", "em"),
+        )
         turn.messages = send(url, f"bench-{uuid.uuid4().hex[:12]}", turn.text)
         singles.append(turn)
     for conv in data.get("conversations") or []:
         sender = f"bench-{uuid.uuid4().hex[:12]}"
         turns: List[Turn] = []
         for index, raw in enumerate(conv["turns"], 1):
-            turn = Turn(name, f"{conv['id']}.{index}", raw["text"], bool(raw.get("in_scope", True)),
-                        raw.get("facts") or [], conv.get("register", "em"))
+            turn = Turn(
+                name,
+                f"{conv['id']}.{index}",
+                raw["text"],
+                bool(raw.get("in_scope", True)),
+                raw.get("facts") or [],
+                conv.get("register", "em"),
+            )
             turn.messages = send(url, sender, turn.text)
             turns.append(turn)
         conversations.append(turns)
@@ -216,13 +230,20 @@ def score(singles: List[Turn], conversations: List[List[Turn]]) -> Dict:
         "register_switches": len(switched),
         "wrong_register_turns": len(wrong_register),
         "_failures": {
-            "facts": [(t.item_id, t.text, facts_missing(t.reply, t.facts), t.reply) for t in with_facts if t not in fact_ok],
+            "facts": [
+                (t.item_id, t.text, facts_missing(t.reply, t.facts), t.reply)
+                for t in with_facts
+                if t not in fact_ok
+            ],
             "generic": [(t.item_id, t.text, t.reply) for t in generic],
             "leaks": [(t.item_id, t.text, found) for t, found in leaked],
             "switches": switched,
             "wrong_register": [(t.item_id, t.text, used, t.reply[:200]) for t, used in wrong_register],
-            "long_first": [(t.item_id, t.text, len(t.messages[0].get("text") or "")) for t in turns
-                           if t.messages and len(t.messages[0].get("text") or "") > 600],
+            "long_first": [
+                (t.item_id, t.text, len(t.messages[0].get("text") or ""))
+                for t in turns
+                if t.messages and len(t.messages[0].get("text") or "") > 600
+            ],
         },
     }
 
@@ -230,12 +251,18 @@ def score(singles: List[Turn], conversations: List[List[Turn]]) -> Dict:
 def print_report(name: str, result: Dict, show_failures: bool) -> None:
     print(f"== {name}: {result['turns']} turns ({result['conversations']} conversations)")
     print(f"  facts carried        {result['facts_share']:.3f}  ({result['fact_turns']} turns with facts)")
-    print(f"  generic on in-scope  {result['generic']} / {result['in_scope_turns']} = {result['generic_share']:.1%}")
-    print(f"  first bubble         median {result['first_bubble_median']:.0f}, p95 {result['first_bubble_p95']:.0f}; "
-          f"longest bubble {result['longest_bubble']}")
+    print(
+        f"  generic on in-scope  {result['generic']} / {result['in_scope_turns']} = {result['generic_share']:.1%}"
+    )
+    print(
+        f"  first bubble         median {result['first_bubble_median']:.0f}, p95 {result['first_bubble_p95']:.0f}; "
+        f"longest bubble {result['longest_bubble']}"
+    )
     print(f"  internal-note leaks  {result['leaks']}")
-    print(f"  register switches    {result['register_switches']} / {result['conversations']} conversations; "
-          f"turns in a wrong register: {result['wrong_register_turns']}")
+    print(
+        f"  register switches    {result['register_switches']} / {result['conversations']} conversations; "
+        f"turns in a wrong register: {result['wrong_register_turns']}"
+    )
     if not show_failures:
         return
     f = result["_failures"]
@@ -267,8 +294,9 @@ def own_stack():
             url = f"sqlite:///{Path(tmp) / 'bench.db'}"
             env = {**os.environ, "DATABASE_URL": url}
             for args in (["db", "upgrade"], ["catalog", "import", str(ROOT / "data" / "catalog")]):
-                subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, check=True,
-                               capture_output=True)
+                subprocess.run(
+                    [sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, check=True, capture_output=True
+                )
             with procs.action_server(env={"DATABASE_URL": url}) as actions:
                 with procs.rasa_server(actions.url + "/webhook", env={"DATABASE_URL": url}) as rasa:
                     yield rasa.url
@@ -292,8 +320,13 @@ def run(sets: List[Path], url: Optional[str]) -> Dict[str, Dict]:
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--set", action="append", dest="sets", type=Path,
-                        help="a set file (repeatable); default tests/dialogue/dev_set.yml")
+    parser.add_argument(
+        "--set",
+        action="append",
+        dest="sets",
+        type=Path,
+        help="a set file (repeatable); default tests/dialogue/dev_set.yml",
+    )
     parser.add_argument("--url", help="a running Rasa server (else one is started)")
     parser.add_argument("--json", type=Path, help="write the figures here")
     parser.add_argument("--show-failures", action="store_true")
@@ -304,8 +337,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         print_report(name, result, args.show_failures)
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
-        args.json.write_text(json.dumps({k: {m: v for m, v in r.items() if not m.startswith("_")}
-                                         for k, r in results.items()}, ensure_ascii=False, indent=2))
+        args.json.write_text(
+            json.dumps(
+                {k: {m: v for m, v in r.items() if not m.startswith("_")} for k, r in results.items()},
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     return 0
 
 

@@ -6,6 +6,7 @@ over the user turns of tests/test_stories.yml (actions are not executed).
 
     .venv/bin/python bench/dialogue_policies.py models/assistant.tar.gz /tmp/ted/assistant.tar.gz
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -44,9 +45,13 @@ async def measure(model: str) -> dict:
             agent.processor.predict_next_with_tracker(tracker)
             timings.append((time.perf_counter() - t0) * 1000)
     timings.sort()
-    return {"model": model, "load_s": round(load_s, 1), "messages": len(timings),
-            "median_ms": round(statistics.median(timings), 1),
-            "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1)}
+    return {
+        "model": model,
+        "load_s": round(load_s, 1),
+        "messages": len(timings),
+        "median_ms": round(statistics.median(timings), 1),
+        "p95_ms": round(timings[int(len(timings) * 0.95) - 1], 1),
+    }
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ latency p50 / p95 / max against the same user's latency with no long message in
 flight. Before the channel cap (bot/channels/guard.py) one such message froze the
 server for 20-40 s.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -49,8 +50,10 @@ def send(url: str, sender: str, text: str) -> float:
 def summary(latencies: List[float]) -> str:
     ordered = sorted(latencies)
     p95 = ordered[min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))]
-    return (f"p50 {statistics.median(ordered) * 1000:6.0f} ms  p95 {p95 * 1000:6.0f} ms  "
-            f"max {ordered[-1] * 1000:6.0f} ms")
+    return (
+        f"p50 {statistics.median(ordered) * 1000:6.0f} ms  p95 {p95 * 1000:6.0f} ms  "
+        f"max {ordered[-1] * 1000:6.0f} ms"
+    )
 
 
 def main() -> int:
@@ -60,8 +63,10 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         db_url = f"sqlite:///{tmp}/bench.db"
         runner.upgrade(db_url)
-        with action_server(env={"DATABASE_URL": db_url}) as actions, \
-                rasa_server(actions.url + "/webhook", env={"DATABASE_URL": db_url}) as rasa:
+        with (
+            action_server(env={"DATABASE_URL": db_url}) as actions,
+            rasa_server(actions.url + "/webhook", env={"DATABASE_URL": db_url}) as rasa,
+        ):
             url = rasa.url + "/webhooks/rest/webhook"
             other = f"other-{uuid.uuid4().hex[:8]}"
             for text in ORDINARY:  # warm the conversation
@@ -75,8 +80,10 @@ def main() -> int:
                         long_call = pool.submit(send, url, f"long-{uuid.uuid4().hex[:8]}", text)
                         busy.append(send(url, other, ORDINARY[i % len(ORDINARY)]))
                         long_times.append(long_call.result())
-                    print(f"[bench] other user, {name:>13} ({len(text):,} chars) in flight: {summary(busy)}"
-                          f"   (long message answered: {summary(long_times)})")
+                    print(
+                        f"[bench] other user, {name:>13} ({len(text):,} chars) in flight: {summary(busy)}"
+                        f"   (long message answered: {summary(long_times)})"
+                    )
     return 0
 
 

@@ -15,6 +15,7 @@ The stock pipeline cannot emit catalogue ids for surface forms it never saw
 (it only has EntitySynonymMapper over the annotated training examples); its
 entity F1 is computed on exactly the values it emits.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -76,8 +77,10 @@ def fmt(x) -> str:
 
 def table(report: dict) -> str:
     names = list(report["pipelines"])
-    rows = [("intent accuracy", lambda s: s["intent_accuracy"]),
-            ("intent macro-F1", lambda s: s["intent_macro_f1"])]
+    rows = [
+        ("intent accuracy", lambda s: s["intent_accuracy"]),
+        ("intent macro-F1", lambda s: s["intent_macro_f1"]),
+    ]
     for etype in ev.REPORTED_ENTITY_TYPES + ["overall"]:
         rows.append((f"entity F1 {etype}", lambda s, t=etype: s["entity"][t]["f1"]))
     rows.append(("out-of-scope -> oos/fallback", lambda s: s["out_of_scope_rate"]))
@@ -104,8 +107,10 @@ def table(report: dict) -> str:
         )
     if "stock" in report["pipelines"] and "project" in report["pipelines"]:
         for g in ("plain", "teencode"):
-            d = (report["pipelines"]["project"]["scores"][g]["intent_accuracy"]
-                 - report["pipelines"]["stock"]["scores"][g]["intent_accuracy"])
+            d = (
+                report["pipelines"]["project"]["scores"][g]["intent_accuracy"]
+                - report["pipelines"]["stock"]["scores"][g]["intent_accuracy"]
+            )
             lines.append(f"intent accuracy gain over stock on {g}: {100 * d:+.1f} points")
     return "\n".join(lines)
 
@@ -116,9 +121,17 @@ def main() -> None:
     parser.add_argument("--skip-stock", action="store_true")
     parser.add_argument("--out", default="bench/results/nlu.json")
     parser.add_argument("--show-errors", action="store_true", help="list misparsed items")
-    parser.add_argument("--heldout", nargs="+", default=[str(ev.HELDOUT_PATH), "tests/nlu/heldout_blind.yml",
-                                                         "tests/nlu/heldout_final.yml", "tests/nlu/heldout_final2.yml",
-                                                         "tests/nlu/heldout_final3.yml"])
+    parser.add_argument(
+        "--heldout",
+        nargs="+",
+        default=[
+            str(ev.HELDOUT_PATH),
+            "tests/nlu/heldout_blind.yml",
+            "tests/nlu/heldout_final.yml",
+            "tests/nlu/heldout_final2.yml",
+            "tests/nlu/heldout_final3.yml",
+        ],
+    )
     args = parser.parse_args()
     quiet()
 
@@ -127,9 +140,15 @@ def main() -> None:
     if not args.skip_stock:
         pipelines["stock"] = PIPELINES["stock"]
 
-    machine = {"cpus": os.cpu_count(), "python": platform.python_version(), "load_avg_at_start": os.getloadavg()}
-    reports = {path: {"heldout": path, "n_examples": len(examples), "machine": machine, "pipelines": {}}
-               for path, examples in sets.items()}
+    machine = {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "load_avg_at_start": os.getloadavg(),
+    }
+    reports = {
+        path: {"heldout": path, "n_examples": len(examples), "machine": machine, "pipelines": {}}
+        for path, examples in sets.items()
+    }
     with tempfile.TemporaryDirectory() as tmp:
         for name, config in pipelines.items():
             model, seconds = train(config, tmp, name)

@@ -9,6 +9,7 @@ corpus figures: messages per second and the leak / over-masking counts.
 Every regular expression in bot.privacy is linear, so these stay in tens of
 milliseconds; the quadratic e-mail regex it replaced took 17 s on 100k digits.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -60,9 +61,14 @@ def best_cpu(fn, runs: int) -> float:
 
 
 def user_event(text: str) -> dict:
-    return {"event": "user", "text": text, "timestamp": 1.0, "message_id": "m1",
-            "parse_data": {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3}, "entities": []},
-            "metadata": {}}
+    return {
+        "event": "user",
+        "text": text,
+        "timestamp": 1.0,
+        "message_id": "m1",
+        "parse_data": {"text": text, "intent": {"name": "nlu_fallback", "confidence": 0.3}, "entities": []},
+        "metadata": {},
+    }
 
 
 def main() -> int:
@@ -74,7 +80,9 @@ def main() -> int:
         alone = best_cpu(lambda: mask_pii(text), args.runs)
         event = best_cpu(lambda: mask_structure(user_event(text)), args.runs)
         worst = max(worst, alone, event)
-        print(f"mask {len(text):,} chars {name:<20} mask_pii {alone * 1000:7.1f} ms   user event {event * 1000:7.1f} ms")
+        print(
+            f"mask {len(text):,} chars {name:<20} mask_pii {alone * 1000:7.1f} ms   user event {event * 1000:7.1f} ms"
+        )
     print(f"worst case: {worst * 1000:.1f} ms CPU for one 100k-character message")
 
     from tests.privacy.corpus import ITEMS, NEGATIVES, POSITIVES, leaks
@@ -86,7 +94,9 @@ def main() -> int:
     rate = 10 * len(ITEMS) / (time.perf_counter() - start)
     leaked = sum(leaks(pii, mask_pii(item["text"])) for item in POSITIVES for pii in item["pii"])
     over = sum(mask_pii(item["text"]) != item["text"] for item in NEGATIVES)
-    print(f"corpus: {len(ITEMS)} messages, {rate:,.0f} messages/s, {leaked} PII leaked, {over} negatives over-masked")
+    print(
+        f"corpus: {len(ITEMS)} messages, {rate:,.0f} messages/s, {leaked} PII leaked, {over} negatives over-masked"
+    )
     return 0
 
 

@@ -9,6 +9,7 @@ action server (started here) and the masking SQL tracker store on a fresh
 SQLite file, replays bench/conversations.yml, and times each part by wrapping
 the functions Rasa calls for it. Prints median and p95 per part, per message.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -41,6 +42,7 @@ def timed(samples: Dict[str, List[float]], part: str, func):
             return await func(*args, **kwargs)
         finally:
             samples[part][-1] += time.perf_counter() - started
+
     return wrapper
 
 
@@ -86,24 +88,33 @@ def main() -> int:
         db_url = f"sqlite:///{tmp}/profile.db"
         env = {**os.environ, "DATABASE_URL": db_url}
         subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=ROOT, env=env, check=True)
-        subprocess.run([sys.executable, "-m", "bot", "catalog", "import", "data/catalog"], cwd=ROOT, env=env,
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "bot", "catalog", "import", "data/catalog"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         if args.action_url:  # an action server started by hand, e.g. under a profiler
             samples = asyncio.run(profile(args.rounds, args.action_url, db_url))
         else:
             with action_server(env={"DATABASE_URL": db_url}) as actions:
                 samples = asyncio.run(profile(args.rounds, actions.url + "/webhook", db_url))
     totals = samples["total"]
-    samples["policies_and_rest"] = [t - n - a - s for t, n, a, s in
-                                    zip(totals, samples["nlu"], samples["actions"], samples["tracker_store"])]
+    samples["policies_and_rest"] = [
+        t - n - a - s
+        for t, n, a, s in zip(totals, samples["nlu"], samples["actions"], samples["tracker_store"])
+    ]
     print(f"{len(totals)} messages; milliseconds per message")
     print(f"{'part':20s} {'median':>8s} {'p95':>8s} {'share of total':>15s}")
     total_sum = sum(totals)
     for part in ["nlu", "policies_and_rest", "actions", "tracker_store", "total"]:
         values = sorted(samples[part])
         p95 = values[int(0.95 * (len(values) - 1))]
-        print(f"{part:20s} {1000 * statistics.median(values):8.1f} {1000 * p95:8.1f} "
-              f"{100 * sum(values) / total_sum:14.0f}%")
+        print(
+            f"{part:20s} {1000 * statistics.median(values):8.1f} {1000 * p95:8.1f} "
+            f"{100 * sum(values) / total_sum:14.0f}%"
+        )
     return 0
 
 

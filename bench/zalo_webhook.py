@@ -11,6 +11,7 @@ Rasa (NLU + policies + reply), so the assistant is busy throughout.
 
 Exit code 1 when p95 >= --p95-limit-ms (default 200).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -33,8 +34,16 @@ from tests.fakes.fake_zalo import FakeZalo  # noqa: E402
 from tests.fakes.zalo_events import APP_ID, APP_SECRET, OA_ID, OA_SECRET, signed, text_event  # noqa: E402
 from tests.procs import MODEL_PATH, action_server, rasa_server  # noqa: E402
 
-TEXTS = ["xin chào", "cảm ơn nhiều", "bạn là người hay máy", "tạm biệt", "em muốn học nghề",
-         "hôm nay trời mưa không", "chao ad", "ok"]
+TEXTS = [
+    "xin chào",
+    "cảm ơn nhiều",
+    "bạn là người hay máy",
+    "tạm biệt",
+    "em muốn học nghề",
+    "hôm nay trời mưa không",
+    "chao ad",
+    "ok",
+]
 
 
 def percentile(values, q):
@@ -43,8 +52,9 @@ def percentile(values, q):
     return ordered[index]
 
 
-async def fire(url: str, concurrency: int, requests_per_client: int, users: int, retry_share: float,
-               seed: int):
+async def fire(
+    url: str, concurrency: int, requests_per_client: int, users: int, retry_share: float, seed: int
+):
     rng = random.Random(seed)
     latencies, statuses, sent = [], Counter(), []
     timeout = aiohttp.ClientTimeout(total=30)
@@ -80,7 +90,9 @@ def main() -> int:
     parser.add_argument("--p95-limit-ms", type=float, default=200.0)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--claim-budget", default="")
-    parser.add_argument("--workers", default="", help="ZALO_WORKERS for the Rasa server (default: the channel's)")
+    parser.add_argument(
+        "--workers", default="", help="ZALO_WORKERS for the Rasa server (default: the channel's)"
+    )
     args = parser.parse_args()
     if not MODEL_PATH.exists():
         print(f"error: {MODEL_PATH} missing: run `make model`", file=sys.stderr)
@@ -90,43 +102,66 @@ def main() -> int:
     db_url = f"sqlite:///{tmp / 'assistant.db'}"
     runner.upgrade(db_url)
     fake = FakeZalo(app_id=APP_ID, app_secret=APP_SECRET).start()
-    env = {"DATABASE_URL": db_url, "REDIS_URL": "", "ZALO_APP_ID": APP_ID, "ZALO_OA_ID": OA_ID,
-           "ZALO_OA_SECRET_KEY": OA_SECRET, "ZALO_APP_SECRET_KEY": APP_SECRET,
-           "ZALO_ACCESS_TOKEN": fake.access_token, "ZALO_REFRESH_TOKEN": fake.refresh_token,
-           "ZALO_API_BASE_URL": fake.url, "ZALO_OAUTH_BASE_URL": fake.url,
-           "ZALO_MAX_SENDS_PER_SECOND": "0"}
+    env = {
+        "DATABASE_URL": db_url,
+        "REDIS_URL": "",
+        "ZALO_APP_ID": APP_ID,
+        "ZALO_OA_ID": OA_ID,
+        "ZALO_OA_SECRET_KEY": OA_SECRET,
+        "ZALO_APP_SECRET_KEY": APP_SECRET,
+        "ZALO_ACCESS_TOKEN": fake.access_token,
+        "ZALO_REFRESH_TOKEN": fake.refresh_token,
+        "ZALO_API_BASE_URL": fake.url,
+        "ZALO_OAUTH_BASE_URL": fake.url,
+        "ZALO_MAX_SENDS_PER_SECOND": "0",
+    }
     if args.workers:
         env["ZALO_WORKERS"] = args.workers
     if args.claim_budget:
         env["ZALO_CLAIM_BUDGET_SECONDS"] = args.claim_budget
-    print(f"[bench] starting action server and Rasa server (model {MODEL_PATH.name}, SQLite {db_url})", flush=True)
-    with action_server(env={"DATABASE_URL": db_url}) as actions, \
-            rasa_server(actions.url + "/webhook", env=env) as rasa:
+    print(
+        f"[bench] starting action server and Rasa server (model {MODEL_PATH.name}, SQLite {db_url})",
+        flush=True,
+    )
+    with (
+        action_server(env={"DATABASE_URL": db_url}) as actions,
+        rasa_server(actions.url + "/webhook", env=env) as rasa,
+    ):
         url = rasa.url + "/webhooks/zalo/webhook"
         # Warm-up: the first turns load the tracker store and the policies.
         asyncio.run(fire(url, 2, 5, 5, 0.0, seed=999))
         time.sleep(3)
         before = len(fake.messages)
         total = args.concurrency * args.requests
-        print(f"[bench] {args.concurrency} concurrent clients x {args.requests} signed deliveries = {total} "
-              f"({args.retry_share:.0%} are retries of earlier deliveries)", flush=True)
+        print(
+            f"[bench] {args.concurrency} concurrent clients x {args.requests} signed deliveries = {total} "
+            f"({args.retry_share:.0%} are retries of earlier deliveries)",
+            flush=True,
+        )
         latencies, statuses, elapsed = asyncio.run(
-            fire(url, args.concurrency, args.requests, args.users, args.retry_share, args.seed))
+            fire(url, args.concurrency, args.requests, args.users, args.retry_share, args.seed)
+        )
         replies_during = len(fake.messages) - before
         accepted = statuses.get("200 accepted", 0)
         time.sleep(5)
         replies_after = len(fake.messages) - before
         print(f"[bench] sent {len(latencies)} webhooks in {elapsed:.1f} s ({len(latencies) / elapsed:.0f}/s)")
         print(f"[bench] responses: {dict(sorted(statuses.items()))}")
-        print(f"[bench] webhook response time ms: p50 {percentile(latencies, 50):.1f}  "
-              f"p95 {percentile(latencies, 95):.1f}  p99 {percentile(latencies, 99):.1f}  "
-              f"max {max(latencies):.1f}  mean {statistics.fmean(latencies):.1f}")
-        print(f"[bench] assistant busy: {replies_during} replies sent to Zalo during the burst, "
-              f"{replies_after} five seconds later, for {accepted} accepted messages (the rest queued)")
+        print(
+            f"[bench] webhook response time ms: p50 {percentile(latencies, 50):.1f}  "
+            f"p95 {percentile(latencies, 95):.1f}  p99 {percentile(latencies, 99):.1f}  "
+            f"max {max(latencies):.1f}  mean {statistics.fmean(latencies):.1f}"
+        )
+        print(
+            f"[bench] assistant busy: {replies_during} replies sent to Zalo during the burst, "
+            f"{replies_after} five seconds later, for {accepted} accepted messages (the rest queued)"
+        )
     fake.stop()
     p95 = percentile(latencies, 95)
     ok = p95 < args.p95_limit_ms
-    print(f"[bench] p95 {p95:.1f} ms {'<' if ok else '>='} {args.p95_limit_ms:.0f} ms: {'PASS' if ok else 'FAIL'}")
+    print(
+        f"[bench] p95 {p95:.1f} ms {'<' if ok else '>='} {args.p95_limit_ms:.0f} ms: {'PASS' if ok else 'FAIL'}"
+    )
     return 0 if ok else 1
 
 

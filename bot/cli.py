@@ -4,6 +4,7 @@ Each subsystem contributes its sub-commands through a `register(subparsers)`
 function in the module listed in COMMAND_MODULES. A ConfigError anywhere ends
 the command with one clear line on stderr and exit code 2, never a traceback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,7 +25,9 @@ COMMAND_MODULES = [
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m bot", description="Trợ lý hướng nghiệp: công cụ quản trị")
+    parser = argparse.ArgumentParser(
+        prog="python -m bot", description="Trợ lý hướng nghiệp: công cụ quản trị"
+    )
     subparsers = parser.add_subparsers(dest="command", required=True)
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(subparsers)

@@ -14,6 +14,7 @@ list of what the project reads stays complete.
 Nothing in this module touches a database or a file at import time; callers ask
 for `get_settings()` when they need it (it reads the environment as it is then).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,8 +44,9 @@ def default_database_url() -> str:
 
 
 class Settings(BaseSettings):
-    model_config = SettingsConfigDict(frozen=True, extra="ignore", env_ignore_empty=True,
-                                      case_sensitive=False)
+    model_config = SettingsConfigDict(
+        frozen=True, extra="ignore", env_ignore_empty=True, case_sensitive=False
+    )
 
     # --- storage and processes
     database_url: str = Field(default_factory=default_database_url)
@@ -104,7 +106,7 @@ class Settings(BaseSettings):
     @classmethod
     def _known_database(cls, value: str) -> str:
         if value.startswith("postgres://"):
-            value = "postgresql://" + value[len("postgres://"):]
+            value = "postgresql://" + value[len("postgres://") :]
         return value
 
     @property
@@ -119,8 +121,11 @@ def variable_names() -> List[str]:
 
 def zalo_env_defaults() -> Dict[str, str]:
     """ZALO_* variable -> default, for the placeholders of credentials.yml."""
-    return {name.upper(): field.default for name, field in Settings.model_fields.items()
-            if name.startswith("zalo_")}
+    return {
+        name.upper(): field.default
+        for name, field in Settings.model_fields.items()
+        if name.startswith("zalo_")
+    }
 
 
 def unknown_variables(environ: Optional[Mapping[str, str]] = None) -> List[str]:
@@ -131,10 +136,15 @@ def unknown_variables(environ: Optional[Mapping[str, str]] = None) -> List[str]:
     for name in sorted(environ):
         upper = name.upper()
         if upper.startswith(OWNED_PREFIXES) and upper not in known:
-            close = [RENAMED[upper]] if upper in RENAMED else difflib.get_close_matches(upper, sorted(known), n=1,
-                                                                                         cutoff=0.6)
+            close = (
+                [RENAMED[upper]]
+                if upper in RENAMED
+                else difflib.get_close_matches(upper, sorted(known), n=1, cutoff=0.6)
+            )
             hint = f"; did you mean {close[0]}?" if close else ""
-            lines.append(f"unknown variable {name} (not read by anything; see README.md, Configuration){hint}")
+            lines.append(
+                f"unknown variable {name} (not read by anything; see README.md, Configuration){hint}"
+            )
     return lines
 
 

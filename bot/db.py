@@ -5,6 +5,7 @@ single Alembic history (bot/migrations) covers every table the project owns.
 Rasa's own tracker-store table `events` lives in the same database but is
 created and owned by Rasa.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -156,17 +157,21 @@ def create_database_if_missing(url: Optional[str] = None) -> bool:
     if parsed.get_backend_name() != "postgresql":
         return False
     maintenance = parsed.set(database="postgres")
-    engine = create_engine(maintenance, future=True, isolation_level="AUTOCOMMIT",
-                           connect_args={"connect_timeout": 5})
+    engine = create_engine(
+        maintenance, future=True, isolation_level="AUTOCOMMIT", connect_args={"connect_timeout": 5}
+    )
     try:
         with engine.connect() as conn:
-            exists = conn.execute(text("SELECT 1 FROM pg_database WHERE datname = :n"),
-                                  {"n": parsed.database}).scalar()
+            exists = conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": parsed.database}
+            ).scalar()
             if not exists:
                 conn.execute(text(f'CREATE DATABASE "{parsed.database}"'))
             return not exists
     except OperationalError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else str(exc)
-        raise ConfigError(f"Cannot reach PostgreSQL at {maintenance.render_as_string(hide_password=True)}: {reason}") from exc
+        raise ConfigError(
+            f"Cannot reach PostgreSQL at {maintenance.render_as_string(hide_password=True)}: {reason}"
+        ) from exc
     finally:
         engine.dispose()

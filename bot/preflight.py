@@ -2,6 +2,7 @@
 
 Each problem is reported as one line; the command exits 2 on the first one.
 """
+
 from __future__ import annotations
 
 from urllib.parse import urlsplit
@@ -17,7 +18,9 @@ def check_redis(url: str) -> None:
         redis.Redis.from_url(url, socket_connect_timeout=3).ping()
     except (redis.RedisError, ValueError) as exc:
         parts = urlsplit(url)
-        raise ConfigError(f"Cannot reach Redis at REDIS_URL={parts.scheme}://{parts.hostname}:{parts.port}: {exc}") from exc
+        raise ConfigError(
+            f"Cannot reach Redis at REDIS_URL={parts.scheme}://{parts.hostname}:{parts.port}: {exc}"
+        ) from exc
 
 
 def run_checks() -> Settings:
@@ -33,7 +36,9 @@ def run_checks() -> Settings:
 
 def _handle(_args) -> int:
     settings = run_checks()
-    print("[setup] configuration OK (database reachable" + (", Redis reachable)" if settings.redis_url else ")"))
+    print(
+        "[setup] configuration OK (database reachable" + (", Redis reachable)" if settings.redis_url else ")")
+    )
     return 0
 
 

@@ -35,6 +35,7 @@ bench/privacy.py and tests/privacy/test_pii_speed.py for the measured time on
 Masking is deliberately greedy: a false positive costs a counsellor one
 unreadable number, a false negative leaks a child's contact details.
 """
+
 from __future__ import annotations
 
 import re
@@ -61,8 +62,9 @@ class PiiMatch(NamedTuple):
 _DASHES = frozenset("\u2010\u2011\u2012\u2013\u2014\u2015\u2212\u2e3a\u2e3b\ufe58\ufe63\uff0d")
 # Characters NFKC keeps but the scanner folds: non-ASCII digits and spaces, dashes, and
 # invisible format characters (zero-width space, soft hyphen, ...), which it drops.
-_FOLDED = re.compile("[^\x00-\x7f](?<=[\\d\\s\\u00ad\\u200b-\\u200f\\u2060-\\u2064\\ufeff])|["
-                     + "".join(sorted(_DASHES)) + "]")
+_FOLDED = re.compile(
+    "[^\x00-\x7f](?<=[\\d\\s\\u00ad\\u200b-\\u200f\\u2060-\\u2064\\ufeff])|[" + "".join(sorted(_DASHES)) + "]"
+)
 
 
 @lru_cache(maxsize=8192)
@@ -101,6 +103,7 @@ def _normalise(text: str) -> Tuple[str, Optional[List[int]]]:
 
 # ---------------------------------------------------------------- e-mails
 
+
 def _vi_word(*forms: str) -> str:
     """Alternation of a Vietnamese word in NFC, NFD and without diacritics."""
     variants = set()
@@ -135,7 +138,23 @@ _WORD_CH = re.compile(r"[^\W_]")
 _DOT_LABEL = re.compile(rf"(?P<dot>{_DOT})(?P<label>{_LABEL})", re.IGNORECASE)
 # Top-level domains accepted after a spaced dot or a comma ("gmail . com", "gmail,com"),
 # and cut from a glued word ("gmail.comnhé").
-_KNOWN_TLDS = ("com", "vn", "net", "org", "edu", "gov", "info", "io", "me", "biz", "co", "uk", "us", "jp", "kr")
+_KNOWN_TLDS = (
+    "com",
+    "vn",
+    "net",
+    "org",
+    "edu",
+    "gov",
+    "info",
+    "io",
+    "me",
+    "biz",
+    "co",
+    "uk",
+    "us",
+    "jp",
+    "kr",
+)
 
 
 def _email_end(norm: str, match: "re.Match[str]") -> Optional[int]:
@@ -173,9 +192,12 @@ def _email_end(norm: str, match: "re.Match[str]") -> Optional[int]:
 _RUN = re.compile(r"(?:\(\+?|\+)?(?<![0-9])[0-9]++(?:[ .\-()]{1,6}+[0-9]++)*+")
 _GROUP = re.compile(r"[0-9]+")
 _ID_WORDS = re.compile(
-    r"(?<!\[)\b(?:cccd|cc\s?cd|cmnd|cmt|id|" + "|".join(
-        _vi_word(word) for word in ("căn cước", "can cuoc", "chứng minh", "chung minh", "định danh", "dinh danh")
-    ) + r")\D{0,40}$",
+    r"(?<!\[)\b(?:cccd|cc\s?cd|cmnd|cmt|id|"
+    + "|".join(
+        _vi_word(word)
+        for word in ("căn cước", "can cuoc", "chứng minh", "chung minh", "định danh", "dinh danh")
+    )
+    + r")\D{0,40}$",
     re.IGNORECASE,
 )
 _MONEY_AFTER = re.compile(
@@ -219,10 +241,10 @@ def _unlike_amount(norm: str, groups: List[Tuple[int, int]], i: int, length: int
     total, j = 0, i
     while j < len(groups) and total < length:
         total += groups[j][1] - groups[j][0]
-        if j > i and any(c in ".," for c in norm[groups[j - 1][1]:groups[j][0]]):
+        if j > i and any(c in ".," for c in norm[groups[j - 1][1] : groups[j][0]]):
             return False
         j += 1
-    return total == length and norm[groups[j - 1][0]:groups[j - 1][1]] != "000"
+    return total == length and norm[groups[j - 1][0] : groups[j - 1][1]] != "000"
 
 
 # Phone lengths in digits, longest first (a group sequence is read as the longest
@@ -233,17 +255,19 @@ _PLUS_LENGTHS = tuple(range(15, 7, -1))
 _DATE = re.compile(r"(?:0?[1-9]|[12][0-9]|3[01])([.\-])(?:0?[1-9]|1[0-2])\1(?:19|20)[0-9]{2}(?![0-9])")
 
 
-def _scan_run(norm: str, run: "re.Match[str]", free: Callable[[int, int], bool]) -> List[Tuple[int, int, str, str]]:
+def _scan_run(
+    norm: str, run: "re.Match[str]", free: Callable[[int, int], bool]
+) -> List[Tuple[int, int, str, str]]:
     """Phones and identity numbers in one run of digit groups.
 
     Work per group is constant: candidate numbers are looked up by their length
     in digits (a dict from running digit counts to group indexes)."""
     run_start, run_end = run.span()
     all_groups = [(m.start() + run_start, m.end() + run_start) for m in _GROUP.finditer(run.group(0))]
-    prefix = norm[run_start:all_groups[0][0]]  # "", "+", "(" or "(+"
+    prefix = norm[run_start : all_groups[0][0]]  # "", "+", "(" or "(+"
     in_date = bytearray(run_end - run_start)  # "01.06.2026" is a date, never part of a number
     for date in _DATE.finditer(norm, run_start, run_end):
-        in_date[date.start() - run_start:date.end() - run_start] = b"\x01" * (date.end() - date.start())
+        in_date[date.start() - run_start : date.end() - run_start] = b"\x01" * (date.end() - date.start())
     groups = [g for g in all_groups if free(*g) and not in_date[g[0] - run_start]]
     if not groups:
         return []
@@ -279,7 +303,7 @@ def _scan_run(norm: str, run: "re.Match[str]", free: Callable[[int, int], bool])
     i = 0
     while i < len(groups):
         plus = i == 0 and "+" in prefix
-        head = digits[cum[i]:cum[i] + 4]
+        head = digits[cum[i] : cum[i] + 4]
         if plus:
             lengths = _PLUS_LENGTHS
         elif head == "0084":
@@ -292,10 +316,10 @@ def _scan_run(norm: str, run: "re.Match[str]", free: Callable[[int, int], bool])
             lengths = ()
         for length in lengths:
             j = span_to(i, length)
-            value = _phone_value(digits[cum[i]:cum[i] + length], plus) if j is not None else None
+            value = _phone_value(digits[cum[i] : cum[i] + length], plus) if j is not None else None
             if value:
                 start = groups[i][0]
-                if i == 0 and prefix and ("+" in prefix or ")" in norm[start:groups[j][1]]):
+                if i == 0 and prefix and ("+" in prefix or ")" in norm[start : groups[j][1]]):
                     start = run_start
                 claim(i, j, start, MASK_PHONE, value)
                 i = j
@@ -312,12 +336,16 @@ def _scan_run(norm: str, run: "re.Match[str]", free: Callable[[int, int], bool])
             continue
         sure = keyword or digits[cum[i]] == "0"
         for length, mask in ((12, MASK_CCCD), (9, MASK_CMND)):
-            if not sure and groups[i][1] - groups[i][0] != length and not _unlike_amount(norm, groups, i, length, cum):
+            if (
+                not sure
+                and groups[i][1] - groups[i][0] != length
+                and not _unlike_amount(norm, groups, i, length, cum)
+            ):
                 continue
             j = span_to(i, length)
-            if j is None or any(claimed[i:j + 1]) or _MONEY_AFTER.match(norm, groups[j][1]):
+            if j is None or any(claimed[i : j + 1]) or _MONEY_AFTER.match(norm, groups[j][1]):
                 continue
-            claim(i, j, groups[i][0], mask, norm[groups[i][0]:groups[j][1]])
+            claim(i, j, groups[i][0], mask, norm[groups[i][0] : groups[j][1]])
             break
 
     # 3. a long unbroken digit string starting with one zero: most likely phones glued together
@@ -328,6 +356,7 @@ def _scan_run(norm: str, run: "re.Match[str]", free: Callable[[int, int], bool])
 
 
 # ---------------------------------------------------------------- the scanner
+
 
 def find_pii(text: str) -> List[PiiMatch]:
     """Every phone number, e-mail address and identity number in `text`, in order."""
@@ -342,8 +371,10 @@ def find_pii(text: str) -> List[PiiMatch]:
             break
         end = _email_end(norm, match)
         if end is not None:
-            found.append((match.start(), end, MASK_EMAIL, norm[match.start():end]))
-            pos = end  # what the domain pattern read past the e-mail may hold the next one: "an@x.com,bi@y.com"
+            found.append((match.start(), end, MASK_EMAIL, norm[match.start() : end]))
+            pos = (
+                end  # what the domain pattern read past the e-mail may hold the next one: "an@x.com,bi@y.com"
+            )
         else:
             pos = match.start("domain")
     if found:
@@ -354,8 +385,10 @@ def find_pii(text: str) -> List[PiiMatch]:
         def free(start: int, end: int) -> bool:  # not inside an e-mail
             return not any(taken[start:end])
     else:
+
         def free(start: int, end: int) -> bool:
             return True
+
     for run in _RUN.finditer(norm):
         found.extend(_scan_run(norm, run, free))
     found.sort()
@@ -473,10 +506,14 @@ class _StructureMasker:
 
     def entity(self, entity: Any, shift: Callable[[int], int], masked_text: str, changed: bool) -> Any:
         masked = self.mask(entity)
-        if isinstance(entity, dict) and isinstance(entity.get("start"), int) and isinstance(entity.get("end"), int):
+        if (
+            isinstance(entity, dict)
+            and isinstance(entity.get("start"), int)
+            and isinstance(entity.get("end"), int)
+        ):
             masked["start"] = shift(entity["start"])
             masked["end"] = shift(entity["end"])
-            span = masked_text[masked["start"]:masked["end"]]
+            span = masked_text[masked["start"] : masked["end"]]
             if changed and isinstance(masked.get("value"), str) and any(m in span for m in MASKS):
                 # the entity covers personal data its value alone may not show ("CMND: 162 345 879")
                 masked["value"] = span

@@ -21,6 +21,7 @@ Idempotent (masking masked text changes nothing, so a second run updates 0
 rows), batched by primary key (one transaction per batch, so a live system
 keeps writing), with a progress line per batch. SQLite and PostgreSQL.
 """
+
 from __future__ import annotations
 
 import json
@@ -77,7 +78,9 @@ def _mask_inbox_entities(text: str, entities: Optional[str]) -> tuple:
     if not isinstance(parsed, list):
         return mask_pii(text), json.dumps(mask_structure(parsed), ensure_ascii=False)
     masked = mask_structure({"text": text, "entities": parsed})
-    new_entities = entities if masked["entities"] == parsed else json.dumps(masked["entities"], ensure_ascii=False)
+    new_entities = (
+        entities if masked["entities"] == parsed else json.dumps(masked["entities"], ensure_ascii=False)
+    )
     return masked["text"], new_entities
 
 
@@ -93,9 +96,17 @@ class _Rescan:
     def say(self, line: str) -> None:
         print(line, file=self.out, flush=True)
 
-    def walk(self, table, key: str, columns: List[str], remask: Callable[[dict, Connection], dict], label: str,
-             read: Sequence[str] = (), before_batch: Optional[Callable[[Connection], None]] = None,
-             on_change: Optional[Callable[[dict], None]] = None) -> None:
+    def walk(
+        self,
+        table,
+        key: str,
+        columns: List[str],
+        remask: Callable[[dict, Connection], dict],
+        label: str,
+        read: Sequence[str] = (),
+        before_batch: Optional[Callable[[Connection], None]] = None,
+        on_change: Optional[Callable[[dict], None]] = None,
+    ) -> None:
         """Read `table` in primary-key order, one batch per transaction, and write back the
         columns `remask` changed; `on_change` sees each changed row (with the `read` columns)."""
         if table.name not in self.tables:
@@ -136,14 +147,21 @@ class _Rescan:
     def events(self) -> Set[str]:
         """Re-mask `events.data`; the conversations that changed."""
         senders: Set[str] = set()
-        self.walk(events_t, "id", ["data"], lambda row, conn: {"data": _mask_event_json(row["data"])},
-                  "events", read=["sender_id"], on_change=lambda row: senders.add(row["sender_id"]))
+        self.walk(
+            events_t,
+            "id",
+            ["data"],
+            lambda row, conn: {"data": _mask_event_json(row["data"])},
+            "events",
+            read=["sender_id"],
+            on_change=lambda row: senders.add(row["sender_id"]),
+        )
         return senders
 
     def summaries(self, rebuild: Set[str]) -> None:
-        from bot.web.console.sync import SEARCH_TEXT_LIMIT, STATE_NAME
         from bot.db import utcnow
         from bot.web.console.store import ConversationSummary, SyncState
+        from bot.web.console.sync import SEARCH_TEXT_LIMIT, STATE_NAME
 
         state = SyncState.__table__
 
@@ -157,17 +175,31 @@ class _Rescan:
                 return self._rebuilt_summary(conn, row, SEARCH_TEXT_LIMIT)
             return {"preview": mask_pii(row["preview"]), "search_text": mask_pii(row["search_text"])}
 
-        self.walk(ConversationSummary.__table__, "sender_id", ["preview", "search_text"], remask,
-                  "console_conversations", read=["last_event_id"], before_batch=lock_sync)
+        self.walk(
+            ConversationSummary.__table__,
+            "sender_id",
+            ["preview", "search_text"],
+            remask,
+            "console_conversations",
+            read=["last_event_id"],
+            before_batch=lock_sync,
+        )
 
     def _rebuilt_summary(self, conn: Connection, row: dict, limit: int) -> dict:
         """preview and search_text as the console's sync builds them, from the re-masked events."""
-        datas = conn.execute(
-            sa.select(events_t.c.data)
-            .where(events_t.c.sender_id == row["sender_id"], events_t.c.type_name == "user",
-                   events_t.c.id <= row["last_event_id"])
-            .order_by(events_t.c.id)
-        ).scalars().all()
+        datas = (
+            conn.execute(
+                sa.select(events_t.c.data)
+                .where(
+                    events_t.c.sender_id == row["sender_id"],
+                    events_t.c.type_name == "user",
+                    events_t.c.id <= row["last_event_id"],
+                )
+                .order_by(events_t.c.id)
+            )
+            .scalars()
+            .all()
+        )
         texts = []
         for raw in datas:
             try:
@@ -189,13 +221,24 @@ class _Rescan:
             return {"text": text, "corrected_entities": entities}
 
         def plain(*columns: str) -> Callable[[dict, Connection], dict]:
-            return lambda row, conn: {c: mask_pii(row[c]) if isinstance(row[c], str) else row[c] for c in columns}
+            return lambda row, conn: {
+                c: mask_pii(row[c]) if isinstance(row[c], str) else row[c] for c in columns
+            }
 
-        self.walk(NluInboxItem.__table__, "event_id", ["text", "corrected_entities"], inbox, "console_nlu_inbox")
+        self.walk(
+            NluInboxItem.__table__, "event_id", ["text", "corrected_entities"], inbox, "console_nlu_inbox"
+        )
         self.walk(ConversationNote.__table__, "id", ["body"], plain("body"), "console_conversation_notes")
-        self.walk(CallbackRequest.__table__, "id", ["preferred_time", "note"], plain("preferred_time", "note"),
-                  "callback_requests")
-        self.walk(CallbackStatusChange.__table__, "id", ["comment"], plain("comment"), "callback_status_changes")
+        self.walk(
+            CallbackRequest.__table__,
+            "id",
+            ["preferred_time", "note"],
+            plain("preferred_time", "note"),
+            "callback_requests",
+        )
+        self.walk(
+            CallbackStatusChange.__table__, "id", ["comment"], plain("comment"), "callback_status_changes"
+        )
         self.walk(AuditEntry.__table__, "id", ["detail"], plain("detail"), "console_audit_log")
         self.tags()
 
@@ -211,8 +254,14 @@ class _Rescan:
         def drop_clashes(conn: Connection) -> None:
             for row in conn.execute(sa.select(table.c.id, table.c.sender_id, table.c.tag)).all():
                 masked = remask({"tag": row.tag})["tag"]
-                if masked != row.tag and conn.execute(sa.select(table.c.id).where(
-                        table.c.sender_id == row.sender_id, table.c.tag == masked, table.c.id != row.id)).first():
+                if (
+                    masked != row.tag
+                    and conn.execute(
+                        sa.select(table.c.id).where(
+                            table.c.sender_id == row.sender_id, table.c.tag == masked, table.c.id != row.id
+                        )
+                    ).first()
+                ):
                     conn.execute(table.delete().where(table.c.id == row.id))
 
         if table.name in self.tables:
@@ -245,8 +294,14 @@ def _rescan_command(args) -> int:
 def register(subparsers) -> None:
     privacy = subparsers.add_parser("privacy", help="personal data in stored conversations")
     actions = privacy.add_subparsers(dest="privacy_command", required=True)
-    command = actions.add_parser("rescan", help="mask phone numbers, e-mails and ID numbers already stored "
-                                                "(idempotent, batched)")
-    command.add_argument("--batch-size", type=int, default=DEFAULT_BATCH, help=f"rows per transaction (default {DEFAULT_BATCH})")
+    command = actions.add_parser(
+        "rescan", help="mask phone numbers, e-mails and ID numbers already stored (idempotent, batched)"
+    )
+    command.add_argument(
+        "--batch-size",
+        type=int,
+        default=DEFAULT_BATCH,
+        help=f"rows per transaction (default {DEFAULT_BATCH})",
+    )
     command.add_argument("--url", help="database URL (default: DATABASE_URL)")
     command.set_defaults(handler=_rescan_command)

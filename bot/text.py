@@ -4,6 +4,7 @@
 and diacritics": "Vĩnh Tường", "VINH TUONG" and an NFD "Vĩnh Tường" all
 fold to "vinh tuong".
 """
+
 from __future__ import annotations
 
 import re

@@ -9,6 +9,7 @@ The console, the NLU evaluation and the tests read them here instead of
 keeping copies that drift (the console once knew 9 areas while the catalogue
 had 15).
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -70,7 +71,8 @@ def area_choices(session: Session) -> List[AreaChoice]:
     for area in sorted(rows, key=lambda a: (order.get(a.kind, 3), a.name)):
         note = former(area)
         choices.append(AreaChoice(area.id, f"{area.name} ({note})" if note else area.name))
-    for area in sorted((a for a in by_id.values() if a.status != "active" and a.is_former_district),
-                       key=lambda a: a.name):
+    for area in sorted(
+        (a for a in by_id.values() if a.status != "active" and a.is_former_district), key=lambda a: a.name
+    ):
         choices.append(AreaChoice(area.id, area.name))
     return choices

@@ -8,6 +8,7 @@ Already annotated lines are left alone. Review the diff before committing.
 
     python scripts/annotate_nlu.py [data/nlu/*.yml]
 """
+
 from __future__ import annotations
 
 import json
@@ -42,9 +43,9 @@ def matcher() -> GazetteerMatcher:
 def annotate(text: str, m: GazetteerMatcher) -> str:
     out, pos = [], 0
     for e in m.find(text):
-        out.append(text[pos:e["start"]])
+        out.append(text[pos : e["start"]])
         payload = json.dumps({"entity": e["entity"], "value": e["value"]}, ensure_ascii=False)
-        out.append(f"[{text[e['start']:e['end']]}]{payload}")
+        out.append(f"[{text[e['start'] : e['end']]}]{payload}")
         pos = e["end"]
     out.append(text[pos:])
     return "".join(out)

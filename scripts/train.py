@@ -5,6 +5,7 @@ stories, rules, and the catalogue YAML the gazetteer reads) and the code of the
 custom NLU components. The model is models/assistant.tar.gz, its fingerprint
 models/assistant.fingerprint.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -35,12 +36,23 @@ def main() -> int:
     if MODEL.exists() and FINGERPRINT.exists() and FINGERPRINT.read_text().strip() == wanted:
         print(f"[train] model up to date ({MODEL.relative_to(ROOT)})")
         return 0
-    print("[train] training data or config changed: training the model (about 2-4 minutes on 2 cores)", flush=True)
+    print(
+        "[train] training data or config changed: training the model (about 2-4 minutes on 2 cores)",
+        flush=True,
+    )
     MODELS.mkdir(exist_ok=True)
     started = time.monotonic()
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2", "PYTHONHASHSEED": "0"}
-    cmd = [sys.executable, "-m", "bot.runtime.rasa_main", "train", "--fixed-model-name", "assistant",
-           "--out", str(MODELS)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "bot.runtime.rasa_main",
+        "train",
+        "--fixed-model-name",
+        "assistant",
+        "--out",
+        str(MODELS),
+    ]
     result = subprocess.run(cmd, cwd=ROOT, env=env)
     if result.returncode != 0 or not MODEL.exists():
         print("[train] error: training failed (see the output above)", file=sys.stderr)

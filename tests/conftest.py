@@ -4,6 +4,7 @@
 database on 127.0.0.1:5432). Services are required through tests/services.py:
 skipped with the reason on a developer machine, mandatory under CI=true.
 """
+
 from __future__ import annotations
 
 from typing import Iterator

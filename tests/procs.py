@@ -3,6 +3,7 @@
 
 Logs go to test-artifacts/logs/<name>-<port>.log so a failing test can be read.
 """
+
 from __future__ import annotations
 
 import os
@@ -41,8 +42,15 @@ def unreachable_redis_url() -> str:
 
 
 class ServerProcess:
-    def __init__(self, name: str, cmd: List[str], port: int, health_path: Optional[str],
-                 env: Optional[Dict[str, str]] = None, timeout: float = 180.0):
+    def __init__(
+        self,
+        name: str,
+        cmd: List[str],
+        port: int,
+        health_path: Optional[str],
+        env: Optional[Dict[str, str]] = None,
+        timeout: float = 180.0,
+    ):
         self.name, self.cmd, self.port, self.health_path = name, cmd, port, health_path
         self.env = {**os.environ, "PYTHONUNBUFFERED": "1", **(env or {})}
         self.timeout = timeout
@@ -56,13 +64,16 @@ class ServerProcess:
 
     def start(self) -> "ServerProcess":
         log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(self.cmd, cwd=ROOT, env=self.env, stdout=log,
-                                     stderr=subprocess.STDOUT, start_new_session=True)
+        self.proc = subprocess.Popen(
+            self.cmd, cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; see {self.log_path}:\n"
-                                   + self.log_tail())
+                raise RuntimeError(
+                    f"{self.name} exited with {self.proc.returncode}; see {self.log_path}:\n"
+                    + self.log_tail()
+                )
             if self.healthy():
                 return self
             time.sleep(0.3)
@@ -109,23 +120,49 @@ class ServerProcess:
 
 def action_server(port: Optional[int] = None, env: Optional[Dict[str, str]] = None) -> ServerProcess:
     port = port or free_port()
-    return ServerProcess("actions", [PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
-                         port, "/health", env)
+    return ServerProcess(
+        "actions",
+        [PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+        port,
+        "/health",
+        env,
+    )
 
 
-def rasa_server(action_url: str, port: Optional[int] = None, env: Optional[Dict[str, str]] = None,
-                credentials: str = "credentials.yml", endpoints: str = "endpoints.yml",
-                model: Path = MODEL_PATH, cors: Optional[str] = "*") -> ServerProcess:
+def rasa_server(
+    action_url: str,
+    port: Optional[int] = None,
+    env: Optional[Dict[str, str]] = None,
+    credentials: str = "credentials.yml",
+    endpoints: str = "endpoints.yml",
+    model: Path = MODEL_PATH,
+    cors: Optional[str] = "*",
+) -> ServerProcess:
     """`cors`: Rasa's --cors, as in the Procfile (the chat page on another origin needs it)."""
     port = port or free_port()
-    cmd = [PYTHON, "-m", "bot.runtime.rasa_main", "run", "--model", str(model),
-           "--port", str(port), "--credentials", credentials, "--endpoints", endpoints]
+    cmd = [
+        PYTHON,
+        "-m",
+        "bot.runtime.rasa_main",
+        "run",
+        "--model",
+        str(model),
+        "--port",
+        str(port),
+        "--credentials",
+        credentials,
+        "--endpoints",
+        endpoints,
+    ]
     if cors is not None:
         cmd += ["--cors", cors]
-    return ServerProcess("rasa", cmd, port, "/",
-                         {"ACTION_ENDPOINT_URL": action_url, **(env or {})}, timeout=240)
+    return ServerProcess(
+        "rasa", cmd, port, "/", {"ACTION_ENDPOINT_URL": action_url, **(env or {})}, timeout=240
+    )
 
 
 def web_app(port: Optional[int] = None, env: Optional[Dict[str, str]] = None) -> ServerProcess:
     port = port or free_port()
-    return ServerProcess("web", [PYTHON, "-m", "bot.web"], port, "/healthz", {"WEB_PORT": str(port), **(env or {})})
+    return ServerProcess(
+        "web", [PYTHON, "-m", "bot.web"], port, "/healthz", {"WEB_PORT": str(port), **(env or {})}
+    )

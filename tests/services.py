@@ -3,6 +3,7 @@
 Optional on a developer machine (the test skips with the reason), mandatory
 under CI=true (the test fails instead).
 """
+
 from __future__ import annotations
 
 import os

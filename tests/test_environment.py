@@ -1,4 +1,5 @@
 """The installed environment must match the lock files exactly (a drifting install fails loudly)."""
+
 from importlib import metadata
 from pathlib import Path
 
@@ -33,7 +34,9 @@ def installed():
 
 def test_every_locked_package_is_installed_at_its_version():
     have = installed()
-    wrong = {name: (version, have.get(name)) for name, version in read_lock().items() if have.get(name) != version}
+    wrong = {
+        name: (version, have.get(name)) for name, version in read_lock().items() if have.get(name) != version
+    }
     assert not wrong, f"installed versions differ from the lock (name: (locked, installed)): {wrong}"
 
 
@@ -42,8 +45,16 @@ def test_nothing_unlocked_is_installed():
     assert not extra, f"installed but not in the lock files: {sorted(extra)}"
 
 
-@pytest.mark.parametrize("pin", ["python-socketio==5.8.0", "sanic==21.12.2", "SQLAlchemy==1.4.54",
-                                 "tensorflow==2.12.0", "dask==2022.10.2"])
+@pytest.mark.parametrize(
+    "pin",
+    [
+        "python-socketio==5.8.0",
+        "sanic==21.12.2",
+        "SQLAlchemy==1.4.54",
+        "tensorflow==2.12.0",
+        "dask==2022.10.2",
+    ],
+)
 def test_pins_that_matter(pin):
     name, version = pin.split("==")
     assert read_lock()[canonical(name)] == version

@@ -1,8 +1,8 @@
 import pytest
+from sqlalchemy import text
 
 from bot.config import ConfigError
 from bot.db import check_database, session_scope
-from sqlalchemy import text
 
 
 def test_database_reachable(database_url):

@@ -1,4 +1,5 @@
 """One settings object reads the environment, and README.md documents exactly what it reads."""
+
 from __future__ import annotations
 
 import ast
@@ -12,7 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from bot.config import ConfigError, Settings, get_settings, unknown_variables, variable_names, zalo_env_defaults
+from bot.config import (
+    ConfigError,
+    Settings,
+    get_settings,
+    unknown_variables,
+    variable_names,
+    zalo_env_defaults,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 README = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -97,8 +105,15 @@ def test_the_procfile_variables_are_settings():
 
 
 def test_unknown_console_and_zalo_variables_are_named():
-    lines = unknown_variables({"CONSOLE_COOKIE_SECURE": "1", "ZALO_APPID": "x", "CONSOLE_SECRET": "s",
-                               "HOME": "/root", "RASA_TELEMETRY_ENABLED": "false"})
+    lines = unknown_variables(
+        {
+            "CONSOLE_COOKIE_SECURE": "1",
+            "ZALO_APPID": "x",
+            "CONSOLE_SECRET": "s",
+            "HOME": "/root",
+            "RASA_TELEMETRY_ENABLED": "false",
+        }
+    )
     assert len(lines) == 2
     assert "CONSOLE_COOKIE_SECURE" in lines[0] and "CONSOLE_SECURE_COOKIES" in lines[0]
     assert "ZALO_APPID" in lines[1] and "ZALO_APP_ID" in lines[1]
@@ -107,8 +122,14 @@ def test_unknown_console_and_zalo_variables_are_named():
 def _check(tmp_path, **env):
     environ = {k: v for k, v in os.environ.items() if not k.startswith(("CONSOLE_", "ZALO_"))}
     environ.update(DATABASE_URL=f"sqlite:///{tmp_path / 'check.db'}", **env)
-    return subprocess.run([sys.executable, "-m", "bot", "check"], cwd=ROOT, env=environ, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", "check"],
+        cwd=ROOT,
+        env=environ,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_bot_check_stops_on_an_unknown_variable(tmp_path):
@@ -125,7 +146,9 @@ def test_bot_check_stops_on_an_unknown_variable(tmp_path):
 def test_bot_check_stops_on_a_malformed_number(tmp_path):
     result = _check(tmp_path, CONSOLE_PAGE_SIZE="fifty")
     assert result.returncode == 2
-    assert result.stderr.strip().splitlines() == [result.stderr.strip()] and "CONSOLE_PAGE_SIZE" in result.stderr
+    assert (
+        result.stderr.strip().splitlines() == [result.stderr.strip()] and "CONSOLE_PAGE_SIZE" in result.stderr
+    )
 
 
 def _environment_reads(path: Path):
@@ -135,11 +158,19 @@ def _environment_reads(path: Path):
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
 
     def is_environ(node):
-        return isinstance(node, ast.Attribute) and node.attr == "environ" and \
-            isinstance(node.value, ast.Name) and node.value.id == "os"
+        return (
+            isinstance(node, ast.Attribute)
+            and node.attr == "environ"
+            and isinstance(node.value, ast.Name)
+            and node.value.id == "os"
+        )
 
     for node in ast.walk(tree):
-        if isinstance(node, ast.Attribute) and node.attr == "getenv" and getattr(node.value, "id", "") == "os":
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "getenv"
+            and getattr(node.value, "id", "") == "os"
+        ):
             yield node.lineno, ast.unparse(node)
         if not is_environ(node):
             continue
@@ -148,8 +179,11 @@ def _environment_reads(path: Path):
             continue
         if isinstance(parent, ast.Subscript) and isinstance(parent.ctx, ast.Store):
             continue
-        if isinstance(parent, ast.Dict) and node in parent.values and \
-                parent.keys[parent.values.index(node)] is None:  # {**os.environ, ...}
+        if (
+            isinstance(parent, ast.Dict)
+            and node in parent.values
+            and parent.keys[parent.values.index(node)] is None
+        ):  # {**os.environ, ...}
             continue
         yield node.lineno, ast.unparse(parent or node)
 
@@ -166,6 +200,8 @@ def test_nothing_but_the_settings_object_reads_the_environment():
 
 def test_the_scan_finds_a_read(tmp_path):
     sample = tmp_path / "sample.py"
-    sample.write_text("import os\nA = os.environ.get('X')\nB = os.getenv('Y')\nC = os.environ['Z']\n"
-                      "os.environ.setdefault('W', '1')\nD = {**os.environ, 'V': '1'}\n")
+    sample.write_text(
+        "import os\nA = os.environ.get('X')\nB = os.getenv('Y')\nC = os.environ['Z']\n"
+        "os.environ.setdefault('W', '1')\nD = {**os.environ, 'V': '1'}\n"
+    )
     assert sorted(line for line, _ in _environment_reads(sample)) == [2, 3, 4]

@@ -3,6 +3,7 @@
 `python -m tests.ws_echo_server PORT patched|unpatched`: with `patched`, bot.runtime.compat is
 applied first, exactly as bot/runtime/rasa_main.py does for the Rasa process.
 """
+
 import sys
 
 from sanic import Sanic, response

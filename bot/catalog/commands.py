@@ -4,6 +4,7 @@ Import validates every file first, then mirrors them into the database in
 one transaction: a bad file changes nothing and ends the command with one
 line naming the file, the record and the field (exit code 1).
 """
+
 from __future__ import annotations
 
 import sys
@@ -42,7 +43,9 @@ def export_catalog(directory: Union[str, Path], url: Optional[str] = None) -> Li
     written = []
     for table, document in documents.items():
         path = directory / f"{table}.yml"
-        text = yaml.safe_dump(document, allow_unicode=True, sort_keys=False, default_flow_style=False, width=120)
+        text = yaml.safe_dump(
+            document, allow_unicode=True, sort_keys=False, default_flow_style=False, width=120
+        )
         path.write_text(text, encoding="utf-8")
         written.append(path)
     return written
@@ -97,6 +100,8 @@ def register(subparsers) -> None:
     exp.add_argument("--url", help="database URL (default: DATABASE_URL)")
     exp.set_defaults(handler=_run_export)
     rep = actions.add_parser("report", help="validate DIR and list what needs attention (monthly routine)")
-    rep.add_argument("directory", nargs="?", default="data/catalog", help="catalogue directory (default: data/catalog)")
+    rep.add_argument(
+        "directory", nargs="?", default="data/catalog", help="catalogue directory (default: data/catalog)"
+    )
     rep.add_argument("--today", help="report as of this date (YYYY-MM-DD; default: today)")
     rep.set_defaults(handler=_run_report)

@@ -9,6 +9,7 @@ never shown to users. List-valued fields that only hold ids or short strings
 (aliases, level ids, group ids, RIASEC codes) are JSON columns: the importer
 validates every id they hold, and they keep each record in one row.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -181,7 +182,9 @@ class Institution(Sourced, Base):
     aliases = Column(JSON, nullable=False, default=list)
     former_names = Column(JSON, nullable=False, default=list)
     type = Column(String(40), nullable=False)  # cao_dang | trung_cap | trung_tam_gdnn_gdtx | ...
-    status = Column(String(20), nullable=False, index=True)  # active | renamed | merged_into | split_into | closed
+    status = Column(
+        String(20), nullable=False, index=True
+    )  # active | renamed | merged_into | split_into | closed
     successor_id = Column(String(ID_LENGTH), ForeignKey("catalog_institutions.id"), nullable=True)
     status_since = Column(Date, nullable=True)
     management = Column(String(200), nullable=True)
@@ -223,9 +226,15 @@ class Programme(Sourced, Base):
     __table_args__ = (_confidence_check(),)
 
     id = Column(String(ID_LENGTH * 2), primary_key=True)
-    institution_id = Column(String(ID_LENGTH), ForeignKey("catalog_institutions.id"), nullable=False, index=True)
-    occupation_id = Column(String(ID_LENGTH), ForeignKey("catalog_occupations.id"), nullable=False, index=True)
-    level_id = Column(String(ID_LENGTH), ForeignKey("catalog_levels.id"), nullable=True, index=True)  # None = unknown
+    institution_id = Column(
+        String(ID_LENGTH), ForeignKey("catalog_institutions.id"), nullable=False, index=True
+    )
+    occupation_id = Column(
+        String(ID_LENGTH), ForeignKey("catalog_occupations.id"), nullable=False, index=True
+    )
+    level_id = Column(
+        String(ID_LENGTH), ForeignKey("catalog_levels.id"), nullable=True, index=True
+    )  # None = unknown
     duration = Column(Text, nullable=True)
     combined_route = Column(Boolean, nullable=True)  # None = unknown
     intake = Column(Integer, nullable=True)
@@ -243,7 +252,9 @@ class Policy(Sourced, Base):
     __tablename__ = "catalog_policies"
     __table_args__ = (
         _confidence_check(),
-        CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from", name="valid_range"),
+        CheckConstraint(
+            "valid_to IS NULL OR valid_from IS NULL OR valid_to >= valid_from", name="valid_range"
+        ),
     )
 
     id = Column(String(ID_LENGTH), primary_key=True)
@@ -273,7 +284,9 @@ class Policy(Sourced, Base):
     superseded_by = relationship("Policy", remote_side=[id], lazy="select")
 
     def in_force(self, on: dt.date) -> bool:
-        return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on <= self.valid_to)
+        return (self.valid_from is None or self.valid_from <= on) and (
+            self.valid_to is None or on <= self.valid_to
+        )
 
     @property
     def is_benefit(self) -> bool:

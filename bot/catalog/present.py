@@ -15,6 +15,7 @@ give the pieces; wording around them belongs to the dialogue.
 - `user_facing_texts(record) -> List[str]`: every text field a reply may show
   (never `internal_notes`), for checks that no research note leaks.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -32,9 +33,27 @@ CONFIDENCE_PHRASES = {
 
 # Fields a reply may show. `internal_notes` and ids are never among them.
 USER_FACING_FIELDS = (
-    "name", "title", "citation", "notes", "conditions", "description", "daily_work", "strengths",
-    "workplaces", "pay", "duration", "entry", "after", "address", "address_new", "cap", "unit",
-    "management", "former_names", "aliases", "predecessors",
+    "name",
+    "title",
+    "citation",
+    "notes",
+    "conditions",
+    "description",
+    "daily_work",
+    "strengths",
+    "workplaces",
+    "pay",
+    "duration",
+    "entry",
+    "after",
+    "address",
+    "address_new",
+    "cap",
+    "unit",
+    "management",
+    "former_names",
+    "aliases",
+    "predecessors",
 )
 
 

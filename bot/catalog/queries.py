@@ -34,6 +34,7 @@ Functions added for the 2026 catalogue (issue 14):
   `sources_of(record) -> List[SourceRef]`, `confidence_phrase(record)`,
   `user_facing_texts(record)`.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -42,7 +43,7 @@ import json
 import math
 import threading
 from dataclasses import dataclass
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Type, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from sqlalchemy import and_, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
@@ -58,6 +59,13 @@ from bot.catalog.models import (
     Occupation,
     Policy,
     Programme,
+)
+from bot.catalog.present import (  # noqa: F401  (re-exported: callers need one import)
+    SourceRef,
+    confidence_phrase,
+    short_citation,
+    sources_of,
+    user_facing_texts,
 )
 from bot.text import fold
 
@@ -104,7 +112,22 @@ def get_policy(session: Session, policy_id: str) -> Optional[Policy]:
 
 # Words people put before a name; stripped from the query and from aliases.
 _PREFIXES: Dict[type, Tuple[str, ...]] = {
-    Area: ("thanh pho", "thi xa", "thi tran", "huyen", "phuong", "tinh", "xa", "tp", "tx", "tt", "h", "p", "o", "tai"),
+    Area: (
+        "thanh pho",
+        "thi xa",
+        "thi tran",
+        "huyen",
+        "phuong",
+        "tinh",
+        "xa",
+        "tp",
+        "tx",
+        "tt",
+        "h",
+        "p",
+        "o",
+        "tai",
+    ),
     Institution: ("truong", "tr"),
     Occupation: ("nghe", "nganh", "hoc"),
     Level: ("trinh do", "he", "hoc", "bac"),
@@ -179,7 +202,8 @@ def _build_index(model: type, rows: Sequence[Tuple[str, str, List[str]]]) -> _Al
 
 def _alias_index(session: Session, model: type) -> _AliasIndex:
     rows = tuple(
-        (r[0], r[1], tuple(r[2] or ())) for r in session.execute(select(model.id, model.name, model.aliases).order_by(model.id))
+        (r[0], r[1], tuple(r[2] or ()))
+        for r in session.execute(select(model.id, model.name, model.aliases).order_by(model.id))
     )
     cache_key = (str(session.get_bind().url), model)
     with _index_lock:
@@ -281,7 +305,9 @@ def _id_or_lookup(session: Session, model: type, value: Optional[str]) -> Option
 
 @dataclass(frozen=True)
 class _AreaGraph:
-    areas: Dict[str, Tuple[str, str, Optional[str], Optional[float], Optional[float]]]  # id -> kind, status, parent, lat, lon
+    areas: Dict[
+        str, Tuple[str, str, Optional[str], Optional[float], Optional[float]]
+    ]  # id -> kind, status, parent, lat, lon
     successors: Dict[str, List[str]]
     predecessors: Dict[str, List[str]]  # includes a unit's former district(s)
     district_units: Dict[str, List[str]]  # former district -> today's communes/wards
@@ -293,7 +319,9 @@ def _area_graph(session: Session) -> _AreaGraph:
     predecessors: Dict[str, List[str]] = {}
     district_units: Dict[str, List[str]] = {}
     for row in session.execute(
-        select(Area.id, Area.kind, Area.status, Area.parent_id, Area.lat, Area.lon, Area.former_district_ids).order_by(Area.id)
+        select(
+            Area.id, Area.kind, Area.status, Area.parent_id, Area.lat, Area.lon, Area.former_district_ids
+        ).order_by(Area.id)
     ):
         areas[row.id] = (row.kind, row.status, row.parent_id, row.lat, row.lon)
         for district in row.former_district_ids or []:
@@ -320,7 +348,9 @@ def _current_unit_ids(graph: _AreaGraph, area_id: str, seen: Optional[Set[str]] 
     if status == "active":
         return [area_id]
     result: List[str] = []
-    following = graph.successors.get(area_id) or graph.district_units.get(area_id) or ([parent] if parent else [])
+    following = (
+        graph.successors.get(area_id) or graph.district_units.get(area_id) or ([parent] if parent else [])
+    )
     for next_id in following:
         for unit in _current_unit_ids(graph, next_id, seen):
             if unit not in result:
@@ -394,7 +424,9 @@ def _haversine_km(a: Tuple[float, float], b: Tuple[float, float]) -> float:
     return 6371.0 * 2 * math.asin(math.sqrt(h))
 
 
-def _distance(graph: _AreaGraph, origin: Optional[Tuple[float, float]], area_id: Optional[str]) -> Optional[float]:
+def _distance(
+    graph: _AreaGraph, origin: Optional[Tuple[float, float]], area_id: Optional[str]
+) -> Optional[float]:
     if origin is None:
         return None
     target = _coordinates(graph, area_id)
@@ -469,11 +501,16 @@ def find_programmes(
     rows = session.execute(statement).unique().all()
     if level_id is not None:
         # An unconfirmed programme level only matches levels its school teaches.
-        rows = [r for r in rows if r[0].level_id is not None or not r[1].level_ids or level_id in r[1].level_ids]
+        rows = [
+            r for r in rows if r[0].level_id is not None or not r[1].level_ids or level_id in r[1].level_ids
+        ]
     graph = _area_graph(session)
     area_id = _id_or_lookup(session, Area, area) if area else None
     origin = _coordinates(graph, area_id) if area_id else None
-    hits = [ProgrammeHit(programme, institution, _distance(graph, origin, institution.area_id)) for programme, institution in rows]
+    hits = [
+        ProgrammeHit(programme, institution, _distance(graph, origin, institution.area_id))
+        for programme, institution in rows
+    ]
     hits.sort(
         key=lambda h: (
             h.distance_km is None,
@@ -491,8 +528,12 @@ def institutions_with_combined_route(session: Session, area: Optional[str] = Non
     """Active institutions recorded as running the 9+ route, nearest to `area` first."""
     institutions = list(
         session.execute(
-            select(Institution).where(Institution.status == "active", Institution.runs_combined_route.is_(True))
-        ).unique().scalars()
+            select(Institution).where(
+                Institution.status == "active", Institution.runs_combined_route.is_(True)
+            )
+        )
+        .unique()
+        .scalars()
     )
     graph = _area_graph(session)
     area_id = _id_or_lookup(session, Area, area) if area else None
@@ -507,7 +548,9 @@ def institutions_with_combined_route(session: Session, area: Optional[str] = Non
     return institutions
 
 
-def occupations_by_riasec(session: Session, codes: Union[str, Iterable[str]], limit: int = 5) -> List[Occupation]:
+def occupations_by_riasec(
+    session: Session, codes: Union[str, Iterable[str]], limit: int = 5
+) -> List[Occupation]:
     """Occupations whose RIASEC codes best match `codes` ("RI" or ["R", "I"], strongest first)."""
     wanted = [c.upper() for c in codes if isinstance(c, str) and c.strip()]
     wanted = [c for i, c in enumerate(wanted) if c in "RIASEC" and c not in wanted[:i]]
@@ -629,7 +672,9 @@ def dump_catalog(session: Session) -> Dict[str, List[Dict[str, Any]]]:
     return tables
 
 
-def sync_catalog(session: Session, tables: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Tuple[int, int, int]]:
+def sync_catalog(
+    session: Session, tables: Dict[str, List[Dict[str, Any]]]
+) -> Dict[str, Tuple[int, int, int]]:
     """Make the catalogue tables hold exactly `tables` (validated rows): update rows
     whose key exists, insert new ones, delete the rest. Runs inside the caller's
     transaction; returns {table: (inserted, updated, deleted)}."""
@@ -660,7 +705,9 @@ def sync_catalog(session: Session, tables: Dict[str, List[Dict[str, Any]]]) -> D
         session.execute(update(model.__table__).values(**{column: None}))
         for row in tables.get(name, []):
             if row.get(column) is not None:
-                session.execute(update(model.__table__).where(model.id == row["id"]).values(**{column: row[column]}))
+                session.execute(
+                    update(model.__table__).where(model.id == row["id"]).values(**{column: row[column]})
+                )
     for name, model in reversed(list(TABLE_MODELS.items())):
         wanted = {_key_of(model, row) for row in tables.get(name, [])}
         stale = existing_keys[name] - wanted
@@ -799,7 +846,7 @@ class DistrictSupport:
 def district_support(
     session: Session, area: str, level: Optional[str] = None, on: Optional[dt.date] = None
 ) -> Optional[DistrictSupport]:
-    """"ở Vĩnh Tường có hỗ trợ gì": the district's past policies, today's
+    """ "ở Vĩnh Tường có hỗ trợ gì": the district's past policies, today's
     successor units and today's provincial/national support. None if unknown."""
     on = on or dt.date.today()
     area_id = _id_or_lookup(session, Area, area)
@@ -808,23 +855,40 @@ def district_support(
     found = session.get(Area, area_id)
     districts = former_districts_of(session, area_id)
     district_ids = sorted(d.id for d in districts)
-    past = list(
-        session.execute(
-            select(Policy).where(Policy.scope == "district", Policy.area_id.in_(district_ids)).order_by(Policy.valid_from, Policy.id)
-        ).unique().scalars()
-    ) if district_ids else []
+    past = (
+        list(
+            session.execute(
+                select(Policy)
+                .where(Policy.scope == "district", Policy.area_id.in_(district_ids))
+                .order_by(Policy.valid_from, Policy.id)
+            )
+            .unique()
+            .scalars()
+        )
+        if district_ids
+        else []
+    )
     related = sorted(_related_area_ids(_area_graph(session), area_id))
     notices = list(
         session.execute(
-            select(Policy).where(Policy.benefit_kind == "thong_tin", or_(Policy.area_id.in_(related), Policy.area_id.is_(None)))
+            select(Policy)
+            .where(
+                Policy.benefit_kind == "thong_tin", or_(Policy.area_id.in_(related), Policy.area_id.is_(None))
+            )
             .order_by(Policy.id)
-        ).unique().scalars()
+        )
+        .unique()
+        .scalars()
     )
     if found.kind in FORMER_DISTRICT_KINDS:
         units = units_of_former_district(session, area_id)
     else:
         units = current_units(session, area_id)
-    current = [p for p in applicable_policies(session, level=level, area=area_id, on=on) if p.scope in ("national", "province")]
+    current = [
+        p
+        for p in applicable_policies(session, level=level, area=area_id, on=on)
+        if p.scope in ("national", "province")
+    ]
     return DistrictSupport(found, districts, past, notices, units, current)
 
 
@@ -855,7 +919,11 @@ def programmes_of_institution(session: Session, institution: str) -> List[Progra
     institution_id = _id_or_lookup(session, Institution, institution)
     if institution_id is None:
         return []
-    rows = session.execute(select(Programme).where(Programme.institution_id == institution_id)).unique().scalars()
+    rows = (
+        session.execute(select(Programme).where(Programme.institution_id == institution_id))
+        .unique()
+        .scalars()
+    )
     return sorted(rows, key=lambda p: (_confidence_rank(p), p.occupation.name, p.level_id or ""))
 
 
@@ -863,7 +931,3 @@ def all_records(session: Session, table: str) -> List[Any]:
     """Every ORM record of one catalogue table (YAML name: "areas", "policies", ...)."""
     model = TABLE_MODELS[table]
     return list(session.execute(select(model).order_by(*_primary_key(model))).unique().scalars())
-
-
-# Presentation-neutral provenance helpers, re-exported so callers need one import.
-from bot.catalog.present import SourceRef, confidence_phrase, short_citation, sources_of, user_facing_texts  # noqa: E402,F401

@@ -7,6 +7,7 @@ notes in user-facing fields, records not checked for more than 180 days,
 policies expiring within 90 days or expired but still linked, and
 institutions without contact details.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,7 +42,9 @@ class CatalogReport:
         for table, by in self.counts.items():
             out.append(f"  {table:<20}{sum(by.values()):>6}{by['V']:>5}{by['P']:>5}{by['U']:>5}")
         xa, phuong = self.units_of_today
-        out.append(f"Communes/wards of today in the former Vĩnh Phúc: {xa + phuong} ({xa} xã, {phuong} phường)")
+        out.append(
+            f"Communes/wards of today in the former Vĩnh Phúc: {xa + phuong} ({xa} xã, {phuong} phường)"
+        )
         out.append(f"Occupations with a description: {self.occupations_described}")
         out.append(f"Levels: {', '.join(self.level_ids)}")
         sections = (
@@ -101,9 +104,13 @@ def build_report(directory: Union[str, Path], today: dt.date) -> CatalogReport:
         if p["valid_to"] is None or p["valid_to"] >= today:
             continue
         if p["id"] in targets:
-            expired_linked.append(f"policies:{p['id']} (expired {p['valid_to'].isoformat()}, named as successor of {targets[p['id']]})")
+            expired_linked.append(
+                f"policies:{p['id']} (expired {p['valid_to'].isoformat()}, named as successor of {targets[p['id']]})"
+            )
         elif p["benefit_kind"] not in NON_BENEFIT_KINDS and not p["superseded_by_id"]:
-            expired_linked.append(f"policies:{p['id']} (expired {p['valid_to'].isoformat()}, no successor recorded)")
+            expired_linked.append(
+                f"policies:{p['id']} (expired {p['valid_to'].isoformat()}, no successor recorded)"
+            )
 
     no_contact = [
         f"institutions:{i['id']} ({i['name']})"
@@ -111,7 +118,9 @@ def build_report(directory: Union[str, Path], today: dt.date) -> CatalogReport:
         if i["status"] == "active" and not (i["phone"] or i["website"])
     ]
     units = [a for a in tables["areas"] if a["kind"] in ("commune", "ward") and a["status"] == "active"]
-    described = sum(1 for o in tables["occupations"] if o["description"] and o["daily_work"] and o["strengths"])
+    described = sum(
+        1 for o in tables["occupations"] if o["description"] and o["daily_work"] and o["strengths"]
+    )
     levels = [lv["id"] for lv in sorted(tables["levels"], key=lambda lv: lv["rank"])]
     return CatalogReport(
         today=today,

@@ -6,6 +6,7 @@ returns plain row dictionaries ready for the database. The first problem
 found raises `CatalogValidationError`, whose message names the file, the
 record id and the field, in one line.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -15,7 +16,16 @@ from pathlib import Path
 from typing import Any, Dict, List, Literal, Optional, Tuple, Type, Union
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictFloat, StrictInt, StrictStr, ValidationError
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+    StrictStr,
+    ValidationError,
+)
 
 Confidence = Literal["V", "P", "U"]
 Number = Union[StrictInt, StrictFloat]
@@ -141,8 +151,19 @@ class OccupationIn(_Named):
 
 class InstitutionIn(_Named):
     former_names: List[StrictStr] = []
-    type: Literal["cao_dang", "trung_cap", "trung_hoc_nghe", "trung_tam_gdnn_gdtx", "trung_tam_gdtx", "trung_tam_gdnn", "dai_hoc", "khac"]
-    status: Literal["active", "renamed", "merged_into", "split_into", "closed"]  # renamed: same school, new name = successor
+    type: Literal[
+        "cao_dang",
+        "trung_cap",
+        "trung_hoc_nghe",
+        "trung_tam_gdnn_gdtx",
+        "trung_tam_gdtx",
+        "trung_tam_gdnn",
+        "dai_hoc",
+        "khac",
+    ]
+    status: Literal[
+        "active", "renamed", "merged_into", "split_into", "closed"
+    ]  # renamed: same school, new name = successor
     successor: Optional[StrictStr] = None
     status_since: Optional[dt.date] = None
     management: Optional[StrictStr] = None
@@ -240,7 +261,12 @@ RENAMES: Dict[str, Dict[str, str]] = {
         "runs_9plus": "runs_combined_route",
         **_URLS,
     },
-    "programmes": {"institution": "institution_id", "occupation": "occupation_id", "level": "level_id", **_URLS},
+    "programmes": {
+        "institution": "institution_id",
+        "occupation": "occupation_id",
+        "level": "level_id",
+        **_URLS,
+    },
     "policies": {
         "area": "area_id",
         "levels": "level_ids",
@@ -298,7 +324,9 @@ def _read_file(path: Path, table: str) -> List[Any]:
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise CatalogValidationError(label, None, None, f"is not valid YAML{where}") from None
     if not isinstance(document, dict) or list(document) != [table]:
-        raise CatalogValidationError(label, None, None, f"must be a mapping with the single top-level key '{table}'")
+        raise CatalogValidationError(
+            label, None, None, f"must be a mapping with the single top-level key '{table}'"
+        )
     records = document[table]
     if records is None:
         return []
@@ -320,9 +348,13 @@ def _validate_records(label: str, table: str, raw_records: List[Any]) -> List[_R
             record = schema.model_validate(raw)
         except ValidationError as exc:
             first = exc.errors()[0]
-            raise CatalogValidationError(label, name, _field_from_loc(first["loc"]), _describe(first)) from None
+            raise CatalogValidationError(
+                label, name, _field_from_loc(first["loc"]), _describe(first)
+            ) from None
         if record.id in seen:
-            raise CatalogValidationError(label, record.id, "id", f"duplicate id (also record #{seen[record.id] + 1})")
+            raise CatalogValidationError(
+                label, record.id, "id", f"duplicate id (also record #{seen[record.id] + 1})"
+            )
         seen[record.id] = index
         _check_record(label, table, record)
         records.append(record)
@@ -332,7 +364,10 @@ def _validate_records(label: str, table: str, raw_records: List[Any]) -> List[_R
 def _check_range(label: str, record_id: str, start_name: str, start, end_name: str, end) -> None:
     if start is not None and end is not None and end < start:
         raise CatalogValidationError(
-            label, record_id, end_name, f"{end_name} {end.isoformat()} is before {start_name} {start.isoformat()}"
+            label,
+            record_id,
+            end_name,
+            f"{end_name} {end.isoformat()} is before {start_name} {start.isoformat()}",
         )
 
 
@@ -341,7 +376,9 @@ def _check_provenance(label: str, record_id: str, prefix: str, item: _Sourced) -
     urls = item.urls()
     for i, url in enumerate(urls):
         if not _URL.match(url):
-            raise CatalogValidationError(label, record_id, f"{prefix}source_url[{i}]", f"not a public http(s) URL (got {url!r})")
+            raise CatalogValidationError(
+                label, record_id, f"{prefix}source_url[{i}]", f"not a public http(s) URL (got {url!r})"
+            )
     if item.confidence in ("V", "P") and not urls:
         raise CatalogValidationError(
             label, record_id, f"{prefix}source_url", f"a {item.confidence} record needs a public source_url"
@@ -349,12 +386,20 @@ def _check_provenance(label: str, record_id: str, prefix: str, item: _Sourced) -
     for field, value in item:
         if field in INTERNAL_FIELDS or field == "source_url":
             continue
-        texts = [value] if isinstance(value, str) else [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+        texts = (
+            [value]
+            if isinstance(value, str)
+            else [v for v in value if isinstance(v, str)]
+            if isinstance(value, list)
+            else []
+        )
         for text in texts:
             found = INTERNAL_MARKERS.search(text)
             if found:
                 raise CatalogValidationError(
-                    label, record_id, f"{prefix}{field}",
+                    label,
+                    record_id,
+                    f"{prefix}{field}",
                     f"user-facing text holds an internal note ({found.group(0)!r}); move it to internal_notes",
                 )
 
@@ -367,15 +412,25 @@ def _check_record(label: str, table: str, record: _Record) -> None:
         if record.scope == "national" and record.area is not None:
             raise CatalogValidationError(label, record.id, "area", "a national policy must not name an area")
         if record.scope != "national" and record.area is None:
-            raise CatalogValidationError(label, record.id, "area", f"a {record.scope} policy must name its area")
+            raise CatalogValidationError(
+                label, record.id, "area", f"a {record.scope} policy must name its area"
+            )
         if record.superseded_by == record.id:
-            raise CatalogValidationError(label, record.id, "superseded_by", "a policy cannot supersede itself")
+            raise CatalogValidationError(
+                label, record.id, "superseded_by", "a policy cannot supersede itself"
+            )
     elif isinstance(record, AreaIn):
-        _check_range(label, record.id, "established_on", record.established_on, "abolished_on", record.abolished_on)
+        _check_range(
+            label, record.id, "established_on", record.established_on, "abolished_on", record.abolished_on
+        )
         if record.status == "abolished" and record.abolished_on is None:
-            raise CatalogValidationError(label, record.id, "abolished_on", "an abolished area needs its abolished_on date")
+            raise CatalogValidationError(
+                label, record.id, "abolished_on", "an abolished area needs its abolished_on date"
+            )
         if (record.lat is None) != (record.lon is None):
-            raise CatalogValidationError(label, record.id, "lon" if record.lon is None else "lat", "give both lat and lon, or neither")
+            raise CatalogValidationError(
+                label, record.id, "lon" if record.lon is None else "lat", "give both lat and lon, or neither"
+            )
         if record.parent == record.id:
             raise CatalogValidationError(label, record.id, "parent", "an area cannot be its own parent")
         if record.lat is not None and not record.centre_source:
@@ -385,25 +440,39 @@ def _check_record(label: str, table: str, record: _Record) -> None:
         targets = [s.area for s in record.successors]
         for i, target in enumerate(targets):
             if target == record.id or target in targets[:i]:
-                raise CatalogValidationError(label, record.id, f"successors[{i}].area", f"invalid or repeated successor '{target}'")
+                raise CatalogValidationError(
+                    label, record.id, f"successors[{i}].area", f"invalid or repeated successor '{target}'"
+                )
     elif isinstance(record, InstitutionIn):
         if record.status in ("renamed", "merged_into", "split_into") and record.successor is None:
-            raise CatalogValidationError(label, record.id, "successor", f"status {record.status} needs a successor")
+            raise CatalogValidationError(
+                label, record.id, "successor", f"status {record.status} needs a successor"
+            )
         if record.successor == record.id:
-            raise CatalogValidationError(label, record.id, "successor", "an institution cannot succeed itself")
+            raise CatalogValidationError(
+                label, record.id, "successor", "an institution cannot succeed itself"
+            )
         if record.phone is not None and not re.fullmatch(r"[0-9 .+()-]{8,30}", record.phone):
-            raise CatalogValidationError(label, record.id, "phone", f"not a phone number (got {record.phone!r})")
+            raise CatalogValidationError(
+                label, record.id, "phone", f"not a phone number (got {record.phone!r})"
+            )
     elif isinstance(record, OccupationIn):
         if record.pay is not None and (record.pay_as_of is None or record.confidence == "U"):
-            raise CatalogValidationError(label, record.id, "pay_as_of", "pay needs pay_as_of and a V/P source")
+            raise CatalogValidationError(
+                label, record.id, "pay_as_of", "pay needs pay_as_of and a V/P source"
+            )
     elif isinstance(record, CalendarIn):
         _check_range(label, record.id, "date_from", record.date_from, "date_to", record.date_to)
         start = int(record.school_year[:4])
         if int(record.school_year[5:]) != start + 1:
-            raise CatalogValidationError(label, record.id, "school_year", "school_year must be two consecutive years")
+            raise CatalogValidationError(
+                label, record.id, "school_year", "school_year must be two consecutive years"
+            )
 
 
-def _check_reference(label: str, record_id: str, field: str, value: Optional[str], known: Dict[str, Any], what: str):
+def _check_reference(
+    label: str, record_id: str, field: str, value: Optional[str], known: Dict[str, Any], what: str
+):
     if value is not None and value not in known:
         raise CatalogValidationError(label, record_id, field, f"unknown {what} '{value}'")
 
@@ -416,9 +485,16 @@ def _check_references(labels: Dict[str, str], records: Dict[str, List[_Record]])
         for i, district in enumerate(area.former_districts):
             _check_reference(labels["areas"], area.id, f"former_districts[{i}]", district, areas, "area")
             if areas[district].kind not in ("district", "city"):
-                raise CatalogValidationError(labels["areas"], area.id, f"former_districts[{i}]", f"'{district}' is not a former district/city")
+                raise CatalogValidationError(
+                    labels["areas"],
+                    area.id,
+                    f"former_districts[{i}]",
+                    f"'{district}' is not a former district/city",
+                )
         for i, succession in enumerate(area.successors):
-            _check_reference(labels["areas"], area.id, f"successors[{i}].area", succession.area, areas, "area")
+            _check_reference(
+                labels["areas"], area.id, f"successors[{i}].area", succession.area, areas, "area"
+            )
     for inst in records["institutions"]:
         label = labels["institutions"]
         _check_reference(label, inst.id, "area", inst.area, areas, "area")
@@ -433,7 +509,9 @@ def _check_references(labels: Dict[str, str], records: Dict[str, List[_Record]])
         _check_reference(label, prog.id, "level", prog.level, levels, "level")
         key = (prog.institution, prog.occupation, prog.level)
         if key in triples:
-            raise CatalogValidationError(label, prog.id, "level", f"same institution, occupation and level as '{triples[key]}'")
+            raise CatalogValidationError(
+                label, prog.id, "level", f"same institution, occupation and level as '{triples[key]}'"
+            )
         triples[key] = prog.id
     for policy in records["policies"]:
         label = labels["policies"]
@@ -467,12 +545,19 @@ def load_catalog(directory: Union[str, Path]) -> CatalogData:
     known = {f"{table}.yml" for table in TABLE_FILES}
     for path in sorted(directory.glob("*.y*ml")):
         if path.name not in known:
-            raise CatalogValidationError(str(path), None, None, f"unknown table file (expected one of: {', '.join(sorted(known))})")
+            raise CatalogValidationError(
+                str(path), None, None, f"unknown table file (expected one of: {', '.join(sorted(known))})"
+            )
     labels = {table: str(directory / f"{table}.yml") for table in TABLE_FILES}
-    records = {table: _validate_records(labels[table], table, _read_file(directory / f"{table}.yml", table)) for table in TABLE_FILES}
+    records = {
+        table: _validate_records(labels[table], table, _read_file(directory / f"{table}.yml", table))
+        for table in TABLE_FILES
+    }
     _check_references(labels, records)
 
-    tables: Dict[str, List[Dict[str, Any]]] = {table: [_to_rows(table, r) for r in records[table]] for table in TABLE_FILES}
+    tables: Dict[str, List[Dict[str, Any]]] = {
+        table: [_to_rows(table, r) for r in records[table]] for table in TABLE_FILES
+    }
     tables[SUCCESSIONS] = [
         {
             "predecessor_id": area.id,
@@ -493,7 +578,16 @@ def load_catalog(directory: Union[str, Path]) -> CatalogData:
 
 # ---- export: database rows back to the YAML format ----
 
-_SUCCESSION_FIELDS = ("area", "effective_on", "citation", "source_url", "confidence", "checked_on", "notes", "internal_notes")
+_SUCCESSION_FIELDS = (
+    "area",
+    "effective_on",
+    "citation",
+    "source_url",
+    "confidence",
+    "checked_on",
+    "notes",
+    "internal_notes",
+)
 
 
 _LEADING = ("id", "name", "title", "aliases")
@@ -513,7 +607,9 @@ def rows_to_documents(tables: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Dict
         item = dict(row)
         item["area"] = item.pop("successor_id")
         item["source_url"] = item.pop("source_urls")
-        successions.setdefault(item.pop("predecessor_id"), []).append({k: item.get(k) for k in _SUCCESSION_FIELDS})
+        successions.setdefault(item.pop("predecessor_id"), []).append(
+            {k: item.get(k) for k in _SUCCESSION_FIELDS}
+        )
     documents = {}
     for table in TABLE_FILES:
         schema = SCHEMAS[table]

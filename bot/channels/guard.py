@@ -10,6 +10,7 @@
   senders may not use those prefixes, so a REST caller who knows a Zalo user id
   cannot continue that user's conversation (or callback form).
 """
+
 from __future__ import annotations
 
 from typing import Any, Awaitable, Callable, Optional
@@ -39,7 +40,7 @@ def namespaced(prefix: str, sender_id: str) -> str:
 
 
 def strip_namespace(prefix: str, sender_id: str) -> str:
-    return sender_id[len(prefix):] if sender_id.startswith(prefix) else sender_id
+    return sender_id[len(prefix) :] if sender_id.startswith(prefix) else sender_id
 
 
 def reserved_sender(sender_id: str) -> bool:

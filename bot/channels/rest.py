@@ -19,6 +19,7 @@ credentials.yml::
 - When processing fails, the client gets 500 with an error instead of an
   empty 200 it would take for "no answer".
 """
+
 from __future__ import annotations
 
 import hmac
@@ -101,14 +102,20 @@ class RestInput(InputChannel):
             except PayloadError as error:
                 return response.json({"error": str(error)}, status=400)
             collector = CollectingOutputChannel()
-            message = UserMessage(payload["message"], collector, payload["sender"],
-                                  input_channel=self.name(), metadata=payload["metadata"])
+            message = UserMessage(
+                payload["message"],
+                collector,
+                payload["sender"],
+                input_channel=self.name(),
+                metadata=payload["metadata"],
+            )
             try:
                 await deliver(message, on_new_message)
             except Exception:
                 logger.exception("REST: processing a message failed")
-                return response.json({"error": "processing failed", "messages": collector.messages},
-                                     status=500)
+                return response.json(
+                    {"error": "processing failed", "messages": collector.messages}, status=500
+                )
             return response.json(collector.messages)
 
         return bp

@@ -6,6 +6,7 @@ settings as Rasa's ``socketio``. Conversations are stored as ``web:<session id>`
 gets a short polite reply, and a message that is not a string is answered as
 an empty one instead of reaching NLU.
 """
+
 from __future__ import annotations
 
 from typing import Any, Text
@@ -39,8 +40,16 @@ class SocketIOInput(RasaSocketIOInput):
         async def guarded(message: UserMessage) -> None:
             text = message.text if isinstance(message.text, str) else ""
             output = SocketIOOutput(message.output_channel.sio, message.output_channel.bot_message_evt)
-            await deliver(UserMessage(text, output, namespaced(WEB_PREFIX, str(message.sender_id)),
-                                      input_channel=self.name(), message_id=message.message_id,
-                                      metadata=message.metadata), on_new_message)
+            await deliver(
+                UserMessage(
+                    text,
+                    output,
+                    namespaced(WEB_PREFIX, str(message.sender_id)),
+                    input_channel=self.name(),
+                    message_id=message.message_id,
+                    metadata=message.metadata,
+                ),
+                on_new_message,
+            )
 
         return super().blueprint(guarded)

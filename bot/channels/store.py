@@ -25,6 +25,7 @@ Methods are synchronous (SQLAlchemy 1.4); the channel calls them through
 `asyncio.to_thread`. The schema is created by the Alembic branch `channels`
 (`python -m bot db upgrade`).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,12 +55,14 @@ class ZaloEvent(Base):
     received_at = sa.Column(sa.DateTime, nullable=False)
     claimed_at = sa.Column(sa.DateTime, nullable=False)
     finished_at = sa.Column(sa.DateTime)
-    payload = sa.Column(sa.Text)            # the event, until it is answered
-    owner = sa.Column(sa.String(32))        # process instance working on it
-    lease_until = sa.Column(sa.DateTime)    # another process may take it over after this
+    payload = sa.Column(sa.Text)  # the event, until it is answered
+    owner = sa.Column(sa.String(32))  # process instance working on it
+    lease_until = sa.Column(sa.DateTime)  # another process may take it over after this
     replies_sent = sa.Column(sa.Integer, nullable=False, default=0, server_default="0")
-    __table_args__ = (sa.Index("ix_zalo_events_received_at", "received_at"),
-                      sa.Index("ix_zalo_events_state_lease", "state", "lease_until"))
+    __table_args__ = (
+        sa.Index("ix_zalo_events_received_at", "received_at"),
+        sa.Index("ix_zalo_events_state_lease", "state", "lease_until"),
+    )
 
 
 class ZaloToken(Base):
@@ -122,16 +125,32 @@ class ZaloStore:
         self.database_url = database_url
 
     # --- de-duplication and durable events ---------------------------------------------
-    def claim_event(self, event_key: str, event_name: str, payload: Optional[str] = None,
-                    owner: str = "", lease_seconds: float = 60.0) -> bool:
+    def claim_event(
+        self,
+        event_key: str,
+        event_name: str,
+        payload: Optional[str] = None,
+        owner: str = "",
+        lease_seconds: float = 60.0,
+    ) -> bool:
         """True if this call owns the event: its first delivery (the payload is stored
         with it), or a delivery of an event whose owner's lease ran out (it crashed)."""
         now = utcnow()
         try:
             with session_scope(self.database_url) as session:
-                session.add(ZaloEvent(event_key=event_key, event_name=event_name[:64], state="processing",
-                                      received_at=now, claimed_at=now, payload=payload, owner=owner,
-                                      lease_until=now + timedelta(seconds=lease_seconds), replies_sent=0))
+                session.add(
+                    ZaloEvent(
+                        event_key=event_key,
+                        event_name=event_name[:64],
+                        state="processing",
+                        received_at=now,
+                        claimed_at=now,
+                        payload=payload,
+                        owner=owner,
+                        lease_until=now + timedelta(seconds=lease_seconds),
+                        replies_sent=0,
+                    )
+                )
             return True
         except IntegrityError:
             pass
@@ -143,8 +162,11 @@ class ZaloStore:
         with session_scope(self.database_url) as session:
             result = session.execute(
                 sa.update(ZaloEvent)
-                .where(ZaloEvent.event_key == event_key, ZaloEvent.state == "processing",
-                       sa.or_(ZaloEvent.lease_until.is_(None), ZaloEvent.lease_until < now))
+                .where(
+                    ZaloEvent.event_key == event_key,
+                    ZaloEvent.state == "processing",
+                    sa.or_(ZaloEvent.lease_until.is_(None), ZaloEvent.lease_until < now),
+                )
                 .values(owner=owner, claimed_at=now, lease_until=now + timedelta(seconds=lease_seconds))
             )
             return result.rowcount == 1
@@ -152,7 +174,8 @@ class ZaloStore:
     def renew_leases(self, owner: str, lease_seconds: float) -> int:
         with session_scope(self.database_url) as session:
             return session.execute(
-                sa.update(ZaloEvent).where(ZaloEvent.owner == owner, ZaloEvent.state == "processing")
+                sa.update(ZaloEvent)
+                .where(ZaloEvent.owner == owner, ZaloEvent.state == "processing")
                 .values(lease_until=utcnow() + timedelta(seconds=lease_seconds))
             ).rowcount
 
@@ -161,38 +184,55 @@ class ZaloStore:
         with session_scope(self.database_url) as session:
             rows = session.execute(
                 sa.select(ZaloEvent.event_key, ZaloEvent.payload)
-                .where(ZaloEvent.state == "processing", ZaloEvent.payload.is_not(None),
-                       sa.or_(ZaloEvent.lease_until.is_(None), ZaloEvent.lease_until < utcnow()))
-                .order_by(ZaloEvent.id).limit(limit)
+                .where(
+                    ZaloEvent.state == "processing",
+                    ZaloEvent.payload.is_not(None),
+                    sa.or_(ZaloEvent.lease_until.is_(None), ZaloEvent.lease_until < utcnow()),
+                )
+                .order_by(ZaloEvent.id)
+                .limit(limit)
             ).all()
         return [(key, payload) for key, payload in rows]
 
     def release_event(self, event_key: str) -> None:
         """Forget a claim we could not act on, so a retry may take it."""
         with session_scope(self.database_url) as session:
-            session.execute(sa.delete(ZaloEvent).where(ZaloEvent.event_key == event_key,
-                                                       ZaloEvent.state == "processing"))
+            session.execute(
+                sa.delete(ZaloEvent).where(ZaloEvent.event_key == event_key, ZaloEvent.state == "processing")
+            )
 
     def finish_event(self, event_key: str, ok: bool) -> None:
         with session_scope(self.database_url) as session:
-            session.execute(sa.update(ZaloEvent).where(ZaloEvent.event_key == event_key)
-                            .values(state="done" if ok else "failed", finished_at=utcnow(), payload=None,
-                                    lease_until=None))
+            session.execute(
+                sa.update(ZaloEvent)
+                .where(ZaloEvent.event_key == event_key)
+                .values(
+                    state="done" if ok else "failed", finished_at=utcnow(), payload=None, lease_until=None
+                )
+            )
 
     def replies_sent(self, event_key: str) -> int:
         with session_scope(self.database_url) as session:
-            return session.execute(sa.select(ZaloEvent.replies_sent).where(ZaloEvent.event_key == event_key)
-                                   ).scalar_one_or_none() or 0
+            return (
+                session.execute(
+                    sa.select(ZaloEvent.replies_sent).where(ZaloEvent.event_key == event_key)
+                ).scalar_one_or_none()
+                or 0
+            )
 
     def count_reply(self, event_key: str) -> None:
         with session_scope(self.database_url) as session:
-            session.execute(sa.update(ZaloEvent).where(ZaloEvent.event_key == event_key)
-                            .values(replies_sent=ZaloEvent.replies_sent + 1))
+            session.execute(
+                sa.update(ZaloEvent)
+                .where(ZaloEvent.event_key == event_key)
+                .values(replies_sent=ZaloEvent.replies_sent + 1)
+            )
 
     def event_state(self, event_key: str) -> Optional[str]:
         with session_scope(self.database_url) as session:
-            return session.execute(sa.select(ZaloEvent.state).where(ZaloEvent.event_key == event_key)
-                                   ).scalar_one_or_none()
+            return session.execute(
+                sa.select(ZaloEvent.state).where(ZaloEvent.event_key == event_key)
+            ).scalar_one_or_none()
 
     def purge_events(self, older_than_seconds: float) -> int:
         """Rows older than the replay window can go: such a delivery is refused by its timestamp."""
@@ -205,15 +245,22 @@ class ZaloStore:
     def _pair(row: Optional[ZaloToken]) -> Optional[TokenPair]:
         if row is None:
             return None
-        return TokenPair(row.access_token, row.refresh_token, row.expires_at, row.version,
-                         row.seed_fingerprint, row.refreshing_until)
+        return TokenPair(
+            row.access_token,
+            row.refresh_token,
+            row.expires_at,
+            row.version,
+            row.seed_fingerprint,
+            row.refreshing_until,
+        )
 
     def load_tokens(self, token_key: str) -> Optional[TokenPair]:
         with session_scope(self.database_url) as session:
             return self._pair(session.get(ZaloToken, token_key))
 
-    def seed_tokens(self, token_key: str, access_token: str, refresh_token: str,
-                    expires_in: float, fingerprint: str) -> bool:
+    def seed_tokens(
+        self, token_key: str, access_token: str, refresh_token: str, expires_in: float, fingerprint: str
+    ) -> bool:
         """Install a pair given by the operator (environment) unless this very seed was
         installed before: after a rotation the database, not the environment, is current."""
         now = utcnow()
@@ -239,54 +286,79 @@ class ZaloStore:
         with session_scope(self.database_url) as session:
             result = session.execute(
                 sa.update(ZaloToken)
-                .where(ZaloToken.token_key == token_key, ZaloToken.version == version,
-                       sa.or_(ZaloToken.refreshing_until.is_(None), ZaloToken.refreshing_until < now))
+                .where(
+                    ZaloToken.token_key == token_key,
+                    ZaloToken.version == version,
+                    sa.or_(ZaloToken.refreshing_until.is_(None), ZaloToken.refreshing_until < now),
+                )
                 .values(refreshing_until=now + timedelta(seconds=lease_seconds))
             )
             return result.rowcount == 1
 
     def end_refresh(self, token_key: str, version: int) -> None:
         with session_scope(self.database_url) as session:
-            session.execute(sa.update(ZaloToken)
-                            .where(ZaloToken.token_key == token_key, ZaloToken.version == version)
-                            .values(refreshing_until=None))
+            session.execute(
+                sa.update(ZaloToken)
+                .where(ZaloToken.token_key == token_key, ZaloToken.version == version)
+                .values(refreshing_until=None)
+            )
 
-    def save_refreshed(self, token_key: str, version: int, access_token: str, refresh_token: str,
-                       expires_in: float) -> int:
+    def save_refreshed(
+        self, token_key: str, version: int, access_token: str, refresh_token: str, expires_in: float
+    ) -> int:
         """Store the new pair atomically; returns the new version."""
         now = utcnow()
         with session_scope(self.database_url) as session:
             result = session.execute(
                 sa.update(ZaloToken)
                 .where(ZaloToken.token_key == token_key, ZaloToken.version == version)
-                .values(access_token=access_token, refresh_token=refresh_token,
-                        expires_at=now + timedelta(seconds=expires_in), version=version + 1,
-                        refreshing_until=None, updated_at=now)
+                .values(
+                    access_token=access_token,
+                    refresh_token=refresh_token,
+                    expires_at=now + timedelta(seconds=expires_in),
+                    version=version + 1,
+                    refreshing_until=None,
+                    updated_at=now,
+                )
             )
             if result.rowcount != 1:
                 # Cannot happen while the lease is held; never lose a rotated refresh token.
                 session.execute(
-                    sa.update(ZaloToken).where(ZaloToken.token_key == token_key)
-                    .values(access_token=access_token, refresh_token=refresh_token,
-                            expires_at=now + timedelta(seconds=expires_in),
-                            version=ZaloToken.version + 1, refreshing_until=None, updated_at=now)
+                    sa.update(ZaloToken)
+                    .where(ZaloToken.token_key == token_key)
+                    .values(
+                        access_token=access_token,
+                        refresh_token=refresh_token,
+                        expires_at=now + timedelta(seconds=expires_in),
+                        version=ZaloToken.version + 1,
+                        refreshing_until=None,
+                        updated_at=now,
+                    )
                 )
         return version + 1
 
     # --- delivery failures ------------------------------------------------------------
     def record_failure(self, user_id: str, error_code: Optional[int], message: str, kind: str) -> None:
         with session_scope(self.database_url) as session:
-            session.add(ZaloDeliveryFailure(user_hash=hash_user_id(user_id), error_code=error_code,
-                                            error_message=(message or "")[:1000], kind=kind,
-                                            created_at=utcnow()))
+            session.add(
+                ZaloDeliveryFailure(
+                    user_hash=hash_user_id(user_id),
+                    error_code=error_code,
+                    error_message=(message or "")[:1000],
+                    kind=kind,
+                    created_at=utcnow(),
+                )
+            )
 
     def failures(self, user_id: Optional[str] = None, limit: int = 100) -> List[FailureRecord]:
         query = sa.select(ZaloDeliveryFailure).order_by(ZaloDeliveryFailure.id.desc()).limit(limit)
         if user_id is not None:
             query = query.where(ZaloDeliveryFailure.user_hash == hash_user_id(user_id))
         with session_scope(self.database_url) as session:
-            return [FailureRecord(r.user_hash, r.error_code, r.error_message, r.kind, r.created_at)
-                    for r in session.execute(query).scalars()]
+            return [
+                FailureRecord(r.user_hash, r.error_code, r.error_message, r.kind, r.created_at)
+                for r in session.execute(query).scalars()
+            ]
 
     # --- numbered menus ------------------------------------------------------------------
     def save_menu(self, user_id: str, payloads: List[str]) -> None:
@@ -314,8 +386,9 @@ def tracker_has_message(database_url: Optional[str], sender_id: str, message_id:
     """Whether Rasa's tracker store (table `events`, same database) already holds the
     user message `message_id`: Rasa saves a turn after its replies were sent, so such
     an event was answered even if its row here was not marked done."""
-    query = sa.text("SELECT data FROM events WHERE sender_id = :sender AND type_name = 'user' "
-                    "ORDER BY id DESC LIMIT 50")
+    query = sa.text(
+        "SELECT data FROM events WHERE sender_id = :sender AND type_name = 'user' ORDER BY id DESC LIMIT 50"
+    )
     try:
         with session_scope(database_url) as session:
             rows = session.execute(query, {"sender": sender_id}).scalars().all()

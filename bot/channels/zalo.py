@@ -43,6 +43,7 @@ numbered text menu (``ZALO_BUTTON_MODE=text``, more buttons than allowed, or
 Zalo refusing the button template), whose "1", "2", ... answers are mapped
 back to the payloads; images as a media template.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -62,8 +63,17 @@ from bot.channels.guard import ZALO_PREFIX, deliver, namespaced, strip_namespace
 from bot.channels.store import ZaloStore, hash_user_id, tracker_has_message
 from bot.channels.zalo_api import SendResult, ZaloClient
 from bot.channels.zalo_config import ZaloConfig
-from bot.channels.zalo_format import (UNSUPPORTED_MEDIA_TEXT, WELCOME_TEXT, buttons_message, image_message,
-                                      menu_choice, menu_payloads, numbered_menu, split_text, text_message)
+from bot.channels.zalo_format import (
+    UNSUPPORTED_MEDIA_TEXT,
+    WELCOME_TEXT,
+    buttons_message,
+    image_message,
+    menu_choice,
+    menu_payloads,
+    numbered_menu,
+    split_text,
+    text_message,
+)
 from bot.channels.zalo_signature import SignatureVerifier
 from bot.text import nfc
 
@@ -71,8 +81,15 @@ logger = logging.getLogger(__name__)
 
 CHANNEL_NAME = "zalo"
 UNSUPPORTED_EVENTS = {
-    "user_send_image", "user_send_sticker", "user_send_file", "user_send_gif", "user_send_audio",
-    "user_send_video", "user_send_location", "user_send_link", "user_send_business_card",
+    "user_send_image",
+    "user_send_sticker",
+    "user_send_file",
+    "user_send_gif",
+    "user_send_audio",
+    "user_send_video",
+    "user_send_location",
+    "user_send_link",
+    "user_send_business_card",
 }
 BUTTON_TEMPLATE_REFUSED = {-233, -244}  # message type invalid / restricted: fall back to text
 PURGE_EVERY = 500  # claims between two purges of old de-duplication rows
@@ -99,13 +116,14 @@ class ZaloRuntime:
     to the server loop is configured).
     """
 
-    def __init__(self, config: ZaloConfig, store: Optional[ZaloStore] = None,
-                 client: Optional[ZaloClient] = None):
+    def __init__(
+        self, config: ZaloConfig, store: Optional[ZaloStore] = None, client: Optional[ZaloClient] = None
+    ):
         self.config = config
         self.store = store or ZaloStore(config.database_url)
         self.client = client or ZaloClient(config, self.store)
         self._queue: Optional[asyncio.Queue] = None
-        self._loop: Optional[asyncio.AbstractEventLoop] = None   # where workers and the client run
+        self._loop: Optional[asyncio.AbstractEventLoop] = None  # where workers and the client run
         self._thread: Optional[threading.Thread] = None
         self._workers: Set[asyncio.Task] = set()
         self._pending: Set[asyncio.Task] = set()
@@ -251,8 +269,9 @@ class ZaloRuntime:
         task.add_done_callback(self._pending.discard)
 
     async def claim(self, key: str, event_name: str, payload: Optional[str] = None) -> bool:
-        claimed = await asyncio.to_thread(self.store.claim_event, key, event_name, payload, self.owner,
-                                          self.config.lease_seconds)
+        claimed = await asyncio.to_thread(
+            self.store.claim_event, key, event_name, payload, self.owner, self.config.lease_seconds
+        )
         self._claims += 1
         if claimed and self._claims % PURGE_EVERY == 0:
             self.keep(asyncio.create_task(self._purge()))
@@ -299,8 +318,13 @@ class ZaloOutput(OutputChannel):
     def name(cls) -> str:
         return CHANNEL_NAME
 
-    def __init__(self, runtime: ZaloRuntime, reply_to: Optional[str] = None, event_key: Optional[str] = None,
-                 already_sent: int = 0):
+    def __init__(
+        self,
+        runtime: ZaloRuntime,
+        reply_to: Optional[str] = None,
+        event_key: Optional[str] = None,
+        already_sent: int = 0,
+    ):
         self.runtime = runtime
         self.config = runtime.config
         self.reply_to = reply_to
@@ -342,8 +366,9 @@ class ZaloOutput(OutputChannel):
     async def send_text_message(self, recipient_id: str, text: str, **kwargs: Any) -> None:
         await self._send_texts(recipient_id, text)
 
-    async def send_text_with_buttons(self, recipient_id: str, text: str, buttons: List[Dict[str, Any]],
-                                     **kwargs: Any) -> None:
+    async def send_text_with_buttons(
+        self, recipient_id: str, text: str, buttons: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
         if not buttons:
             await self._send_texts(recipient_id, text)
             return
@@ -363,8 +388,9 @@ class ZaloOutput(OutputChannel):
                 self.results.append(result)
                 self.stopped = result
                 return
-            logger.warning("Zalo refused the button template (error %s); sending a numbered menu",
-                           result.error_code)
+            logger.warning(
+                "Zalo refused the button template (error %s); sending a numbered menu", result.error_code
+            )
             text = chunks[-1]
         await self._send_menu(recipient_id, text, buttons)
 
@@ -372,13 +398,15 @@ class ZaloOutput(OutputChannel):
         payloads = [p for p in menu_payloads(buttons)]
         if await self._send_texts(recipient_id, numbered_menu(text, buttons)):
             try:
-                await asyncio.to_thread(self.runtime.store.save_menu, strip_namespace(ZALO_PREFIX, recipient_id),
-                                        payloads)
+                await asyncio.to_thread(
+                    self.runtime.store.save_menu, strip_namespace(ZALO_PREFIX, recipient_id), payloads
+                )
             except Exception:
                 logger.exception("Zalo: could not store the numbered menu")
 
-    async def send_quick_replies(self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]],
-                                 **kwargs: Any) -> None:
+    async def send_quick_replies(
+        self, recipient_id: str, text: str, quick_replies: List[Dict[str, Any]], **kwargs: Any
+    ) -> None:
         await self.send_text_with_buttons(recipient_id, text, quick_replies, **kwargs)
 
     async def send_image_url(self, recipient_id: str, image: str, **kwargs: Any) -> None:
@@ -410,8 +438,10 @@ class ZaloInput(InputChannel):
         self._runtime: Optional[ZaloRuntime] = None
         self._variants_seen: Set[str] = set()
         if not self.verifier.configured:
-            logger.error("Zalo channel: ZALO_APP_ID or ZALO_OA_SECRET_KEY is empty: every webhook "
-                         "will be rejected with 401 until both are set")
+            logger.error(
+                "Zalo channel: ZALO_APP_ID or ZALO_OA_SECRET_KEY is empty: every webhook "
+                "will be rejected with 401 until both are set"
+            )
 
     @property
     def runtime(self) -> ZaloRuntime:
@@ -422,7 +452,8 @@ class ZaloInput(InputChannel):
     def attach(self, on_new_message) -> None:
         """Let the runtime rebuild jobs from stored events (taken over after a crash)."""
         self.runtime.planner = lambda event, resumed: self._plan(
-            event, str(event.get("event_name") or ""), on_new_message, resumed)[0]
+            event, str(event.get("event_name") or ""), on_new_message, resumed
+        )[0]
 
     def get_output_channel(self) -> OutputChannel:
         return ZaloOutput(self.runtime)
@@ -456,8 +487,10 @@ class ZaloInput(InputChannel):
     async def handle_webhook(self, raw: bytes, headers, on_new_message) -> HTTPResponse:
         verdict = self.verifier.verify(raw, headers)
         if verdict.reason == "stale":
-            logger.warning("Zalo: signed event outside the replay window dropped (timestamp %s)",
-                           verdict.event.get("timestamp"))
+            logger.warning(
+                "Zalo: signed event outside the replay window dropped (timestamp %s)",
+                verdict.event.get("timestamp"),
+            )
             return response.json({"status": "ignored", "reason": "stale"})
         if not verdict.ok:
             if verdict.reason == "not_configured":
@@ -495,8 +528,11 @@ class ZaloInput(InputChannel):
             logger.exception("Zalo: could not record event %s; asking Zalo to retry", key)
             return response.json({"error": "temporarily unavailable"}, status=503)
         if not claimed:
-            logger.info("Zalo: duplicate delivery of %s ignored (num_retry=%s)", key,
-                        headers.get("num_retry") or headers.get("Num-Retry"))
+            logger.info(
+                "Zalo: duplicate delivery of %s ignored (num_retry=%s)",
+                key,
+                headers.get("num_retry") or headers.get("Num-Retry"),
+            )
             return response.json({"status": "duplicate"})
         if not runtime.enqueue(key, job):
             await asyncio.to_thread(runtime.store.release_event, key)
@@ -533,8 +569,11 @@ class ZaloInput(InputChannel):
             if event_name == "user_send_text":
                 text = nfc(str(message.get("text") or ""))
                 metadata = self._metadata(event, event_name, msg_id)
-                return (lambda: self._handle_text(user_id, text, msg_id or None, metadata, on_new_message,
-                                                  key, resumed)), key
+                return (
+                    lambda: self._handle_text(
+                        user_id, text, msg_id or None, metadata, on_new_message, key, resumed
+                    )
+                ), key
             return (lambda: self._send_fixed(user_id, UNSUPPORTED_MEDIA_TEXT, msg_id or None, key)), key
         if event_name == "follow":
             follower = event.get("follower") if isinstance(event.get("follower"), dict) else {}
@@ -545,8 +584,11 @@ class ZaloInput(InputChannel):
             metadata = self._metadata(event, event_name, None)
             key = f"follow:{user_id}:{timestamp}"
             return (lambda: self._handle_follow(user_id, metadata, on_new_message, key)), key
-        if event_name.startswith("oa_send_") or event_name in {"user_received_message", "user_seen_message",
-                                                                "unfollow"}:
+        if event_name.startswith("oa_send_") or event_name in {
+            "user_received_message",
+            "user_seen_message",
+            "unfollow",
+        }:
             logger.debug("Zalo: %s ignored", event_name)
         else:
             logger.info("Zalo: unhandled event %r ignored", event_name[:64])
@@ -555,20 +597,38 @@ class ZaloInput(InputChannel):
     @staticmethod
     def _metadata(event: Dict[str, Any], event_name: str, msg_id: Optional[str]) -> Dict[str, Any]:
         recipient = event.get("recipient") if isinstance(event.get("recipient"), dict) else {}
-        return {"zalo": {"event_name": event_name, "msg_id": msg_id, "timestamp": event.get("timestamp"),
-                         "oa_id": recipient.get("id") or event.get("oa_id"), "app_id": event.get("app_id")}}
+        return {
+            "zalo": {
+                "event_name": event_name,
+                "msg_id": msg_id,
+                "timestamp": event.get("timestamp"),
+                "oa_id": recipient.get("id") or event.get("oa_id"),
+                "app_id": event.get("app_id"),
+            }
+        }
 
     async def _output(self, reply_to: Optional[str], key: str) -> ZaloOutput:
         sent = await asyncio.to_thread(self.runtime.store.replies_sent, key)
         return ZaloOutput(self.runtime, reply_to=reply_to, event_key=key, already_sent=sent)
 
-    async def _handle_text(self, user_id: str, text: str, msg_id: Optional[str], metadata: Dict[str, Any],
-                           on_new_message, key: str, resumed: bool = False) -> None:
+    async def _handle_text(
+        self,
+        user_id: str,
+        text: str,
+        msg_id: Optional[str],
+        metadata: Dict[str, Any],
+        on_new_message,
+        key: str,
+        resumed: bool = False,
+    ) -> None:
         runtime = self.runtime
         sender_id = namespaced(ZALO_PREFIX, user_id)
         output = await self._output(msg_id, key)
-        if (resumed or output.already_sent) and msg_id and await asyncio.to_thread(
-                tracker_has_message, self.config.database_url, sender_id, msg_id):
+        if (
+            (resumed or output.already_sent)
+            and msg_id
+            and await asyncio.to_thread(tracker_has_message, self.config.database_url, sender_id, msg_id)
+        ):
             logger.info("Zalo: event %s was answered before its process stopped", key)
             return
         payloads = await asyncio.to_thread(runtime.store.pop_menu, user_id, self.config.menu_ttl_seconds)
@@ -579,15 +639,25 @@ class ZaloInput(InputChannel):
                 text = chosen
         if not text.strip():
             return
-        await deliver(UserMessage(text, output, sender_id, input_channel=CHANNEL_NAME,
-                                  message_id=msg_id, metadata=metadata), on_new_message)
+        await deliver(
+            UserMessage(
+                text, output, sender_id, input_channel=CHANNEL_NAME, message_id=msg_id, metadata=metadata
+            ),
+            on_new_message,
+        )
 
     async def _handle_follow(self, user_id: str, metadata: Dict[str, Any], on_new_message, key: str) -> None:
         logger.info("Zalo: new follower %s", _user_tag(user_id))
         if self.config.follow_payload:
-            await on_new_message(UserMessage(self.config.follow_payload, await self._output(None, key),
-                                             namespaced(ZALO_PREFIX, user_id), input_channel=CHANNEL_NAME,
-                                             metadata=metadata))
+            await on_new_message(
+                UserMessage(
+                    self.config.follow_payload,
+                    await self._output(None, key),
+                    namespaced(ZALO_PREFIX, user_id),
+                    input_channel=CHANNEL_NAME,
+                    metadata=metadata,
+                )
+            )
         else:
             await self._send_fixed(user_id, WELCOME_TEXT, None, key)
 

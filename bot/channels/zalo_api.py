@@ -17,6 +17,7 @@
 
 Tokens and secrets never appear in logs.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -57,7 +58,7 @@ class SendResult:
     ok: bool
     error_code: Optional[int] = None
     message: str = ""
-    kind: str = ""          # "", outside_window, rejected, unavailable, token
+    kind: str = ""  # "", outside_window, rejected, unavailable, token
     message_id: Optional[str] = None
 
 
@@ -143,7 +144,9 @@ class RateLimiter:
 
 
 class TokenManager:
-    def __init__(self, config: ZaloConfig, store: ZaloStore, session_getter, lock: Optional[RefreshLock] = None):
+    def __init__(
+        self, config: ZaloConfig, store: ZaloStore, session_getter, lock: Optional[RefreshLock] = None
+    ):
         self.config = config
         self.store = store
         self._session = session_getter
@@ -158,8 +161,13 @@ class TokenManager:
         cfg = self.config
         if cfg.seed_access_token and cfg.seed_refresh_token:
             installed = await asyncio.to_thread(
-                self.store.seed_tokens, cfg.token_key, cfg.seed_access_token, cfg.seed_refresh_token,
-                cfg.seed_expires_in_seconds, _fingerprint(cfg.seed_refresh_token))
+                self.store.seed_tokens,
+                cfg.token_key,
+                cfg.seed_access_token,
+                cfg.seed_refresh_token,
+                cfg.seed_expires_in_seconds,
+                _fingerprint(cfg.seed_refresh_token),
+            )
             if installed:
                 logger.info("Zalo: installed the token pair from ZALO_ACCESS_TOKEN/ZALO_REFRESH_TOKEN")
         self._seeded = True
@@ -198,8 +206,9 @@ class TokenManager:
                 pair = await self.current()
                 if pair.access_token != stale_access_token and not self._needs_refresh(pair):
                     return pair.access_token
-                if await asyncio.to_thread(self.store.begin_refresh, self.config.token_key, pair.version,
-                                           REFRESH_LEASE_SECONDS):
+                if await asyncio.to_thread(
+                    self.store.begin_refresh, self.config.token_key, pair.version, REFRESH_LEASE_SECONDS
+                ):
                     break
                 # Another replica holds the row lease: wait for its new pair.
                 if time.monotonic() > deadline:
@@ -216,17 +225,26 @@ class TokenManager:
         headers = {"secret_key": cfg.app_secret_key}
         self.refresh_calls += 1
         try:
-            async with self._session().post(cfg.token_url, data=form, headers=headers,
-                                            timeout=aiohttp.ClientTimeout(total=cfg.send_timeout_seconds)) as resp:
+            async with self._session().post(
+                cfg.token_url,
+                data=form,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=cfg.send_timeout_seconds),
+            ) as resp:
                 body = await resp.json(content_type=None)
         except (aiohttp.ClientError, asyncio.TimeoutError, ValueError) as exc:
             logger.error("Zalo token refresh failed: %s", exc.__class__.__name__)
             raise ZaloTokenError(f"token refresh failed: {exc.__class__.__name__}") from exc
         if not isinstance(body, dict) or not body.get("access_token") or not body.get("refresh_token"):
             code = body.get("error") if isinstance(body, dict) else None
-            text = (body.get("error_description") or body.get("message") or "") if isinstance(body, dict) else ""
-            logger.error("Zalo token refresh refused (error %s: %s): the OA admin must re-authorise the app",
-                         code, text)
+            text = (
+                (body.get("error_description") or body.get("message") or "") if isinstance(body, dict) else ""
+            )
+            logger.error(
+                "Zalo token refresh refused (error %s: %s): the OA admin must re-authorise the app",
+                code,
+                text,
+            )
             raise ZaloTokenError(f"token refresh refused: {code} {text}")
         try:
             expires_in = float(body.get("expires_in") or 90000)  # a string in Zalo's answer
@@ -235,12 +253,21 @@ class TokenManager:
         # The old refresh token is now spent: store the new pair before anything else.
         for attempt in range(3):
             try:
-                await asyncio.to_thread(self.store.save_refreshed, cfg.token_key, pair.version,
-                                        body["access_token"], body["refresh_token"], expires_in)
+                await asyncio.to_thread(
+                    self.store.save_refreshed,
+                    cfg.token_key,
+                    pair.version,
+                    body["access_token"],
+                    body["refresh_token"],
+                    expires_in,
+                )
                 break
             except Exception as exc:
-                logger.error("Zalo: could not store the rotated token pair (attempt %d): %s", attempt + 1,
-                             exc.__class__.__name__)
+                logger.error(
+                    "Zalo: could not store the rotated token pair (attempt %d): %s",
+                    attempt + 1,
+                    exc.__class__.__name__,
+                )
                 if attempt == 2:
                     raise ZaloTokenError("could not store the rotated Zalo token pair") from exc
                 await asyncio.sleep(0.2 * (attempt + 1))
@@ -252,8 +279,13 @@ class TokenManager:
 class ZaloClient:
     """Sends consultation messages; owns one aiohttp session (created lazily in the running loop)."""
 
-    def __init__(self, config: ZaloConfig, store: ZaloStore, lock: Optional[RefreshLock] = None,
-                 rng: Optional[random.Random] = None):
+    def __init__(
+        self,
+        config: ZaloConfig,
+        store: ZaloStore,
+        lock: Optional[RefreshLock] = None,
+        rng: Optional[random.Random] = None,
+    ):
         self.config = config
         self.store = store
         self._http: Optional[aiohttp.ClientSession] = None
@@ -295,24 +327,25 @@ class ZaloClient:
                 logger.error("Zalo: reply to user %s not sent: %s", who, exc)
                 return SendResult(False, None, str(exc), "token")
             await self.limiter.wait()
-            transient = False
             try:
-                async with self.session().post(cfg.send_url, json=payload,
-                                               headers={"access_token": token},
-                                               timeout=aiohttp.ClientTimeout(total=cfg.send_timeout_seconds)
-                                               ) as resp:
+                async with self.session().post(
+                    cfg.send_url,
+                    json=payload,
+                    headers={"access_token": token},
+                    timeout=aiohttp.ClientTimeout(total=cfg.send_timeout_seconds),
+                ) as resp:
                     status = resp.status
                     try:
                         body = await resp.json(content_type=None)
                     except ValueError:
                         body = None
             except asyncio.TimeoutError:
-                transient, last = True, "timeout"
+                last = "timeout"
             except aiohttp.ClientError as exc:
-                transient, last = True, exc.__class__.__name__
+                last = exc.__class__.__name__
             else:
                 if status >= 500 or status == 429:
-                    transient, last = True, f"HTTP {status}"
+                    last = f"HTTP {status}"
                 elif not isinstance(body, dict) or "error" not in body:
                     text = f"HTTP {status}, unexpected body"
                     await self._record(user_id, None, text, "rejected")
@@ -334,12 +367,17 @@ class ZaloClient:
                             return SendResult(False, code, str(exc), "token")
                         continue
                     if code in RATE_LIMIT_ERRORS:
-                        transient, last = True, f"error {code}: {text}"
+                        last = f"error {code}: {text}"
                     else:
-                        kind = "outside_window" if code in WINDOW_ERRORS else (
-                            "token" if code in TOKEN_ERRORS else "rejected")
+                        kind = (
+                            "outside_window"
+                            if code in WINDOW_ERRORS
+                            else ("token" if code in TOKEN_ERRORS else "rejected")
+                        )
                         await self._record(user_id, code, text, kind)
-                        logger.warning("Zalo: reply to user %s refused, not retried (error %d: %s)", who, code, text)
+                        logger.warning(
+                            "Zalo: reply to user %s refused, not retried (error %d: %s)", who, code, text
+                        )
                         return SendResult(False, code, text, kind)
             attempt += 1
             if attempt >= cfg.send_max_attempts:

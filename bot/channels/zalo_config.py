@@ -8,6 +8,7 @@ channel is mounted but, having no OA secret, answers every webhook with 401.
 
 Importing this module touches nothing (no network, no database, no file).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -19,9 +20,9 @@ from bot.config import get_settings, zalo_env_defaults
 ZALO_ENV_DEFAULTS = zalo_env_defaults()
 
 SIGNATURE_VARIANTS = (
-    "app_id+body+oa_secret",   # documented by [Z3][Z4]: the default
-    "oa_id+body+oa_secret",    # [Z1] uses the OA id as first term
-    "app_id+header+oa_secret", # [Z1] takes the timestamp from a `timestamp` header
+    "app_id+body+oa_secret",  # documented by [Z3][Z4]: the default
+    "oa_id+body+oa_secret",  # [Z1] uses the OA id as first term
+    "app_id+header+oa_secret",  # [Z1] takes the timestamp from a `timestamp` header
     "app_id+body+app_secret",  # one community guide uses the app secret
 )
 
@@ -80,7 +81,7 @@ class ZaloConfig:
     menu_ttl_seconds: float = 3600.0
     claim_budget_seconds: float = 0.0
     processing: str = "thread"
-    lease_seconds: float = 30.0   # an unanswered event of a process silent this long is taken over
+    lease_seconds: float = 30.0  # an unanswered event of a process silent this long is taken over
     queue_size: int = 10000
     database_url: Optional[str] = None
     redis_url: Optional[str] = None
@@ -89,18 +90,25 @@ class ZaloConfig:
     def from_mapping(cls, values: Optional[Mapping[str, Any]]) -> "ZaloConfig":
         """Build from a credentials.yml section (strings, possibly empty)."""
         values = dict(values or {})
-        variants = tuple(v.strip() for v in _text(values.get("signature_variants"),
-                                                   SIGNATURE_VARIANTS[0]).split(",") if v.strip())
+        variants = tuple(
+            v.strip()
+            for v in _text(values.get("signature_variants"), SIGNATURE_VARIANTS[0]).split(",")
+            if v.strip()
+        )
         unknown = [v for v in variants if v not in SIGNATURE_VARIANTS]
         if unknown:
-            raise ValueError(f"Zalo channel: unknown signature variant(s) {unknown}; "
-                             f"choose from {', '.join(SIGNATURE_VARIANTS)}")
+            raise ValueError(
+                f"Zalo channel: unknown signature variant(s) {unknown}; "
+                f"choose from {', '.join(SIGNATURE_VARIANTS)}"
+            )
         mode = _text(values.get("button_mode"), "buttons").lower()
         if mode not in BUTTON_MODES:
             raise ValueError(f"Zalo channel: button_mode must be one of {BUTTON_MODES}, got {mode!r}")
         processing = _text(values.get("processing"), "thread").lower()
         if processing not in PROCESSING_MODES:
-            raise ValueError(f"Zalo channel: processing must be one of {PROCESSING_MODES}, got {processing!r}")
+            raise ValueError(
+                f"Zalo channel: processing must be one of {PROCESSING_MODES}, got {processing!r}"
+            )
         settings = get_settings()
         return cls(
             app_id=_text(values.get("app_id")),
@@ -123,7 +131,8 @@ class ZaloConfig:
             backoff_cap_seconds=_number(values.get("backoff_cap_seconds"), 30, 0),
             refresh_margin_seconds=_number(values.get("refresh_margin_seconds"), 18000, 0),
             max_sends_per_second=_number(values.get("max_sends_per_second"), 15, 0),
-            follow_payload=_text(values.get("follow_payload")) if values.get("follow_payload") is not None
+            follow_payload=_text(values.get("follow_payload"))
+            if values.get("follow_payload") is not None
             else "/greet",
             reply_with_message_id=_flag(values.get("reply_with_message_id")),
             claim_budget_seconds=_number(values.get("claim_budget_seconds"), 0.0, 0),

@@ -1,4 +1,5 @@
 """Turning Rasa replies into Zalo consultation-message payloads (pure functions)."""
+
 from __future__ import annotations
 
 import re
@@ -15,8 +16,7 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n")
 _SPACE = re.compile(r"\s")
 
 UNSUPPORTED_MEDIA_TEXT = (
-    "Xin lỗi, hiện tại mình chỉ đọc được tin nhắn chữ thôi. "
-    "Bạn nhắn câu hỏi bằng chữ giúp mình nhé!"
+    "Xin lỗi, hiện tại mình chỉ đọc được tin nhắn chữ thôi. Bạn nhắn câu hỏi bằng chữ giúp mình nhé!"
 )
 WELCOME_TEXT = (
     "Chào bạn! Cảm ơn bạn đã quan tâm. Mình là trợ lý hướng nghiệp cho học sinh lớp 9. "
@@ -31,7 +31,7 @@ def split_text(text: str, limit: int = ZALO_TEXT_LIMIT) -> List[str]:
     text = nfc(text or "").strip()
     chunks: List[str] = []
     while len(text) > limit:
-        window = text[:limit + 1]  # a boundary right after the limit still fits
+        window = text[: limit + 1]  # a boundary right after the limit still fits
         cut = 0
         for match in _SENTENCE_END.finditer(window):
             if match.end() <= limit:

@@ -21,6 +21,7 @@ enabled variant matches, and the matching variant is logged once):
 Every candidate is compared with `hmac.compare_digest`. An empty secret
 rejects everything.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -53,7 +54,7 @@ def signature_header(first: str, raw_body: bytes, timestamp: str, secret: str) -
 @dataclass(frozen=True)
 class Verdict:
     ok: bool
-    reason: str                       # "ok", "missing", "not_configured", "malformed", "mismatch", "stale"
+    reason: str  # "ok", "missing", "not_configured", "malformed", "mismatch", "stale"
     variant: Optional[str] = None
     event: Optional[Dict[str, Any]] = None
 
@@ -104,7 +105,10 @@ class SignatureVerifier:
         matched = None
         for variant, expected in self._candidates(raw, body_ts, _header(headers, "timestamp")):
             # No early exit: every enabled variant costs the same, match or not.
-            if hmac.compare_digest(expected.encode("ascii"), given.encode("ascii", "replace")) and matched is None:
+            if (
+                hmac.compare_digest(expected.encode("ascii"), given.encode("ascii", "replace"))
+                and matched is None
+            ):
                 matched = variant
         if matched is None:
             return Verdict(False, "mismatch")

@@ -5,6 +5,7 @@ worked by the counsellors' console (bot/web/console). This is the only place
 a phone number is kept, and only with the family's consent (`consent_at`). The
 tables are created by the console's Alembic branch (console_0001).
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -43,8 +44,11 @@ class CallbackRequest(Base):
     status_changed_by = sa.Column(sa.String(64), nullable=False, default="assistant")
 
     history = relationship(
-        "CallbackStatusChange", order_by="CallbackStatusChange.id", cascade="all, delete-orphan",
-        passive_deletes=True, back_populates="request",
+        "CallbackStatusChange",
+        order_by="CallbackStatusChange.id",
+        cascade="all, delete-orphan",
+        passive_deletes=True,
+        back_populates="request",
     )
 
 
@@ -52,7 +56,9 @@ class CallbackStatusChange(Base):
     __tablename__ = "callback_status_changes"
 
     id = sa.Column(sa.Integer, primary_key=True)
-    request_id = sa.Column(sa.Integer, sa.ForeignKey("callback_requests.id", ondelete="CASCADE"), nullable=False, index=True)
+    request_id = sa.Column(
+        sa.Integer, sa.ForeignKey("callback_requests.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     from_status = sa.Column(sa.String(16))
     to_status = sa.Column(sa.String(16), nullable=False)
     changed_by = sa.Column(sa.String(64), nullable=False)
@@ -115,18 +121,24 @@ def create_callback_request(
         status_changed_at=now,
         status_changed_by="assistant",
     )
-    request.history.append(CallbackStatusChange(from_status=None, to_status="new", changed_by="assistant", changed_at=now))
+    request.history.append(
+        CallbackStatusChange(from_status=None, to_status="new", changed_by="assistant", changed_at=now)
+    )
     session.add(request)
     session.flush()
     return request
 
 
-def change_callback_status(session: Session, request: CallbackRequest, status: str, *, by: str, comment: str = "") -> None:
+def change_callback_status(
+    session: Session, request: CallbackRequest, status: str, *, by: str, comment: str = ""
+) -> None:
     if status not in CALLBACK_STATUSES:
         raise ValueError(f"unknown status {status!r}")
     now = utcnow()
     request.history.append(
-        CallbackStatusChange(from_status=request.status, to_status=status, changed_by=by, changed_at=now, comment=comment)
+        CallbackStatusChange(
+            from_status=request.status, to_status=status, changed_by=by, changed_at=now, comment=comment
+        )
     )
     request.status = status
     request.status_changed_at = now

@@ -1,4 +1,5 @@
 """`python -m bot db upgrade|downgrade`."""
+
 from __future__ import annotations
 
 from bot.db import create_database_if_missing
@@ -15,6 +16,10 @@ def register(subparsers) -> None:
     down.add_argument("--url")
     down.add_argument("target", nargs="?", default="base")
     down.set_defaults(handler=lambda a: runner.downgrade(a.url, a.target))
-    create = actions.add_parser("create-if-missing", help="create the PostgreSQL database if it does not exist")
+    create = actions.add_parser(
+        "create-if-missing", help="create the PostgreSQL database if it does not exist"
+    )
     create.add_argument("--url")
-    create.set_defaults(handler=lambda a: print("[setup] created database") if create_database_if_missing(a.url) else None)
+    create.set_defaults(
+        handler=lambda a: print("[setup] created database") if create_database_if_missing(a.url) else None
+    )

@@ -2,6 +2,7 @@
 (branch label = subsystem name, down_revision None at its root), so the
 catalogue, channel and console schemas evolve independently; `upgrade heads`
 applies them all."""
+
 from __future__ import annotations
 
 from alembic import context

@@ -10,6 +10,7 @@ message asks nothing ("?", question words are not fillers), the intent
 becomes `inform` with `confidence`; the other intents keep their order and
 share the rest.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, Iterable, List, Optional, Text, Type
@@ -58,9 +59,7 @@ def is_entity_reply(
     return True
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER], is_trainable=False)
 class EntityReplyClassifier(GraphComponent):
     """Sets `inform` for messages made only of catalogue entities and filler words."""
 
@@ -82,10 +81,47 @@ class EntityReplyClassifier(GraphComponent):
             "entity_types": ["area", "occupation", "level", "school", "beneficiary_group"],
             # folded words allowed around the entities (no question words)
             "filler_words": [
-                "a", "ah", "ak", "nhe", "nha", "nhen", "ha", "thoi", "oi", "da", "vang",
-                "u", "uh", "um", "ok", "oke", "em", "minh", "toi", "tui", "to", "con",
-                "chau", "o", "tai", "ben", "la", "thi", "ca", "voi", "va",
-                "hoac", "nganh", "nghe", "he", "truong", "cua", "thuoc", "dang", "thich", "muon",
+                "a",
+                "ah",
+                "ak",
+                "nhe",
+                "nha",
+                "nhen",
+                "ha",
+                "thoi",
+                "oi",
+                "da",
+                "vang",
+                "u",
+                "uh",
+                "um",
+                "ok",
+                "oke",
+                "em",
+                "minh",
+                "toi",
+                "tui",
+                "to",
+                "con",
+                "chau",
+                "o",
+                "tai",
+                "ben",
+                "la",
+                "thi",
+                "ca",
+                "voi",
+                "va",
+                "hoac",
+                "nganh",
+                "nghe",
+                "he",
+                "truong",
+                "cua",
+                "thuoc",
+                "dang",
+                "thich",
+                "muon",
             ],
         }
 
@@ -119,9 +155,7 @@ class EntityReplyClassifier(GraphComponent):
 
     def _set_intent(self, message: Message) -> None:
         name, confidence = self._config["intent"], float(self._config["confidence"])
-        others = [
-            r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name
-        ]
+        others = [r for r in message.get(INTENT_RANKING_KEY) or [] if r.get(INTENT_NAME_KEY) != name]
         total = sum(r.get(PREDICTED_CONFIDENCE_KEY, 0.0) for r in others) or 1.0
         ranking = [{INTENT_NAME_KEY: name, PREDICTED_CONFIDENCE_KEY: confidence}] + [
             {**r, PREDICTED_CONFIDENCE_KEY: (1.0 - confidence) * r.get(PREDICTED_CONFIDENCE_KEY, 0.0) / total}

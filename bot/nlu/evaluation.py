@@ -9,6 +9,7 @@ Scoring rules (kept in one place so the benchmark and the tests agree):
   canonical catalogue ids. F1 is micro-averaged over examples, per entity
   type and overall (all contract entity types).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -75,9 +76,7 @@ def _intent_ok(gold: str, predicted: Optional[str]) -> bool:
 
 def _pairs(entities: Iterable[Dict[str, Any]], types: Iterable[str]) -> Counter:
     types = set(types)
-    return Counter(
-        (e["entity"], str(e.get("value"))) for e in entities if e.get("entity") in types
-    )
+    return Counter((e["entity"], str(e.get("value"))) for e in entities if e.get("entity") in types)
 
 
 def _f1(tp: int, fp: int, fn: int) -> Dict[str, float]:
@@ -106,9 +105,7 @@ def score(examples: List[Dict[str, Any]], results: List[Dict[str, Any]]) -> Dict
         gold = [examples[i]["intent"] for i in idx]
         pred = [predicted_intent(i) for i in idx]
         # fallback on an out-of-scope item is a correct answer (see module doc)
-        pred_scored = [
-            g if _intent_ok(g, p) else p for g, p in zip(gold, pred)
-        ]
+        pred_scored = [g if _intent_ok(g, p) else p for g, p in zip(gold, pred)]
         accuracy = sum(g == p for g, p in zip(gold, pred_scored)) / len(idx)
         labels = sorted(set(gold))
         macro_f1 = f1_score(gold, pred_scored, labels=labels, average="macro", zero_division=0)

@@ -33,6 +33,7 @@ Rules, in order:
   "dan toi" (dẫn tôi) is not "dân tộc";
 - longest match wins, then leftmost; exact before space-free before one-edit.
 """
+
 from __future__ import annotations
 
 import logging
@@ -75,7 +76,7 @@ def has_marks(syllable: str) -> bool:
 
 
 def _deletes(word: str) -> Set[str]:
-    return {word[:i] + word[i + 1:] for i in range(len(word))}
+    return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
 
 def within_one_edit(a: str, b: str) -> bool:
@@ -89,8 +90,10 @@ def within_one_edit(a: str, b: str) -> bool:
         if len(diff) == 1:
             return True
         return (
-            len(diff) == 2 and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]] and a[diff[1]] == b[diff[0]]
+            len(diff) == 2
+            and diff[1] == diff[0] + 1
+            and a[diff[0]] == b[diff[1]]
+            and a[diff[1]] == b[diff[0]]
         )
     short, long_ = (a, b) if len(a) < len(b) else (b, a)
     return short in _deletes(long_)
@@ -172,6 +175,7 @@ def abbreviations(syllables: List[str], pairs: bool = False) -> List[str]:
         if n - k <= 4:
             forms.add(" ".join(syllables[:k] + [_initials(syllables[k:])]))
     if pairs and n <= 8:
+
         def walk(i: int, out: List[str], replaced: bool) -> None:
             if i >= n:
                 if replaced:
@@ -179,7 +183,8 @@ def abbreviations(syllables: List[str], pairs: bool = False) -> List[str]:
                 return
             walk(i + 1, out + [syllables[i]], replaced)
             if i + 1 < n:
-                walk(i + 2, out + [_initials(syllables[i:i + 2])], True)
+                walk(i + 2, out + [_initials(syllables[i : i + 2])], True)
+
         walk(0, [], False)
     return sorted(forms)
 
@@ -215,9 +220,17 @@ def _add_abbreviations(
                 if len(pieces) == 1 and (len(key) < 3 or is_syllable(key)):
                     continue  # "ddd" is read as "d"; "dan" is a word
                 generated.setdefault(key, set()).add((record["entity"], record["value"]))
-                table.setdefault(key, {"entity": record["entity"], "value": record["value"],
-                                       "variants": [short_syllables], "acronym": len(pieces) == 1,
-                                       "syllables": key.split(" "), "fuzzy": False})
+                table.setdefault(
+                    key,
+                    {
+                        "entity": record["entity"],
+                        "value": record["value"],
+                        "variants": [short_syllables],
+                        "acronym": len(pieces) == 1,
+                        "syllables": key.split(" "),
+                        "fuzzy": False,
+                    },
+                )
     for key, generated_owners in generated.items():
         if len(generated_owners) > 1:
             logger.info("gazetteer: abbreviation %r fits %s; dropped", key, sorted(generated_owners))
@@ -248,8 +261,14 @@ def build_patterns(
         owners.setdefault(key, set()).add((entity, value))
         entry = table.setdefault(
             key,
-            {"entity": entity, "value": value, "variants": [], "acronym": True,
-             "syllables": folded, "fuzzy": fuzzy},
+            {
+                "entity": entity,
+                "value": value,
+                "variants": [],
+                "acronym": True,
+                "syllables": folded,
+                "fuzzy": fuzzy,
+            },
         )
         entry["acronym"] = entry["acronym"] and acronym
         entry["fuzzy"] = entry["fuzzy"] and fuzzy
@@ -269,7 +288,9 @@ def build_patterns(
                 for prefix in prefixes:
                     prefix_syllables = [s for p in prefix for s in p["norm"]]
                     if syllables[: len(prefix_syllables)] != prefix_syllables:
-                        generated.append((record["entity"], record["value"], prefix_syllables + syllables, fuzzy))
+                        generated.append(
+                            (record["entity"], record["value"], prefix_syllables + syllables, fuzzy)
+                        )
     # A form listed in the catalogue wins over one made by adding a prefix:
     # "xã Vĩnh Tường" is the commune of that name, not huyện Vĩnh Tường + "xã".
     listed = set(table)
@@ -286,20 +307,14 @@ def build_patterns(
     return {
         "patterns": table,
         "ambiguous_acronyms": sorted({fold(a) for a in rules.get("ambiguous_acronyms") or []}),
-        "single_syllable_context": sorted(
-            {fold(a) for a in rules.get("single_syllable_context") or []}
-        ),
+        "single_syllable_context": sorted({fold(a) for a in rules.get("single_syllable_context") or []}),
         "generic_heads": sorted({fold(a) for a in rules.get("generic_heads") or []}),
-        "single_syllable_blockers": sorted(
-            {fold(a) for a in rules.get("single_syllable_blockers") or []}
-        ),
+        "single_syllable_blockers": sorted({fold(a) for a in rules.get("single_syllable_blockers") or []}),
         "marks_and_context": sorted({fold(a) for a in rules.get("marks_and_context") or []}),
         "marks_required": sorted({fold(a) for a in rules.get("marks_required") or []}),
         "context_acronyms": sorted({fold(a) for a in rules.get("context_acronyms") or []}),
         "place_words": sorted({fold(a) for a in rules.get("place_words") or []}),
-        "context_acronym_blockers": sorted(
-            {fold(a) for a in rules.get("context_acronym_blockers") or []}
-        ),
+        "context_acronym_blockers": sorted({fold(a) for a in rules.get("context_acronym_blockers") or []}),
         "fuzzy_min_chars": int(rules.get("fuzzy_min_chars", 0)) if known_words is not None else 0,
         "known_words": sorted(set(known_words or ())),
         "blocked_before": {
@@ -376,14 +391,17 @@ class GazetteerMatcher:
         for variant in _deletes(typed):
             near |= self.spacefree.get(variant, set()) | self.one_deletion.get(variant, set())
         keys = {
-            k for k in near
+            k
+            for k in near
             if len(k.replace(" ", "")) >= self.fuzzy_min_chars
             and k[0] == typed[0]
             and within_one_edit(typed, k.replace(" ", ""))
         }
         return (1, keys) if keys else (-1, set())
 
-    def _spacefree_candidates(self, pieces, taken_pieces: Set[int]) -> List[Tuple[int, int, int, Dict[str, Any]]]:
+    def _spacefree_candidates(
+        self, pieces, taken_pieces: Set[int]
+    ) -> List[Tuple[int, int, int, Dict[str, Any]]]:
         """(edits, first piece, end piece, entry) over typed words no exact match covers."""
         found = []
         for first in range(len(pieces)):
@@ -411,13 +429,11 @@ class GazetteerMatcher:
                 entries = [e for e in entries if len(e["syllables"]) >= min_syllables]
                 if not entries or len({(e["entity"], e["value"]) for e in entries}) > 1:
                     continue
-                typed_text = [s for p in pieces[first:last + 1] for s in p["norm"]]
+                typed_text = [s for p in pieces[first : last + 1] for s in p["norm"]]
                 if edits == 0 and any(has_marks(s) for s in typed_text):
                     # typed marks must agree with the alias ("ôtô" is "ô tô")
                     typed_key = mark_key("".join(typed_text))
-                    if not any(
-                        mark_key("".join(v)) == typed_key for e in entries for v in e["variants"]
-                    ):
+                    if not any(mark_key("".join(v)) == typed_key for e in entries for v in e["variants"]):
                         continue
                 found.append((edits, first, last + 1, entries[0]))
         return found
@@ -440,9 +456,7 @@ class GazetteerMatcher:
                 candidates.append((start, end, entry))
         # longest first; among equals, not starting with a generic head word
         # ("thợ", "nghề"), then leftmost; keep non-overlapping
-        candidates.sort(
-            key=lambda c: (-(c[1] - c[0]), c[2]["syllables"][0] in self.generic_heads, c[0])
-        )
+        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[2]["syllables"][0] in self.generic_heads, c[0]))
         taken: Set[int] = set()
         chosen = []
         for start, end, entry in candidates:
@@ -479,7 +493,7 @@ class GazetteerMatcher:
                     "value": entry["value"],
                     "start": first["start"],
                     "end": last["end"],
-                    "text": text[first["start"]:last["end"]],
+                    "text": text[first["start"] : last["end"]],
                     "confidence_entity": 1.0,
                 }
             )
@@ -491,7 +505,7 @@ class GazetteerMatcher:
         # whole typed words only (an expansion like "ntn" is all or nothing)
         if first_idx != 0 or last_idx != len(pieces[last_piece]["norm"]) - 1:
             return False
-        typed = text[pieces[first_piece]["start"]:pieces[last_piece]["end"]]
+        typed = text[pieces[first_piece]["start"] : pieces[last_piece]["end"]]
         blocked = self.followers_blocked.get(" ".join(entry["syllables"]))
         if blocked and end < len(syllables) and syllables[end][3] in blocked:
             return False
@@ -504,16 +518,12 @@ class GazetteerMatcher:
                     syllables, start, end, self.context_acronym_blockers
                 )
                 at_place = (
-                    entry["entity"] == "area"
-                    and start > 0
-                    and syllables[start - 1][3] in self.place_words
+                    entry["entity"] == "area" and start > 0 and syllables[start - 1][3] in self.place_words
                 )
                 if not (in_context or at_place):
                     return False
         # diacritics typed must agree with one accented variant of the alias
-        user = [
-            (syllables[i][2], pieces[syllables[i][0]]["expanded"]) for i in range(start, end)
-        ]
+        user = [(syllables[i][2], pieces[syllables[i][0]]["expanded"]) for i in range(start, end)]
         user_has_marks = any(has_marks(s) and not expanded for s, expanded in user)
         if not user_has_marks and " ".join(entry["syllables"]) in self.marks_required:
             return False  # plain "hoc duoc" is "học được" far more often than "học dược"
@@ -549,9 +559,7 @@ class GazetteerMatcher:
         return previous in self.context_words and following not in blockers
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.ENTITY_EXTRACTOR], is_trainable=True)
 class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
     """Catalogue and lexicon entities with canonical ids as values."""
 
@@ -639,8 +647,12 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         }
         table = build_patterns(records, lexicon, rules or {}, known_words)
         logger.info("gazetteer: %d patterns from %d records", len(table["patterns"]), len(records))
-        save_json(self._model_storage, self._resource, "gazetteer.json",
-                  {"table": table, "lexicon": lexicon.as_dict()})
+        save_json(
+            self._model_storage,
+            self._resource,
+            "gazetteer.json",
+            {"table": table, "lexicon": lexicon.as_dict()},
+        )
         return self._resource
 
     @classmethod

@@ -3,6 +3,7 @@
 read them. Known syllables (seen at least `min_syllable_count` times in the
 training data) and the teencode lexicon are stored in the model.
 """
+
 from __future__ import annotations
 
 import logging
@@ -23,9 +24,7 @@ from bot.nlu.storage import files_fingerprint, load_json, save_json
 logger = logging.getLogger(__name__)
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER], is_trainable=True)
 class VietnameseNormalizer(GraphComponent):
     """Attaches normalized pieces to each message; must come first in the pipeline.
 
@@ -84,8 +83,7 @@ class VietnameseNormalizer(GraphComponent):
                 raise FileNotFoundError(f"teencode lexicon not found: {path.resolve()}")
             self.lexicon = Lexicon.from_yaml_file(path)
         if self._config.get("min_syllable_count", 0) > 0:
-            texts = [e.get(TEXT) for e in training_data.training_examples
-                     if isinstance(e.get(TEXT), str)]
+            texts = [e.get(TEXT) for e in training_data.training_examples if isinstance(e.get(TEXT), str)]
             self.lexicon = self.lexicon.with_syllables_of(texts, self._config["min_syllable_count"])
         save_json(self._model_storage, self._resource, "lexicon.json", self.lexicon.as_dict())
         return self._resource

@@ -17,6 +17,7 @@ that is not one Vietnamese syllable is split into known syllables when it can
 be ("hocnghe" -> "hoc nghe", "vinhyen" -> "vinh yen"). `folded` is the
 diacritic-free form used for features and matching.
 """
+
 from __future__ import annotations
 
 import re
@@ -66,7 +67,7 @@ def collapse_repeats(word: str) -> str:
         if ch.isdigit():
             return run
         if len(run) == 2 and fold(ch) == "o":
-            rest = word[match.end():]
+            rest = word[match.end() :]
             if rest.startswith("ng") or rest == "c":
                 return run
         return ch
@@ -100,8 +101,7 @@ class Lexicon:
 
     @classmethod
     def from_stored(cls, data: Dict[str, Any]) -> "Lexicon":
-        return cls(data["words"], data["contextual"], data.get("syllables", ()),
-                   data.get("number_units"))
+        return cls(data["words"], data["contextual"], data.get("syllables", ()), data.get("number_units"))
 
     def with_syllables_of(self, texts: Iterable[str], min_count: int) -> "Lexicon":
         """A copy that knows the syllables seen at least `min_count` times in `texts`."""
@@ -188,8 +188,12 @@ class Lexicon:
         return cls(words, contextual, number_units=number_units)
 
     def as_dict(self) -> Dict[str, Any]:
-        return {"words": self.words, "contextual": self.contextual,
-                "syllables": sorted(self.syllables), "number_units": self.number_units}
+        return {
+            "words": self.words,
+            "contextual": self.contextual,
+            "syllables": sorted(self.syllables),
+            "number_units": self.number_units,
+        }
 
     def expand(self, folded_word: str, next_folded: Optional[str]) -> Optional[str]:
         """Expansion of one folded word given the next folded word, or None."""

@@ -1,4 +1,5 @@
 """JSON state of the trainable NLU components, kept inside the Rasa model archive."""
+
 from __future__ import annotations
 
 import hashlib

@@ -11,23 +11,21 @@ identical whatever the segmentation; sequence features still overlap.
 Every option of rasa's CountVectorsFeaturizer applies (see its docs); only
 the token source differs.
 """
+
 from __future__ import annotations
 
 from typing import Any, Dict, List, Text
 
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.nlu.featurizers.sparse_featurizer.count_vectors_featurizer import (
     CountVectorsFeaturizer,
 )
-from rasa.nlu.tokenizers.tokenizer import Tokenizer
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
-from rasa.nlu.constants import TOKENS_NAMES
 
 
-@DefaultV1Recipe.register(
-    DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True
-)
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=True)
 class SyllableCountVectorsFeaturizer(CountVectorsFeaturizer):
     """CountVectorsFeaturizer over the syllables of folded compound lemmas."""
 
@@ -46,9 +44,7 @@ class SyllableCountVectorsFeaturizer(CountVectorsFeaturizer):
         )
         return config
 
-    def _get_message_tokens_by_attribute(
-        self, message: Message, attribute: Text
-    ) -> List[Text]:
+    def _get_message_tokens_by_attribute(self, message: Message, attribute: Text) -> List[Text]:
         tokens = message.get(TOKENS_NAMES[attribute])
         if not tokens:
             return []

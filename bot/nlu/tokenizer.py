@@ -14,6 +14,7 @@ Alignment is tolerant: underthesea returns NFC and may move tone marks
 ("hoà" -> "hòa"); words are matched on their folded letters, and if that ever
 fails the tokenizer falls back to one token per typed word.
 """
+
 from __future__ import annotations
 
 import logging
@@ -63,7 +64,7 @@ def _segment(syllables: Sequence[str]) -> List[List[int]]:
         n = len(fold(word, keep_punctuation=True).replace(" ", ""))
         if n == 0:
             continue
-        members = sorted(set(owner[pos:pos + n]))
+        members = sorted(set(owner[pos : pos + n]))
         pos += n
         # A syllable cut in two by underthesea joins the previous group.
         if groups and members[0] <= groups[-1][-1]:
@@ -107,9 +108,7 @@ def tokens_from_pieces(text: str, pieces: List[Dict[str, Any]]) -> List[Token]:
     return tokens
 
 
-@DefaultV1Recipe.register(
-    [DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False
-)
+@DefaultV1Recipe.register([DefaultV1Recipe.ComponentType.MESSAGE_TOKENIZER], is_trainable=False)
 class VietnameseTokenizer(Tokenizer):
     """underthesea word segmentation with offsets into the original text."""
 

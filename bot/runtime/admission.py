@@ -21,6 +21,7 @@ So the gate is thread-safe: its state sits behind a ``threading.Lock``, a
 waiter is a future of its own loop, and a released slot is handed to the
 longest-waiting message through that loop's ``call_soon_threadsafe``.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -129,7 +130,11 @@ def admitted(handle, admission: Admission):
 def apply(limit: Optional[int] = None) -> bool:
     from rasa.core.processor import MessageProcessor
 
-    if getattr(MessageProcessor.handle_message, _PATCHED_ATTR, None) is not None or not supported("admission"):
+    if getattr(MessageProcessor.handle_message, _PATCHED_ATTR, None) is not None or not supported(
+        "admission"
+    ):
         return False
-    MessageProcessor.handle_message = admitted(MessageProcessor.handle_message, Admission(limit or concurrency()))
+    MessageProcessor.handle_message = admitted(
+        MessageProcessor.handle_message, Admission(limit or concurrency())
+    )
     return True

@@ -7,6 +7,7 @@ Sanic 21.12.2's WebsocketImplProtocol.recv / recv_burst pass the coroutine
 the web widget never connects over websockets. Wrapping the call in
 `asyncio.ensure_future` is the whole fix.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -21,7 +22,9 @@ def patch_sanic_websocket_recv() -> bool:
     """Make WebsocketFrameAssembler.get return a Future; returns True if patched now."""
     from sanic.server.websockets.frame import WebsocketFrameAssembler
 
-    if getattr(WebsocketFrameAssembler, _PATCHED_ATTR, False) or not supported("compat.websocket_recv", "sanic"):
+    if getattr(WebsocketFrameAssembler, _PATCHED_ATTR, False) or not supported(
+        "compat.websocket_recv", "sanic"
+    ):
         return False
     original_get = WebsocketFrameAssembler.get
 

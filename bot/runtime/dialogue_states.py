@@ -20,6 +20,7 @@ nothing else changed. Only the policies config.yml lists use it; no Rasa class
 is patched. Training is unchanged: training trackers carry their own cached
 states, which the featurizer hands on as Rasa does.
 """
+
 from __future__ import annotations
 
 import copy
@@ -63,13 +64,23 @@ class _StatesCheckpoint:
         self.rule_only_data = copy.deepcopy(rule_only_data)  # a new equal dict comes with every prediction
 
     def extends(self, applied: list, rule_only_data: Optional[Dict[Text, Any]]) -> bool:
-        return (rule_only_data == self.rule_only_data and len(self.events) <= len(applied)
-                and all(a is b for a, b in zip(self.events, applied)))
+        return (
+            rule_only_data == self.rule_only_data
+            and len(self.events) <= len(applied)
+            and all(a is b for a, b in zip(self.events, applied))
+        )
 
 
-def _state_step(domain: Domain, checkpoint: _StatesCheckpoint, tr: DialogueStateTracker, hide_rule_turn: bool,
-                states: List[State], omit_unset_slots: bool, ignore_rule_only_turns: bool,
-                rule_only_data: Optional[Dict[Text, Any]]) -> None:
+def _state_step(
+    domain: Domain,
+    checkpoint: _StatesCheckpoint,
+    tr: DialogueStateTracker,
+    hide_rule_turn: bool,
+    states: List[State],
+    omit_unset_slots: bool,
+    ignore_rule_only_turns: bool,
+    rule_only_data: Optional[Dict[Text, Any]],
+) -> None:
     """One iteration of the loop in Domain.states_for_tracker_history (Rasa 3.6.21)."""
     if ignore_rule_only_turns:
         if not checkpoint.turn_was_hidden:
@@ -88,9 +99,13 @@ def _state_step(domain: Domain, checkpoint: _StatesCheckpoint, tr: DialogueState
     states.append(domain._clean_state(state))
 
 
-def incremental_states(tracker: DialogueStateTracker, domain: Domain, omit_unset_slots: bool = False,
-                       ignore_rule_only_turns: bool = False,
-                       rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
+def incremental_states(
+    tracker: DialogueStateTracker,
+    domain: Domain,
+    omit_unset_slots: bool = False,
+    ignore_rule_only_turns: bool = False,
+    rule_only_data: Optional[Dict[Text, Any]] = None,
+) -> List[State]:
     """What `domain.states_for_tracker_history(tracker, ...)` returns, replaying only new events."""
     applied = applied_events(tracker)
     checkpoints = tracker.__dict__.setdefault(_STATES_ATTR, {})
@@ -98,17 +113,33 @@ def incremental_states(tracker: DialogueStateTracker, domain: Domain, omit_unset
     checkpoint = checkpoints.get(key)
     if checkpoint is None or not checkpoint.extends(applied, rule_only_data):
         checkpoint = checkpoints[key] = _StatesCheckpoint(tracker, rule_only_data)
-    for event in applied[len(checkpoint.events):]:
+    for event in applied[len(checkpoint.events) :]:
         if isinstance(event, ActionExecuted):
-            _state_step(domain, checkpoint, checkpoint.replay, event.hide_rule_turn, checkpoint.states,
-                        omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+            _state_step(
+                domain,
+                checkpoint,
+                checkpoint.replay,
+                event.hide_rule_turn,
+                checkpoint.states,
+                omit_unset_slots,
+                ignore_rule_only_turns,
+                rule_only_data,
+            )
         checkpoint.replay.update(event)
         checkpoint.events.append(event)
     # callers edit the states they get (e.g. the last user input): hand out copies
     states = [{kind: dict(sub_state) for kind, sub_state in state.items()} for state in checkpoint.states]
     final = copy.copy(checkpoint)  # the state after the last event is not part of the checkpoint
-    _state_step(domain, final, checkpoint.replay, False, states, omit_unset_slots, ignore_rule_only_turns,
-                rule_only_data)
+    _state_step(
+        domain,
+        final,
+        checkpoint.replay,
+        False,
+        states,
+        omit_unset_slots,
+        ignore_rule_only_turns,
+        rule_only_data,
+    )
     return states
 
 
@@ -117,19 +148,33 @@ class IncrementalMaxHistoryTrackerFeaturizer(MaxHistoryTrackerFeaturizer):
     """MaxHistoryTrackerFeaturizer whose prediction states come from `incremental_states`."""
 
     @staticmethod
-    def _create_states(tracker: DialogueStateTracker, domain: Domain, omit_unset_slots: bool = False,
-                       ignore_rule_only_turns: bool = False,
-                       rule_only_data: Optional[Dict[Text, Any]] = None) -> List[State]:
+    def _create_states(
+        tracker: DialogueStateTracker,
+        domain: Domain,
+        omit_unset_slots: bool = False,
+        ignore_rule_only_turns: bool = False,
+        rule_only_data: Optional[Dict[Text, Any]] = None,
+    ) -> List[State]:
         if isinstance(tracker, TrackerWithCachedStates):  # training: Rasa's own cache
-            return tracker.past_states(domain, omit_unset_slots=omit_unset_slots,
-                                       ignore_rule_only_turns=ignore_rule_only_turns,
-                                       rule_only_data=rule_only_data)
-        return incremental_states(tracker, domain, omit_unset_slots=omit_unset_slots,
-                                  ignore_rule_only_turns=ignore_rule_only_turns, rule_only_data=rule_only_data)
+            return tracker.past_states(
+                domain,
+                omit_unset_slots=omit_unset_slots,
+                ignore_rule_only_turns=ignore_rule_only_turns,
+                rule_only_data=rule_only_data,
+            )
+        return incremental_states(
+            tracker,
+            domain,
+            omit_unset_slots=omit_unset_slots,
+            ignore_rule_only_turns=ignore_rule_only_turns,
+            rule_only_data=rule_only_data,
+        )
 
 
 def _incremental_featurizer(policy: MemoizationPolicy) -> MaxHistoryTrackerFeaturizer:
-    return IncrementalMaxHistoryTrackerFeaturizer(state_featurizer=None, max_history=policy.config["max_history"])
+    return IncrementalMaxHistoryTrackerFeaturizer(
+        state_featurizer=None, max_history=policy.config["max_history"]
+    )
 
 
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.POLICY_WITHOUT_END_TO_END_SUPPORT, is_trainable=True)
@@ -147,7 +192,9 @@ class IncrementalRulePolicy(RulePolicy):
     def _standard_featurizer(self) -> MaxHistoryTrackerFeaturizer:
         return _incremental_featurizer(self)
 
-    def train(self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any) -> Resource:
+    def train(
+        self, training_trackers: List[TrackerWithCachedStates], domain: Domain, **kwargs: Any
+    ) -> Resource:
         # Rasa's config validator runs this check only for its own RulePolicy class.
         RulePolicy.raise_if_incompatible_with_domain(self.config, domain)
         return super().train(training_trackers, domain, **kwargs)

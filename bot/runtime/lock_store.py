@@ -6,6 +6,7 @@ when it does not, it logs ONE clear error for the outage, serves locks from
 process memory (each replica still serialises its own conversations), and logs
 once more when Redis is back.
 """
+
 from __future__ import annotations
 
 import json
@@ -23,8 +24,13 @@ logger = logging.getLogger(__name__)
 
 
 class ResilientRedisLockStore(LockStore):
-    def __init__(self, endpoint_config=None, url: Optional[str] = None,
-                 key_prefix: str = DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX, socket_timeout: float = 1.0) -> None:
+    def __init__(
+        self,
+        endpoint_config=None,
+        url: Optional[str] = None,
+        key_prefix: str = DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX,
+        socket_timeout: float = 1.0,
+    ) -> None:
         kwargs = dict(getattr(endpoint_config, "kwargs", None) or {})
         self.url = url or getattr(endpoint_config, "url", None) or get_settings().redis_url
         if not self.url:
@@ -47,8 +53,12 @@ class ResilientRedisLockStore(LockStore):
     def _on_error(self, exc: redis.RedisError) -> None:
         if not self._degraded:
             self._degraded = True
-            logger.error("Redis lock store unreachable at %s (%s): using in-process locks until it is back; "
-                         "conversations stay correct within this replica only", self._where(), exc)
+            logger.error(
+                "Redis lock store unreachable at %s (%s): using in-process locks until it is back; "
+                "conversations stay correct within this replica only",
+                self._where(),
+                exc,
+            )
 
     def _on_success(self) -> None:
         if self._degraded:

@@ -14,10 +14,11 @@ policies (config.yml: bot/runtime/dialogue_states.py), channels and the warm-up
 listener (credentials.yml: bot/channels/, bot/runtime/warmup.py), tracker and
 lock stores (endpoints.yml).
 """
+
 import os
 
-from bot.runtime import admission, compat, resilience, speedups
 from bot.config import get_settings
+from bot.runtime import admission, compat, resilience, speedups
 
 
 def export_default_environment() -> None:

@@ -6,6 +6,7 @@ instead (response `utter_service_unavailable`, or a built-in Vietnamese text)
 so the student knows to try again; the next message works as soon as the
 action server is back. Applied by bot/rasa_main.py.
 """
+
 from __future__ import annotations
 
 import logging
@@ -15,8 +16,10 @@ from bot.runtime.versions import supported
 logger = logging.getLogger(__name__)
 
 APOLOGY_RESPONSE = "utter_service_unavailable"
-APOLOGY_TEXT = ("Xin lỗi, hệ thống tra cứu đang tạm gián đoạn nên mình chưa trả lời được câu này. "
-                "Bạn vui lòng nhắn lại sau ít phút nhé.")
+APOLOGY_TEXT = (
+    "Xin lỗi, hệ thống tra cứu đang tạm gián đoạn nên mình chưa trả lời được câu này. "
+    "Bạn vui lòng nhắn lại sau ít phút nhé."
+)
 _PATCHED_ATTR = "_bot_apology_patched"
 
 
@@ -40,8 +43,13 @@ def patch_remote_action_apology() -> bool:
             if APOLOGY_RESPONSE in domain.responses:
                 message = await nlg.generate(APOLOGY_RESPONSE, tracker, output_channel.name())
             message = message or {"text": APOLOGY_TEXT}
-            return [BotUttered(message.get("text"), data={k: v for k, v in message.items() if k != "text"},
-                               metadata={"utter_action": APOLOGY_RESPONSE})]
+            return [
+                BotUttered(
+                    message.get("text"),
+                    data={k: v for k, v in message.items() if k != "text"},
+                    metadata={"utter_action": APOLOGY_RESPONSE},
+                )
+            ]
 
     RemoteAction.run = run
     setattr(RemoteAction, _PATCHED_ATTR, True)

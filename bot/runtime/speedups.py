@@ -20,6 +20,7 @@ carries the events of the current turn: from the latest user message on.
 The dialogue states the policies read are computed incrementally by the
 policies config.yml names (bot/runtime/dialogue_states.py), not here.
 """
+
 from __future__ import annotations
 
 from bot.runtime.versions import supported
@@ -75,15 +76,22 @@ def send_current_turn_to_actions() -> bool:
     from rasa.shared.core.trackers import EventVerbosity
 
     if getattr(RemoteAction._action_call_format, "_bot_current_turn", False) or not supported(
-            "speedups.current_turn_payload"):
+        "speedups.current_turn_payload"
+    ):
         return False
 
     def _action_call_format(self, tracker, domain):
         tracker_state = tracker.current_state(EventVerbosity.NONE)
         tracker_state["events"] = [event.as_dict() for event in current_turn_events(tracker)]
-        result = {"next_action": self._name, "sender_id": tracker.sender_id, "tracker": tracker_state,
-                  "version": rasa.__version__}
-        if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(self.name()):
+        result = {
+            "next_action": self._name,
+            "sender_id": tracker.sender_id,
+            "tracker": tracker_state,
+            "version": rasa.__version__,
+        }
+        if not self._is_selective_domain_enabled() or domain.does_custom_action_explicitly_need_domain(
+            self.name()
+        ):
             result["domain"] = domain.as_dict()
         return result
 

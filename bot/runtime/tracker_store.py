@@ -32,6 +32,7 @@ are not cached when masking changed one of their new events (the reloaded,
 masked tracker is what later turns must see) or when a new session started.
 Size: TRACKER_CACHE_SIZE conversations (default 500; 0 disables the cache).
 """
+
 from __future__ import annotations
 
 import json
@@ -40,12 +41,11 @@ from collections import OrderedDict
 from typing import Any, Dict, List, NamedTuple, Optional, Text
 
 import sqlalchemy as sa
-from sqlalchemy.orm import sessionmaker
-
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import Event, SessionStarted
 from rasa.shared.core.trackers import DialogueStateTracker
 from rasa.shared.nlu.constants import INTENT_NAME_KEY
+from sqlalchemy.orm import sessionmaker
 
 from bot.config import get_settings
 from bot.privacy import mask_structure
@@ -91,9 +91,9 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         if host and host.startswith("sqlite:///"):
             from pathlib import Path
 
-            Path(host[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+            Path(host[len("sqlite:///") :]).parent.mkdir(parents=True, exist_ok=True)
         if host and host.startswith("postgres://"):
-            host = "postgresql://" + host[len("postgres://"):]
+            host = "postgresql://" + host[len("postgres://") :]
         super().__init__(
             domain=domain,
             dialect=dialect,
@@ -134,13 +134,16 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
             rows = self._event_query(session, sender_id, fetch_events_from_all_sessions=False).all()
         if not rows or not self.domain:
             return None
-        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(row.data) for row in rows],
-                                                 self.domain.slots)
+        tracker = DialogueStateTracker.from_dict(
+            sender_id, [json.loads(row.data) for row in rows], self.domain.slots
+        )
         setattr(tracker, _STORED_ATTR, len(rows))
         return tracker
 
     def _newest_row_id(self, session, sender_id: Text) -> Optional[int]:
-        return session.query(sa.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
+        return (
+            session.query(sa.func.max(self.SQLEvent.id)).filter(self.SQLEvent.sender_id == sender_id).scalar()
+        )
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         """Same rows as SQLTrackerStore.save, with the event JSON masked first."""
@@ -152,7 +155,9 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         with self.session_scope() as session:
             stored = getattr(tracker, _STORED_ATTR, None)
             if stored is None or stored > len(tracker.events):  # a tracker this store did not hand out
-                stored = self._event_query(session, tracker.sender_id, fetch_events_from_all_sessions=False).count()
+                stored = self._event_query(
+                    session, tracker.sender_id, fetch_events_from_all_sessions=False
+                ).count()
             new_rows = []
             for event in list(tracker.events)[stored:]:
                 raw = event.as_dict()
@@ -160,9 +165,16 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
                 if isinstance(event, SessionStarted) or data != raw:
                     cacheable = False
                 intent = ((data.get("parse_data") or {}).get("intent") or {}).get(INTENT_NAME_KEY)
-                new_rows.append(dict(sender_id=tracker.sender_id, type_name=event.type_name,
-                                     timestamp=data.get("timestamp"), intent_name=intent,
-                                     action_name=data.get("name"), data=json.dumps(data)))
+                new_rows.append(
+                    dict(
+                        sender_id=tracker.sender_id,
+                        type_name=event.type_name,
+                        timestamp=data.get("timestamp"),
+                        intent_name=intent,
+                        action_name=data.get("name"),
+                        data=json.dumps(data),
+                    )
+                )
             if new_rows:  # one multi-row INSERT, without ORM objects for rows nobody reads back
                 session.execute(self.SQLEvent.__table__.insert(), new_rows)
             last_id = self._newest_row_id(session, tracker.sender_id)  # we hold the conversation's lock
@@ -188,8 +200,12 @@ class MaskingSQLTrackerStore(SQLTrackerStore):
         if not erasure_requested(tracker.events):
             return False
         with self.engine.begin() as conn:
-            erase_conversation(conn, tracker.sender_id, requested_by="family",
-                               channel=tracker.get_latest_input_channel() or "")
+            erase_conversation(
+                conn,
+                tracker.sender_id,
+                requested_by="family",
+                channel=tracker.get_latest_input_channel() or "",
+            )
         self._cache.pop(tracker.sender_id, None)
         setattr(tracker, _STORED_ATTR, len(tracker.events))  # never written back
         logger.info("Conversation data erased on the user's request")

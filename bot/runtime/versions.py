@@ -8,6 +8,7 @@ of every replaced function, so CI fails on an upgrade before production does.
 
 How to upgrade Rasa: docs/architecture.md ("Upgrading Rasa").
 """
+
 from __future__ import annotations
 
 import logging
@@ -41,6 +42,11 @@ def supported(change: str, package: str = "rasa") -> bool:
         return True
     if change not in _refused:
         _refused.add(change)
-        logger.error("Not applying %s: written for %s %s, found %s (see docs/architecture.md, "
-                     "'Upgrading Rasa')", change, package, expected, found)
+        logger.error(
+            "Not applying %s: written for %s %s, found %s (see docs/architecture.md, 'Upgrading Rasa')",
+            change,
+            package,
+            expected,
+            found,
+        )
     return False

@@ -16,6 +16,7 @@ It receives no messages; it registers the server-start listener and answers
 `GET /webhooks/warmup/` with whether (and how fast) the model was warmed up,
 which a deployment can use as its readiness check.
 """
+
 from __future__ import annotations
 
 import logging
@@ -46,7 +47,10 @@ async def warm_up(agent) -> int:
         parsed = await agent.parse_message(text)
         tracker = DialogueStateTracker.from_events(
             "warm-up",
-            [ActionExecuted("action_listen"), UserUttered(text, parsed.get("intent"), parsed.get("entities"), parsed)],
+            [
+                ActionExecuted("action_listen"),
+                UserUttered(text, parsed.get("intent"), parsed.get("entities"), parsed),
+            ],
             agent.domain.slots,
         )
         agent.processor.predict_next_with_tracker(tracker)

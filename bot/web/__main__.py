@@ -1,4 +1,5 @@
 """`python -m bot.web`: serve the web app on WEB_PORT (default 8000)."""
+
 from bot.config import get_settings
 from bot.web.app import create_app
 

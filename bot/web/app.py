@@ -1,4 +1,5 @@
 """The web app (port 8000): the public chat page at `/` and the counsellor console at `/console`."""
+
 from __future__ import annotations
 
 from sanic import Sanic, response
@@ -6,8 +7,10 @@ from sanic import Sanic, response
 from bot.web.chat_page import register_chat_page
 from bot.web.console.views import register as register_console
 
-CONSOLE_CSP = ("default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
-               "frame-ancestors 'none'")
+CONSOLE_CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
 # Responses without a policy of their own (static files, errors, JSON): nothing may load or frame them.
 DEFAULT_CSP = "default-src 'none'; frame-ancestors 'none'"
 

@@ -11,6 +11,7 @@ Environment:
     RASA_PUBLIC_URL  the URL at which browsers reach Rasa, e.g. https://chat.example.vn;
                      unset: the page's own host on port 5005.
 """
+
 from __future__ import annotations
 
 import json
@@ -34,7 +35,9 @@ def rasa_public_url() -> Optional[str]:
         return None
     parts = urlsplit(value)
     if parts.scheme not in {"http", "https"} or not parts.hostname:
-        raise ConfigError(f"RASA_PUBLIC_URL must be an http(s) URL such as https://chat.example.vn, got {value!r}")
+        raise ConfigError(
+            f"RASA_PUBLIC_URL must be an http(s) URL such as https://chat.example.vn, got {value!r}"
+        )
     return value
 
 
@@ -53,16 +56,18 @@ def content_security_policy(request: Request, public_url: Optional[str]) -> str:
         host = request.host.rsplit(":", 1)[0] if not request.host.endswith("]") else request.host
         netloc = f"{host}:{RASA_DEFAULT_PORT}"
     rasa_sources = " ".join(f"{scheme}://{netloc}" for scheme in ("http", "https", "ws", "wss"))
-    return "; ".join([
-        "default-src 'self'",
-        "script-src 'self'",
-        "style-src 'self' 'unsafe-inline'",  # the widget styles its elements inline (React)
-        "img-src 'self' data: https:",
-        "font-src 'self' data:",
-        f"connect-src 'self' {rasa_sources}",
-        "base-uri 'none'",
-        "object-src 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'self'",
+            "script-src 'self'",
+            "style-src 'self' 'unsafe-inline'",  # the widget styles its elements inline (React)
+            "img-src 'self' data: https:",
+            "font-src 'self' data:",
+            f"connect-src 'self' {rasa_sources}",
+            "base-uri 'none'",
+            "object-src 'none'",
+        ]
+    )
 
 
 def register_chat_page(app: Sanic) -> None:
@@ -74,8 +79,11 @@ def register_chat_page(app: Sanic) -> None:
 
     @app.get("/", name="chat_page")
     async def chat_page(request: Request):
-        return response.html(page, headers={
-            "Content-Security-Policy": content_security_policy(request, public_url),
-            "Cache-Control": "no-cache",
-            "Referrer-Policy": "strict-origin-when-cross-origin",
-        })
+        return response.html(
+            page,
+            headers={
+                "Content-Security-Policy": content_security_policy(request, public_url),
+                "Cache-Control": "no-cache",
+                "Referrer-Policy": "strict-origin-when-cross-origin",
+            },
+        )

@@ -1,4 +1,5 @@
 """`python -m bot users ...`, `python -m bot purge`, `python -m bot console sync`."""
+
 from __future__ import annotations
 
 import getpass
@@ -49,7 +50,9 @@ def _users_set_active(args, active: bool) -> int:
 
     check_database(args.url)
     with session_scope(args.url) as session:
-        user = session.execute(sa.select(ConsoleUser).where(ConsoleUser.username == args.username.lower())).scalar_one_or_none()
+        user = session.execute(
+            sa.select(ConsoleUser).where(ConsoleUser.username == args.username.lower())
+        ).scalar_one_or_none()
         if user is None:
             print(f"error: no user {args.username!r}", file=sys.stderr)
             return 1
@@ -71,8 +74,10 @@ def _purge(args) -> int:
         print("error: --days must be at least 1", file=sys.stderr)
         return 1
     result = purge(get_engine(args.url), days, low_confidence=settings.console_low_confidence)
-    print(f"purged {result.conversations} conversations ({result.events} events) and "
-          f"{result.callbacks} closed callback requests older than {days} days")
+    print(
+        f"purged {result.conversations} conversations ({result.events} events) and "
+        f"{result.callbacks} closed callback requests older than {days} days"
+    )
     return 0
 
 
@@ -95,7 +100,9 @@ def register(subparsers) -> None:
     create.add_argument("--username", required=True)
     create.add_argument("--role", required=True, choices=ROLES)
     create.add_argument("--full-name", default="")
-    create.add_argument("--password-stdin", action="store_true", help="read the password from the first line of stdin")
+    create.add_argument(
+        "--password-stdin", action="store_true", help="read the password from the first line of stdin"
+    )
     create.add_argument("--url", help="database URL (default: DATABASE_URL)")
     create.set_defaults(handler=_users_create)
     listing = actions.add_parser("list", help="list accounts")
@@ -108,8 +115,9 @@ def register(subparsers) -> None:
         sub.set_defaults(handler=lambda a, active=active: _users_set_active(a, active))
 
     purge = subparsers.add_parser("purge", help="delete conversations older than the retention limit")
-    purge.add_argument("--days", type=int, default=None,
-                       help="retention in days (default: RETENTION_DAYS or 180)")
+    purge.add_argument(
+        "--days", type=int, default=None, help="retention in days (default: RETENTION_DAYS or 180)"
+    )
     purge.add_argument("--url")
     purge.set_defaults(handler=_purge)
 

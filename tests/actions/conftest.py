@@ -1,6 +1,7 @@
 """Action tests run the real actions against a real SQLite catalogue: the
 schema is migrated and data/catalog imported into a temporary file once per
 module, and DATABASE_URL points at it (actions read it per call)."""
+
 from __future__ import annotations
 
 from pathlib import Path

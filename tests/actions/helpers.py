@@ -1,4 +1,5 @@
 """Helpers for the action tests: canned trackers and running an action."""
+
 from __future__ import annotations
 
 import asyncio
@@ -12,10 +13,20 @@ from rasa_sdk.executor import CollectingDispatcher
 DATA_DIR = Path(__file__).resolve().parent / "data"
 
 
-def make_tracker(slots: Optional[Dict[str, Any]] = None, intent: str = "inform", entities: Iterable[Dict] = (),
-                 text: str = "", sender_id: str = "test-user", channel: str = "rest") -> Tracker:
-    latest = {"intent": {"name": intent, "confidence": 0.95}, "entities": list(entities), "text": text,
-              "intent_ranking": [{"name": intent, "confidence": 0.95}]}
+def make_tracker(
+    slots: Optional[Dict[str, Any]] = None,
+    intent: str = "inform",
+    entities: Iterable[Dict] = (),
+    text: str = "",
+    sender_id: str = "test-user",
+    channel: str = "rest",
+) -> Tracker:
+    latest = {
+        "intent": {"name": intent, "confidence": 0.95},
+        "entities": list(entities),
+        "text": text,
+        "intent_ranking": [{"name": intent, "confidence": 0.95}],
+    }
     events = [{"event": "user", "text": text, "parse_data": latest, "input_channel": channel}]
     return Tracker(sender_id, dict(slots or {}), latest, events, False, None, {}, "action_listen")
 

@@ -9,14 +9,17 @@ from bot.handoff import CallbackRequest
 from tests.actions.helpers import make_tracker, run_action, texts
 
 
-@pytest.mark.parametrize("typed, expected", [
-    ("0912345678", "0912345678"),
-    ("0912 345 678", "0912345678"),
-    ("091.234.5678", "0912345678"),
-    ("+84 912 345 678", "0912345678"),
-    ("số của tôi là 84912345678 nhé", "0912345678"),
-    ("02113 845 678", "02113845678"),
-])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("0912345678", "0912345678"),
+        ("0912 345 678", "0912345678"),
+        ("091.234.5678", "0912345678"),
+        ("+84 912 345 678", "0912345678"),
+        ("số của tôi là 84912345678 nhé", "0912345678"),
+        ("02113 845 678", "02113845678"),
+    ],
+)
 def test_vietnamese_phone_formats(typed, expected):
     assert extract_phone(typed) == expected
 
@@ -29,7 +32,9 @@ def test_not_a_vietnamese_phone(typed):
 def test_validate_phone_and_time():
     form, dispatcher = ValidateCallbackForm(), CollectingDispatcher()
     tracker = make_tracker({"user_role": "parent"})
-    assert form.validate_callback_phone("0987 654 321", dispatcher, tracker, {}) == {"callback_phone": "0987654321"}
+    assert form.validate_callback_phone("0987 654 321", dispatcher, tracker, {}) == {
+        "callback_phone": "0987654321"
+    }
     assert form.validate_callback_phone("mai gọi nhé", dispatcher, tracker, {}) == {"callback_phone": None}
     assert "chưa đúng" in texts(dispatcher.messages)
     assert form.validate_callback_time("sau 19h", dispatcher, tracker, {}) == {"callback_time": "sau 19h"}
@@ -46,15 +51,28 @@ def _rows(url):
 
 def test_submit_stores_the_request_with_consent(catalog_url):
     before = len(_rows(catalog_url))
-    tracker = make_tracker({"callback_consent": True, "callback_time": "sáng thứ 7", "callback_phone": "0912345678",
-                            "user_role": "parent", "area": "yen_lac", "last_topic": "support_policy"},
-                           sender_id="handoff-1")
+    tracker = make_tracker(
+        {
+            "callback_consent": True,
+            "callback_time": "sáng thứ 7",
+            "callback_phone": "0912345678",
+            "user_role": "parent",
+            "area": "yen_lac",
+            "last_topic": "support_policy",
+        },
+        sender_id="handoff-1",
+    )
     messages, events = run_action(ActionSubmitCallback(), tracker)
     rows = _rows(catalog_url)
     assert len(rows) == before + 1
     row = rows[-1]
-    assert (row["sender_id"], row["phone"], row["preferred_time"], row["user_role"], row["area"]) == \
-        ("handoff-1", "0912345678", "sáng thứ 7", "parent", "yen_lac")
+    assert (row["sender_id"], row["phone"], row["preferred_time"], row["user_role"], row["area"]) == (
+        "handoff-1",
+        "0912345678",
+        "sáng thứ 7",
+        "parent",
+        "yen_lac",
+    )
     assert row["consent_at"] is not None and row["channel"] == "rest"
     assert "Đã ghi nhận" in texts(messages) and "0912345678" not in texts(messages)
     assert {e["name"]: e["value"] for e in events}["callback_phone"] is None
@@ -68,8 +86,19 @@ def test_no_consent_stores_nothing(catalog_url):
     assert "không lưu" in texts(messages)
 
 
-@pytest.mark.parametrize("typed, expected", [("đồng ý", True), ("Có ạ", True), ("dong y", True), ("ok", True),
-                                             ("ko", False), ("Không", False), ("sau 19h", None), ("0912345678", None)])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("đồng ý", True),
+        ("Có ạ", True),
+        ("dong y", True),
+        ("ok", True),
+        ("ko", False),
+        ("Không", False),
+        ("sau 19h", None),
+        ("0912345678", None),
+    ],
+)
 def test_typed_consent_is_understood_only_while_asked(typed, expected):
     import asyncio
 
@@ -86,6 +115,11 @@ def test_changing_ones_mind_at_the_phone_question_cancels():
 
     form, dispatcher = ValidateCallbackForm(), CollectingDispatcher()
     tracker = make_tracker({"user_role": "student", "callback_consent": True})
-    assert form.validate_callback_phone("thôi", dispatcher, tracker, {}) == {"callback_consent": False, "callback_phone": None}
+    assert form.validate_callback_phone("thôi", dispatcher, tracker, {}) == {
+        "callback_consent": False,
+        "callback_phone": None,
+    }
     cancelled = make_tracker({"callback_consent": False})
-    assert asyncio.run(form.required_slots(["callback_consent"], dispatcher, cancelled, {})) == ["callback_consent"]
+    assert asyncio.run(form.required_slots(["callback_consent"], dispatcher, cancelled, {})) == [
+        "callback_consent"
+    ]

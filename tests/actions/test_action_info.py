@@ -1,11 +1,12 @@
 """Levels, 9+ route, schools, admission, prospects, liên thông, paths: every
 fact in a reply is looked up in the catalogue by the test as well."""
+
 from __future__ import annotations
 
 import datetime as dt
 
+from actions.common import FIRST_BUBBLE_CHARS
 from actions.info import (
-    route_duration,
     ActionAdmission,
     ActionCareerProspects,
     ActionCombinedRoute,
@@ -13,10 +14,10 @@ from actions.info import (
     ActionFurtherStudy,
     ActionSchoolInfo,
     ActionVocationalLevels,
+    route_duration,
 )
-from actions.common import FIRST_BUBBLE_CHARS
-from bot.catalog.present import confidence_phrase, short_citation
 from bot.catalog import queries
+from bot.catalog.present import confidence_phrase, short_citation
 from tests.actions.helpers import entity, make_tracker, run_action, texts
 
 LEVELS = ("so_cap", "trung_cap", "cao_dang")
@@ -37,8 +38,9 @@ def test_levels_all_three_with_duration_entry_after_and_a_compact_citation(sessi
 
 
 def test_a_duration_question_about_one_level_gets_the_duration_first(session):
-    tracker = make_tracker(intent="ask_vocational_levels", entities=[entity("level", "trung_cap")],
-                           text="trung cap hoc may nam")
+    tracker = make_tracker(
+        intent="ask_vocational_levels", entities=[entity("level", "trung_cap")], text="trung cap hoc may nam"
+    )
     messages, _ = run_action(ActionVocationalLevels(), tracker)
     level = queries.get_level(session, "trung_cap")
     assert messages[0]["text"].startswith(f"Thời gian học {level.name.lower()}: {level.duration}.")
@@ -58,19 +60,35 @@ def route(text, slots=None):
 
 def test_combined_route_questions_get_different_answers(session):
     level = queries.get_level(session, "trung_cap")
-    answers = {q: texts(route(q)[0]) for q in ("9+ la j z ad", "hoc 9+ xong co dc thi dh ko", "the hoc 9+ mat bn tien",
-                                               "9+ hoc may nam vay ad", "hoc 9+ thi duoc nhung bang gi")}
+    answers = {
+        q: texts(route(q)[0])
+        for q in (
+            "9+ la j z ad",
+            "hoc 9+ xong co dc thi dh ko",
+            "the hoc 9+ mat bn tien",
+            "9+ hoc may nam vay ad",
+            "hoc 9+ thi duoc nhung bang gi",
+        )
+    }
     assert len(set(answers.values())) == len(answers)
     assert "trung cấp" in answers["9+ la j z ad"] and "văn hóa" in answers["9+ la j z ad"]
     assert answers["hoc 9+ xong co dc thi dh ko"].startswith("Có, nếu em có bằng tốt nghiệp THPT")
     assert level.after in answers["hoc 9+ xong co dc thi dh ko"]
-    exemption = next(p for p in queries.applicable_policies(session, level="trung_cap", on=dt.date.today())
-                     if p.benefit_kind == "mien_hoc_phi" and p.required_diploma == "thcs" and not p.is_unverified
-                     and not p.group_ids)
+    exemption = next(
+        p
+        for p in queries.applicable_policies(session, level="trung_cap", on=dt.date.today())
+        if p.benefit_kind == "mien_hoc_phi"
+        and p.required_diploma == "thcs"
+        and not p.is_unverified
+        and not p.group_ids
+    )
     assert "miễn 100% học phí" in answers["the hoc 9+ mat bn tien"]
     assert f"Căn cứ: {short_citation(exemption)}" in answers["the hoc 9+ mat bn tien"]
-    culture = [p for p in queries.applicable_policies(session, level="trung_cap", on=dt.date.today())
-               if p.benefit_kind == "mien_hoc_phi" and "GDTX" in p.title and not p.group_ids]
+    culture = [
+        p
+        for p in queries.applicable_policies(session, level="trung_cap", on=dt.date.today())
+        if p.benefit_kind == "mien_hoc_phi" and "GDTX" in p.title and not p.group_ids
+    ]
     if culture:
         assert "Phần văn hóa THPT (GDTX)" in answers["the hoc 9+ mat bn tien"]
         if culture[0].is_unverified:
@@ -112,9 +130,16 @@ def test_school_info_merged_school_points_to_successor(session):
 
 
 def test_school_info_unverified_school_is_flagged(session):
-    school = next(i for i in (queries.get_institution(session, x) for x in
-                              ("cd_cong_nghiep_phuc_yen", "cd_co_khi_nong_nghiep")) if i and i.is_unverified)
-    tracker = make_tracker({"user_role": "parent"}, intent="ask_school_info", entities=[entity("school", school.id)])
+    school = next(
+        i
+        for i in (
+            queries.get_institution(session, x) for x in ("cd_cong_nghiep_phuc_yen", "cd_co_khi_nong_nghiep")
+        )
+        if i and i.is_unverified
+    )
+    tracker = make_tracker(
+        {"user_role": "parent"}, intent="ask_school_info", entities=[entity("school", school.id)]
+    )
     text = texts(run_action(ActionSchoolInfo(), tracker)[0])
     assert school.name in text and confidence_phrase(school) in text and "anh/chị" in text
     assert "ĐT:" not in text  # no phone is invented
@@ -122,7 +147,9 @@ def test_school_info_unverified_school_is_flagged(session):
 
 def test_school_info_without_a_school_offers_buttons():
     messages, _ = run_action(ActionSchoolInfo(), make_tracker(intent="ask_school_info"))
-    assert messages[0]["buttons"] and all(b["payload"].startswith("/ask_school_info") for b in messages[0]["buttons"])
+    assert messages[0]["buttons"] and all(
+        b["payload"].startswith("/ask_school_info") for b in messages[0]["buttons"]
+    )
 
 
 def test_admission_gives_entry_conditions_and_admits_what_is_missing(session):
@@ -145,8 +172,12 @@ def test_further_study_cites_levels(session):
     assert text.startswith("Có, nếu có bằng tốt nghiệp THPT")
     for level_id in ("trung_cap", "cao_dang"):
         assert queries.get_level(session, level_id).after in text
-    text = texts(run_action(ActionFurtherStudy(), make_tracker(intent="ask_further_study",
-                                                              text="hoc xong trung cap co bang cap 3 ko ad"))[0])
+    text = texts(
+        run_action(
+            ActionFurtherStudy(),
+            make_tracker(intent="ask_further_study", text="hoc xong trung cap co bang cap 3 ko ad"),
+        )[0]
+    )
     assert text.startswith("Không tự động")
 
 
@@ -157,7 +188,9 @@ def test_compare_paths_names_the_exemption_and_does_not_invent_grade_10_figures(
 
 
 def test_a_worried_student_gets_reassurance_before_facts():
-    messages, _ = run_action(ActionComparePaths(), make_tracker({"user_role": "student"}, intent="compare_paths",
-                                                                text="e so truot cap 3 bo me mang"))
+    messages, _ = run_action(
+        ActionComparePaths(),
+        make_tracker({"user_role": "student"}, intent="compare_paths", text="e so truot cap 3 bo me mang"),
+    )
     assert messages[0]["text"].startswith("Em đừng lo")
     assert messages[0]["text"].index("đừng lo") < messages[0]["text"].index("Tùy")

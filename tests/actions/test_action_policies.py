@@ -1,5 +1,6 @@
 """Support policies, answer first: facts checked against the catalogue, never
 against strings typed into the test."""
+
 from __future__ import annotations
 
 import asyncio
@@ -10,10 +11,10 @@ import pytest
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import FIRST_BUBBLE_CHARS, NO_VALUE, validated_id
-from bot.catalog.present import short_citation
 from actions.dialogue import ValidateSlotMappings
 from actions.policies import ActionSupportPolicy
 from bot.catalog import queries
+from bot.catalog.present import short_citation
 from tests.actions.helpers import entity, load_tracker, make_tracker, run_action, texts
 
 TODAY = dt.date.today()
@@ -21,14 +22,22 @@ INTERNAL = ("domain-facts", "suy luận", "nhớ lại", "OpenStreetMap", "(V,",
 
 
 def answer(slots, text="học nghề có được hỗ trợ gì không"):
-    messages, events = run_action(ActionSupportPolicy(), make_tracker(slots, intent="ask_support_policy", text=text))
+    messages, events = run_action(
+        ActionSupportPolicy(), make_tracker(slots, intent="ask_support_policy", text=text)
+    )
     return texts(messages), messages, events
 
 
 def national_exemption(session):
-    found = [p for p in queries.applicable_policies(session, level="trung_cap", on=TODAY)
-             if p.benefit_kind == "mien_hoc_phi" and p.percent == 100 and p.required_diploma == "thcs"
-             and not p.is_unverified and not p.group_ids]
+    found = [
+        p
+        for p in queries.applicable_policies(session, level="trung_cap", on=TODAY)
+        if p.benefit_kind == "mien_hoc_phi"
+        and p.percent == 100
+        and p.required_diploma == "thcs"
+        and not p.is_unverified
+        and not p.group_ids
+    ]
     assert found, "the seed catalogue must hold the THCS -> trung cấp exemption"
     return found[0]
 
@@ -58,8 +67,11 @@ def test_acceptance_student_vinh_tuong_learns_no_local_policy_and_whom_to_ask(se
     assert "UBND xã/phường" in text and "Sở GD&ĐT" in text
     assert "em" in text.split() and "anh/chị" not in text
     # a provincial allowance that needs a THPT diploma is named with that condition
-    allowances = [p for p in queries.applicable_policies(session, level="trung_cap", area="vinh_tuong", on=TODAY)
-                  if p.required_diploma == "thpt"]
+    allowances = [
+        p
+        for p in queries.applicable_policies(session, level="trung_cap", area="vinh_tuong", on=TODAY)
+        if p.required_diploma == "thpt"
+    ]
     assert allowances, "seed: an allowance for THPT graduates applies"
     assert "chỉ khi đã có bằng tốt nghiệp THPT" in text
 
@@ -75,8 +87,13 @@ def test_group_buttons_are_offered_only_while_no_group_is_known(session):
 
 def test_each_known_group_gets_its_support_or_an_honest_gap(session):
     text, _, _ = answer({"user_role": "parent", "beneficiary_group": ["ho_can_ngheo", "dan_toc_thieu_so"]})
-    dtts = [p for p in queries.applicable_policies(session, level="trung_cap", groups=["dan_toc_thieu_so"], on=TODAY)
-            if "dan_toc_thieu_so" in (p.group_ids or [])]
+    dtts = [
+        p
+        for p in queries.applicable_policies(
+            session, level="trung_cap", groups=["dan_toc_thieu_so"], on=TODAY
+        )
+        if "dan_toc_thieu_so" in (p.group_ids or [])
+    ]
     assert dtts and f"{dtts[0].percent}% học phí" in text
     assert dtts[0].conditions in text  # the condition that decides eligibility is shown
     assert "Với hộ cận nghèo: dữ liệu của mình chưa có khoản hỗ trợ riêng" in text
@@ -84,15 +101,20 @@ def test_each_known_group_gets_its_support_or_an_honest_gap(session):
 
 @pytest.mark.parametrize("level", ["so_cap", "trung_cap", "cao_dang", NO_VALUE])
 def test_expired_nq_19_2021_is_never_offered_as_current(session, level):
-    expired = [p for p in queries.applicable_policies(session, area="vinh_phuc", on=dt.date(2024, 6, 1))
-               if p.legal_basis_number and p.legal_basis_number.startswith("19/2021")]
+    expired = [
+        p
+        for p in queries.applicable_policies(session, area="vinh_phuc", on=dt.date(2024, 6, 1))
+        if p.legal_basis_number and p.legal_basis_number.startswith("19/2021")
+    ]
     assert expired and all(p.valid_to < TODAY for p in expired), "seed: NQ 19/2021 exists and has expired"
     areas = ["vinh_phuc", "vinh_tuong", "vinh_yen", "phu_tho", "vinh_thanh", NO_VALUE]
     groups = [["none"], ["ho_ngheo"], ["khuyet_tat", "mo_coi"]]
     for area, group in itertools.product(areas, groups):
         text, messages, _ = answer({"level": level, "area": area, "beneficiary_group": group})
         assert "19/2021" not in text, (area, group)
-        assert len(messages[0]["text"]) <= FIRST_BUBBLE_CHARS and all(len(m["text"]) <= 1500 for m in messages)
+        assert len(messages[0]["text"]) <= FIRST_BUBBLE_CHARS and all(
+            len(m["text"]) <= 1500 for m in messages
+        )
 
 
 def test_answers_follow_the_date_policy_in_force_then(session, monkeypatch):
@@ -103,7 +125,9 @@ def test_answers_follow_the_date_policy_in_force_then(session, monkeypatch):
 
 
 def test_unverified_policies_are_never_stated_as_facts(session):
-    unverified = [p for p in queries.applicable_policies(session, level="trung_cap", on=TODAY) if p.is_unverified]
+    unverified = [
+        p for p in queries.applicable_policies(session, level="trung_cap", on=TODAY) if p.is_unverified
+    ]
     assert unverified, "seed: an unverified exemption applies to trung cấp"
     text, _, _ = answer({"level": "trung_cap", "beneficiary_group": ["none"]})
     assert not any(p.title in text for p in unverified)
@@ -111,8 +135,11 @@ def test_unverified_policies_are_never_stated_as_facts(session):
 
 def test_group_specific_amounts_come_from_the_catalogue(session):
     text, _, _ = answer({"level": "so_cap", "beneficiary_group": ["ho_can_ngheo"]})
-    policies = [p for p in queries.applicable_policies(session, level="so_cap", groups=["ho_can_ngheo"], on=TODAY)
-                if p.amount_vnd and "ho_can_ngheo" in (p.group_ids or [])]
+    policies = [
+        p
+        for p in queries.applicable_policies(session, level="so_cap", groups=["ho_can_ngheo"], on=TODAY)
+        if p.amount_vnd and "ho_can_ngheo" in (p.group_ids or [])
+    ]
     assert policies
     for policy in policies:
         assert f"{policy.amount_vnd:,}".replace(",", ".") in text
@@ -133,17 +160,35 @@ def test_typed_names_map_to_ids_and_unknown_ones_are_asked_again():
 def test_household_groups_accumulate_and_the_register_does_not_switch():
     action = ValidateSlotMappings()
     dispatcher = CollectingDispatcher()
-    tracker = make_tracker({"beneficiary_group": ["ho_can_ngheo"]}, entities=[entity("beneficiary_group", "dan_toc_thieu_so")],
-                           text="nhà tôi còn là dân tộc thiểu số")
+    tracker = make_tracker(
+        {"beneficiary_group": ["ho_can_ngheo"]},
+        entities=[entity("beneficiary_group", "dan_toc_thieu_so")],
+        text="nhà tôi còn là dân tộc thiểu số",
+    )
     assert asyncio.run(action.extract_beneficiary_group(dispatcher, tracker, {})) == {
-        "beneficiary_group": ["ho_can_ngheo", "dan_toc_thieu_so"]}
-    tracker = make_tracker({"beneficiary_group": ["none"]}, entities=[entity("beneficiary_group", "ho_ngheo")], text="hộ nghèo")
-    assert asyncio.run(action.extract_beneficiary_group(dispatcher, tracker, {})) == {"beneficiary_group": ["ho_ngheo"]}
-    for text, role in (("chị là mẹ cháu", "parent"), ("Chào em, cô muốn hỏi học phí cho con", "parent"),
-                       ("9+ la j z ad", "student"), ("phụ huynh", "parent")):
+        "beneficiary_group": ["ho_can_ngheo", "dan_toc_thieu_so"]
+    }
+    tracker = make_tracker(
+        {"beneficiary_group": ["none"]}, entities=[entity("beneficiary_group", "ho_ngheo")], text="hộ nghèo"
+    )
+    assert asyncio.run(action.extract_beneficiary_group(dispatcher, tracker, {})) == {
+        "beneficiary_group": ["ho_ngheo"]
+    }
+    for text, role in (
+        ("chị là mẹ cháu", "parent"),
+        ("Chào em, cô muốn hỏi học phí cho con", "parent"),
+        ("9+ la j z ad", "student"),
+        ("phụ huynh", "parent"),
+    ):
         tracker = make_tracker({}, text=text)
         assert asyncio.run(action.extract_user_role(dispatcher, tracker, {})) == {"user_role": role}, text
     # a parent who later writes "cảm ơn em" or "co" stays a parent; an explicit statement changes it
-    assert asyncio.run(action.extract_user_role(dispatcher, make_tracker({"user_role": "parent"}, text="e thich ve"), {})) == {}
-    assert asyncio.run(action.extract_user_role(dispatcher, make_tracker({"user_role": "parent"}, text="em là học sinh"), {})) \
-        == {"user_role": "student"}
+    assert (
+        asyncio.run(
+            action.extract_user_role(dispatcher, make_tracker({"user_role": "parent"}, text="e thich ve"), {})
+        )
+        == {}
+    )
+    assert asyncio.run(
+        action.extract_user_role(dispatcher, make_tracker({"user_role": "parent"}, text="em là học sinh"), {})
+    ) == {"user_role": "student"}

@@ -9,7 +9,9 @@ from tests.actions.helpers import make_tracker, run_action, texts
 
 
 def test_finder_lists_catalogue_programmes_nearest_first_with_contacts(session):
-    tracker = make_tracker({"occupation": "han", "level": "cao_dang", "area": "phuc_yen", "user_role": "student"})
+    tracker = make_tracker(
+        {"occupation": "han", "level": "cao_dang", "area": "phuc_yen", "user_role": "student"}
+    )
     messages, events = run_action(ActionFindProgrammes(), tracker)
     text = texts(messages)
     hits = queries.find_programmes(session, occupation="han", level="cao_dang", area="phuc_yen")
@@ -25,7 +27,9 @@ def test_finder_lists_catalogue_programmes_nearest_first_with_contacts(session):
 
 
 def test_finder_shows_every_level_and_offers_only_levels_that_have_results(session):
-    messages, _ = run_action(ActionFindProgrammes(), make_tracker({"occupation": "han", "user_role": "student"}))
+    messages, _ = run_action(
+        ActionFindProgrammes(), make_tracker({"occupation": "han", "user_role": "student"})
+    )
     text = texts(messages)
     assert "trong toàn tỉnh" in text
     for hit in queries.find_programmes(session, occupation="han"):
@@ -39,12 +43,20 @@ def test_finder_shows_every_level_and_offers_only_levels_that_have_results(sessi
 def test_interest_statements_get_the_trade_not_the_quiz(session):
     from actions.programmes import interest_of
 
-    for text, trade_word in (("e thich nau an thi hoc o dau", "nấu ăn"), ("em thích làm đẹp, học nail thì sao", "làm đẹp"),
-                             ("em thich sua xe may", "xe máy"), ("e thich ve", "Thiết kế đồ họa")):
+    for text, trade_word in (
+        ("e thich nau an thi hoc o dau", "nấu ăn"),
+        ("em thích làm đẹp, học nail thì sao", "làm đẹp"),
+        ("em thich sua xe may", "xe máy"),
+        ("e thich ve", "Thiết kế đồ họa"),
+    ):
         row = interest_of(text)
         assert row is not None, text
-        messages, _ = run_action(ActionFindProgrammes(), make_tracker({"occupation": NO_VALUE, "user_role": "student"},
-                                                                      intent="find_programme", text=text))
+        messages, _ = run_action(
+            ActionFindProgrammes(),
+            make_tracker(
+                {"occupation": NO_VALUE, "user_role": "student"}, intent="find_programme", text=text
+            ),
+        )
         reply = texts(messages)
         assert trade_word in reply, (text, reply)
         if not any(queries.get_occupation(session, i) for i in row[3]):
@@ -53,18 +65,27 @@ def test_interest_statements_get_the_trade_not_the_quiz(session):
 
 
 def test_finder_at_most_five_options(session):
-    messages, _ = run_action(ActionFindProgrammes(), make_tracker({"occupation": None, "level": NO_VALUE, "area": NO_VALUE}))
+    messages, _ = run_action(
+        ActionFindProgrammes(), make_tracker({"occupation": None, "level": NO_VALUE, "area": NO_VALUE})
+    )
     assert texts(messages).count("\n") >= 1
     assert sum(1 for line in texts(messages).splitlines() if line[:2] in {f"{i}." for i in range(1, 10)}) <= 5
 
 
 def test_finder_says_when_no_school_is_recorded(session):
     taught = {h.programme.occupation_id for h in queries.find_programmes(session, limit=500)}
-    untaught = next(o for o in ("ke_toan", "may_thoi_trang", "dieu_duong", "cong_nghe_thong_tin")
-                    if queries.get_occupation(session, o) and o not in taught)
-    messages, _ = run_action(ActionFindProgrammes(), make_tracker({"occupation": untaught, "area": "yen_lac"}))
+    untaught = next(
+        o
+        for o in ("ke_toan", "may_thoi_trang", "dieu_duong", "cong_nghe_thong_tin")
+        if queries.get_occupation(session, o) and o not in taught
+    )
+    messages, _ = run_action(
+        ActionFindProgrammes(), make_tracker({"occupation": untaught, "area": "yen_lac"})
+    )
     text = texts(messages)
-    assert "chưa có trong dữ liệu của mình" in text and "Bước tiếp" in text  # missing from OUR data, and a next step
+    assert (
+        "chưa có trong dữ liệu của mình" in text and "Bước tiếp" in text
+    )  # missing from OUR data, and a next step
     assert "Trường" not in text.split("chưa có trong dữ liệu")[0]
     assert messages[-1]["buttons"][-1]["payload"] == "/request_human"
 
@@ -79,7 +100,9 @@ def test_ask_occupation_offers_only_taught_occupations(session):
 def test_validate_occupation():
     form, dispatcher = ValidateProgrammeForm(), CollectingDispatcher()
     tracker = make_tracker()
-    assert form.validate_occupation("điện công nghiệp", dispatcher, tracker, {}) == {"occupation": "dien_cong_nghiep"}
+    assert form.validate_occupation("điện công nghiệp", dispatcher, tracker, {}) == {
+        "occupation": "dien_cong_nghiep"
+    }
     assert form.validate_occupation("phi công vũ trụ", dispatcher, tracker, {}) == {"occupation": None}
     assert "chưa tìm thấy nghề" in texts(dispatcher.messages)
 
@@ -88,8 +111,11 @@ def test_bare_inform_with_an_occupation_lists_programmes(session):
     from actions.dialogue import ActionInformFollowup
     from tests.actions.helpers import entity
 
-    tracker = make_tracker({"occupation": "han", "area": "binh_xuyen"}, intent="inform",
-                           entities=[entity("occupation", "han"), entity("area", "binh_xuyen")])
+    tracker = make_tracker(
+        {"occupation": "han", "area": "binh_xuyen"},
+        intent="inform",
+        entities=[entity("occupation", "han"), entity("area", "binh_xuyen")],
+    )
     messages, events = run_action(ActionInformFollowup(), tracker)
     hits = queries.find_programmes(session, occupation="han", area="binh_xuyen")
     assert hits[0].institution.name in texts(messages)
@@ -102,7 +128,9 @@ def test_unknown_occupation_ends_the_form_with_options_and_the_quiz(session):
     form = ValidateProgrammeForm()
     asked = make_tracker({"requested_slot": "occupation"}, intent="deny", text="chưa biết")
     assert asyncio.run(form.extract_occupation(CollectingDispatcher(), asked, {})) == {"occupation": NO_VALUE}
-    messages, events = run_action(ActionFindProgrammes(), make_tracker({"occupation": NO_VALUE, "area": "vinh_yen"}))
+    messages, events = run_action(
+        ActionFindProgrammes(), make_tracker({"occupation": NO_VALUE, "area": "vinh_yen"})
+    )
     assert messages[-1]["buttons"][0]["payload"] == "/start_interest_quiz"
     assert queries.find_programmes(session, area="vinh_yen")[0].institution.name in texts(messages)
     assert {"event": "slot", "timestamp": None, "name": "occupation", "value": None} in events

@@ -10,7 +10,11 @@ def test_twelve_items_two_per_type_with_yes_no_buttons():
     assert sorted(code for _, code, _ in QUIZ_ITEMS) == sorted("RIASEC" * 2)
     assert len({q for _, _, q in QUIZ_ITEMS}) == 12
     messages, _ = run_action(ASK_ACTIONS[0](), make_tracker())
-    assert messages[0]["text"].startswith("Mình có 12 câu hỏi") and "\nCâu 1/12: " in messages[0]["text"] and [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
+    assert (
+        messages[0]["text"].startswith("Mình có 12 câu hỏi")
+        and "\nCâu 1/12: " in messages[0]["text"]
+        and [b["payload"] for b in messages[0]["buttons"]] == ["/affirm", "/deny"]
+    )
     assert [a().name() for a in ASK_ACTIONS] == [f"action_ask_quiz_{i}" for i in range(1, 13)]
 
 

@@ -1,4 +1,5 @@
 """The action server registers exactly the custom actions the domain lists."""
+
 from pathlib import Path
 
 import yaml

@@ -2,10 +2,10 @@
 all domain responses, and every action's output on the seed catalogue for a
 spread of slot combinations. Plus: a catalogue that cannot be reached gives an
 apology, never a crash, and answers come back when it is back."""
+
 from __future__ import annotations
 
 import itertools
-import os
 import re
 from pathlib import Path
 
@@ -48,10 +48,20 @@ def test_domain_responses():
 
 
 def _all_catalogue_actions():
-    return [info.ActionVocationalLevels(), info.ActionCombinedRoute(), info.ActionSchoolInfo(), info.ActionAdmission(),
-            info.ActionCareerProspects(), info.ActionFurtherStudy(), info.ActionComparePaths(),
-            policies.ActionSupportPolicy(), programmes.ActionFindProgrammes(), programmes.ActionAskOccupation(),
-            quiz.ActionQuizResult(), dialogue.ActionInformFollowup()]
+    return [
+        info.ActionVocationalLevels(),
+        info.ActionCombinedRoute(),
+        info.ActionSchoolInfo(),
+        info.ActionAdmission(),
+        info.ActionCareerProspects(),
+        info.ActionFurtherStudy(),
+        info.ActionComparePaths(),
+        policies.ActionSupportPolicy(),
+        programmes.ActionFindProgrammes(),
+        programmes.ActionAskOccupation(),
+        quiz.ActionQuizResult(),
+        dialogue.ActionInformFollowup(),
+    ]
 
 
 ROLES = [None, "student", "parent"]
@@ -61,20 +71,31 @@ GROUPS = [["none"], ["ho_ngheo", "dan_toc_thieu_so"], ["khuyet_tat"]]
 
 
 def test_every_action_output_on_the_seed_catalogue(session):
-    from bot.catalog.models import Institution, Occupation
     from sqlalchemy import select
+
+    from bot.catalog.models import Institution, Occupation
 
     schools = [i.id for i in session.execute(select(Institution)).scalars()]
     occupations = [o.id for o in session.execute(select(Occupation)).scalars()]
     checked = 0
     for index, (role, area, level) in enumerate(itertools.product(ROLES, AREAS, LEVELS)):
         groups = GROUPS[index % len(GROUPS)]
-        slots = {"user_role": role, "area": area, "level": level, "beneficiary_group": groups,
-                 "occupation": occupations[checked % len(occupations)], "school": schools[checked % len(schools)],
-                 "last_topic": ["support_policy", "find_programme", "combined_route", None][checked % 4]}
-        slots.update({slot: ("co" if (i + checked) % 2 else "khong") for i, slot in enumerate(quiz.QUIZ_SLOTS)})
+        slots = {
+            "user_role": role,
+            "area": area,
+            "level": level,
+            "beneficiary_group": groups,
+            "occupation": occupations[checked % len(occupations)],
+            "school": schools[checked % len(schools)],
+            "last_topic": ["support_policy", "find_programme", "combined_route", None][checked % 4],
+        }
+        slots.update(
+            {slot: ("co" if (i + checked) % 2 else "khong") for i, slot in enumerate(quiz.QUIZ_SLOTS)}
+        )
         for action in _all_catalogue_actions():
-            messages, _ = run_action(action, make_tracker(slots, entities=[entity("level", level)] if level != NO_VALUE else []))
+            messages, _ = run_action(
+                action, make_tracker(slots, entities=[entity("level", level)] if level != NO_VALUE else [])
+            )
             assert messages, action.name()
             for message in messages:
                 assert_vietnamese_and_short(message.get("text") or "", f"{action.name()} {slots}")
@@ -86,16 +107,27 @@ def test_form_questions_and_fallback_texts():
     for role in ROLES:
         tracker = make_tracker({"user_role": role}, intent="nlu_fallback", text="xyz")
         for action in [a() for a in asks.ASK_ACTIONS + quiz.ASK_ACTIONS] + [
-                asks.ActionDefaultFallback(), asks.ActionDefaultAskRephrase(), asks.ActionOutOfScope(),
-                dialogue.ActionDefaultAskAffirmation()]:
+            asks.ActionDefaultFallback(),
+            asks.ActionDefaultAskRephrase(),
+            asks.ActionOutOfScope(),
+            dialogue.ActionDefaultAskAffirmation(),
+        ]:
             messages, _ = run_action(action, tracker)
             for message in messages:
                 assert_vietnamese_and_short(message["text"], action.name())
-            if role == "parent" and action.name() in ("action_ask_callback_consent", "action_ask_callback_time",
-                                                      "action_out_of_scope", "action_default_fallback"):
+            if role == "parent" and action.name() in (
+                "action_ask_callback_consent",
+                "action_ask_callback_time",
+                "action_out_of_scope",
+                "action_default_fallback",
+            ):
                 assert "anh/chị" in texts(messages).lower()
-            if role == "student" and action.name() in ("action_ask_callback_consent", "action_ask_callback_time",
-                                                       "action_out_of_scope", "action_default_fallback"):
+            if role == "student" and action.name() in (
+                "action_ask_callback_consent",
+                "action_ask_callback_time",
+                "action_out_of_scope",
+                "action_default_fallback",
+            ):
                 words = re.findall(r"\w+", texts(messages).lower())
                 assert "em" in words and "bạn" not in words
 
@@ -114,23 +146,32 @@ def test_catalogue_down_gives_an_apology_and_recovers(monkeypatch):
         runner.upgrade(url)
         import_catalog(Path(__file__).resolve().parents[2] / "data" / "catalog", url)
         monkeypatch.setenv("DATABASE_URL", url)
-        tracker = make_tracker({"user_role": "parent", "level": "trung_cap", "area": "yen_lac",
-                                "beneficiary_group": ["none"]})
+        tracker = make_tracker(
+            {"user_role": "parent", "level": "trung_cap", "area": "yen_lac", "beneficiary_group": ["none"]}
+        )
         ok, _ = run_action(policies.ActionSupportPolicy(), tracker)
         assert "238/2025" in texts(ok)
 
         name = url.rsplit("/", 1)[1]
         admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
         with admin.connect() as conn:  # database unreachable
-            conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
-                         {"n": name})
+            conn.execute(
+                sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"),
+                {"n": name},
+            )
             conn.execute(sa.text(f'ALTER DATABASE "{name}" RENAME TO "{name}_gone"'))
         try:
             for action in _all_catalogue_actions() + [handoff.ActionSubmitCallback()]:
                 # slots that make every action need the catalogue
-                slots = {"user_role": "parent", "callback_consent": True, "callback_phone": "0912345678",
-                         "callback_time": "tối", "occupation": "han", "last_topic": "support_policy",
-                         **{s: "co" for s in quiz.QUIZ_SLOTS}}
+                slots = {
+                    "user_role": "parent",
+                    "callback_consent": True,
+                    "callback_phone": "0912345678",
+                    "callback_time": "tối",
+                    "occupation": "han",
+                    "last_topic": "support_policy",
+                    **{s: "co" for s in quiz.QUIZ_SLOTS},
+                }
                 messages, events = run_action(action, make_tracker(slots))
                 text = texts(messages)
                 assert "gián đoạn" in text and "anh/chị" in text, action.name()
@@ -142,12 +183,15 @@ def test_catalogue_down_gives_an_apology_and_recovers(monkeypatch):
         assert "238/2025" in texts(again)
 
 
-@pytest.mark.parametrize("top, offered", [("ask_support_policy", True), ("affirm", False), ("inform", False),
-                                          ("greet", False)])
+@pytest.mark.parametrize(
+    "top, offered", [("ask_support_policy", True), ("affirm", False), ("inform", False), ("greet", False)]
+)
 def test_two_stage_fallback_offers_only_topics(top, offered):
     tracker = make_tracker(intent="nlu_fallback", text="thôi dừng lại")
-    tracker.latest_message["intent_ranking"] = [{"name": "nlu_fallback", "confidence": 0.4},
-                                                {"name": top, "confidence": 0.3}]
+    tracker.latest_message["intent_ranking"] = [
+        {"name": "nlu_fallback", "confidence": 0.4},
+        {"name": top, "confidence": 0.3},
+    ]
     messages, _ = run_action(dialogue.ActionDefaultAskAffirmation(), tracker)
     assert ("Có phải" in texts(messages)) is offered
     if offered:

@@ -4,6 +4,7 @@
 `session` reads from one seeded database per module and backend, because the
 query tests never write and seeding per test would dominate the run time.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

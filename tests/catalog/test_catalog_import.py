@@ -1,4 +1,5 @@
 """Import/export: round trip, mirroring, and one test per validation error kind."""
+
 from __future__ import annotations
 
 import shutil
@@ -89,8 +90,18 @@ BAD_FILES = {
     "unknown_field": ("institutions", "cd_vinh_phuc", {"hotline": "0123"}, "hotline"),
     "wrong_type": ("policies", "nq_19_2021_vp_trung_cap", {"amount_vnd": "300.000 đồng"}, "amount_vnd"),
     "unknown_area": ("institutions", "cd_vinh_phuc", {"area": "ha_noi"}, "area"),
-    "unknown_occupation": ("programmes", "cd_ktcn_vinh_phuc__han__cao_dang", {"occupation": "phi_cong"}, "occupation"),
-    "unknown_institution": ("programmes", "cd_ktcn_vinh_phuc__han__cao_dang", {"institution": "truong_khong_co"}, "institution"),
+    "unknown_occupation": (
+        "programmes",
+        "cd_ktcn_vinh_phuc__han__cao_dang",
+        {"occupation": "phi_cong"},
+        "occupation",
+    ),
+    "unknown_institution": (
+        "programmes",
+        "cd_ktcn_vinh_phuc__han__cao_dang",
+        {"institution": "truong_khong_co"},
+        "institution",
+    ),
     "date_range": ("policies", "nq_36_2025_pt_ho_tro_hang_thang", {"valid_to": "2025-12-31"}, "valid_to"),
     "bad_confidence": ("levels", "trung_cap", {"confidence": "X"}, "confidence"),
     "missing_checked_on": ("occupations", "han", {"checked_on": _DELETE}, "checked_on"),
@@ -98,14 +109,37 @@ BAD_FILES = {
     # provenance: V/P need a public URL; URLs must be http(s); research notes stay internal
     "verified_without_url": ("policies", "nd_238_2025_mo_coi", {"source_url": None}, "source_url"),
     "partly_verified_without_url": ("areas", "binh_nguyen", {"source_url": []}, "source_url"),
-    "url_not_public": ("institutions", "cd_co_khi_nong_nghiep", {"source_url": "file:///home/notes.html"}, "source_url[0]"),
+    "url_not_public": (
+        "institutions",
+        "cd_co_khi_nong_nghiep",
+        {"source_url": "file:///home/notes.html"},
+        "source_url[0]",
+    ),
     "internal_note_in_notes": ("levels", "trung_cap", {"notes": "domain-facts §2 [11]"}, "notes"),
-    "internal_note_in_citation": ("policies", "kh_220_2023_vp", {"citation": "tài liệu nguồn của dự án"}, "citation"),
-    "succession_without_url": ("areas", "tan_phu", {"successors": [{"area": "vinh_thanh", "citation": "x", "confidence": "V",
-                                                                 "checked_on": "2026-12-01"}]}, "successors[0].source_url"),
+    "internal_note_in_citation": (
+        "policies",
+        "kh_220_2023_vp",
+        {"citation": "tài liệu nguồn của dự án"},
+        "citation",
+    ),
+    "succession_without_url": (
+        "areas",
+        "tan_phu",
+        {
+            "successors": [
+                {"area": "vinh_thanh", "citation": "x", "confidence": "V", "checked_on": "2026-12-01"}
+            ]
+        },
+        "successors[0].source_url",
+    ),
     "pay_without_date": ("occupations", "han", {"pay": "8 triệu đồng/tháng"}, "pay_as_of"),
     "coordinates_without_source": ("areas", "yen_lac", {"centre_source": None}, "centre_source"),
-    "former_district_not_district": ("areas", "tam_son", {"former_districts": ["xa_song_lo"]}, "former_districts[0]"),
+    "former_district_not_district": (
+        "areas",
+        "tam_son",
+        {"former_districts": ["xa_song_lo"]},
+        "former_districts[0]",
+    ),
     "calendar_year": ("calendar", "lop10_2026_thi", {"school_year": "2026-2028"}, "school_year"),
     "calendar_unknown_area": ("calendar", "lop10_2026_thi", {"area": "ha_noi"}, "area"),
 }
@@ -148,7 +182,9 @@ def test_cli_export_writes_all_files(seeded_url, tmp_path):
     from bot.cli import main
 
     assert main(["catalog", "export", str(tmp_path / "x"), "--url", seeded_url]) == 0
-    assert sorted(p.name for p in (tmp_path / "x").glob("*.yml")) == sorted(p.name for p in SEED_DIR.glob("*.yml"))
+    assert sorted(p.name for p in (tmp_path / "x").glob("*.yml")) == sorted(
+        p.name for p in SEED_DIR.glob("*.yml")
+    )
 
 
 def test_failure_during_write_rolls_back(seeded_url, monkeypatch):

@@ -1,4 +1,5 @@
 """Queries on the seed catalogue, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -77,7 +78,15 @@ def test_lookup_occupation(session, text, expected):
 
 @pytest.mark.parametrize(
     "text,expected",
-    [("sơ cấp", "so_cap"), ("sc", "so_cap"), ("TC", "trung_cap"), ("trung cap", "trung_cap"), ("cao dang", "cao_dang"), ("CĐ", "cao_dang"), ("hệ cao đẳng", "cao_dang")],
+    [
+        ("sơ cấp", "so_cap"),
+        ("sc", "so_cap"),
+        ("TC", "trung_cap"),
+        ("trung cap", "trung_cap"),
+        ("cao dang", "cao_dang"),
+        ("CĐ", "cao_dang"),
+        ("hệ cao đẳng", "cao_dang"),
+    ],
 )
 def test_lookup_level(session, text, expected):
     assert q.lookup_level(session, text).id == expected
@@ -85,7 +94,14 @@ def test_lookup_level(session, text, expected):
 
 @pytest.mark.parametrize(
     "text,expected",
-    [("hộ nghèo", "ho_ngheo"), ("nha ngheo", "ho_ngheo"), ("cận nghèo", "ho_can_ngheo"), ("dân tộc", "dan_toc_thieu_so"), ("khuyết tật", "khuyet_tat"), ("mồ côi", "mo_coi")],
+    [
+        ("hộ nghèo", "ho_ngheo"),
+        ("nha ngheo", "ho_ngheo"),
+        ("cận nghèo", "ho_can_ngheo"),
+        ("dân tộc", "dan_toc_thieu_so"),
+        ("khuyết tật", "khuyet_tat"),
+        ("mồ côi", "mo_coi"),
+    ],
 )
 def test_lookup_group(session, text, expected):
     assert q.lookup_group(session, text).id == expected
@@ -106,9 +122,20 @@ def test_lookup_institution(session, text, expected):
 
 def test_current_units_and_former_district(session):
     assert [a.id for a in q.current_units(session, "vinh_tuong")] == [
-        "tho_tang", "vinh_an", "vinh_hung", "vinh_phu", "vinh_thanh", "xa_vinh_tuong"
+        "tho_tang",
+        "vinh_an",
+        "vinh_hung",
+        "vinh_phu",
+        "vinh_thanh",
+        "xa_vinh_tuong",
     ]
-    assert [a.id for a in q.current_units(session, "yen_lac")] == ["lien_chau", "nguyet_duc", "tam_hong", "te_lo", "xa_yen_lac"]
+    assert [a.id for a in q.current_units(session, "yen_lac")] == [
+        "lien_chau",
+        "nguyet_duc",
+        "tam_hong",
+        "te_lo",
+        "xa_yen_lac",
+    ]
     assert [a.id for a in q.current_units(session, "lung_hoa")] == ["vinh_thanh"]
     assert [a.id for a in q.current_units(session, "vinh_thanh")] == ["vinh_thanh"]
     assert [a.id for a in q.current_units(session, "vinh_phuc")] == ["phu_tho"]
@@ -120,8 +147,20 @@ def test_current_units_and_former_district(session):
 
 
 def test_every_former_district_has_its_units_of_today(session):
-    units = {d: [a.id for a in q.units_of_former_district(session, d)] for d in
-             ("vinh_yen", "phuc_yen", "binh_xuyen", "yen_lac", "vinh_tuong", "tam_duong", "tam_dao", "lap_thach", "song_lo")}
+    units = {
+        d: [a.id for a in q.units_of_former_district(session, d)]
+        for d in (
+            "vinh_yen",
+            "phuc_yen",
+            "binh_xuyen",
+            "yen_lac",
+            "vinh_tuong",
+            "tam_duong",
+            "tam_dao",
+            "lap_thach",
+            "song_lo",
+        )
+    }
     assert all(units.values()), units
     assert sum(len(v) for v in units.values()) == 36
     assert units["tam_duong"] == ["hoang_an", "hoi_thinh", "tam_duong_bac", "xa_tam_duong"]
@@ -166,22 +205,34 @@ def test_area_meanings_label_and_former_communes(session):
     assert q.successors_of_former_commune(session, "Hương Canh") == []  # no source read for it
     assert [a.id for a in q.former_districts_of(session, "son_dong")] == ["lap_thach"]
 
+
 def test_policy_dates_nq19_expired_today_in_force_2023(session):
     today = {p.id for p in q.applicable_policies(session, level="trung_cap", area="vinh_tuong", on=TODAY)}
     assert "nq_19_2021_vp_trung_cap" not in today
-    in_2023 = {p.id for p in q.applicable_policies(session, level="trung_cap", area="vinh_tuong", on=dt.date(2023, 6, 1))}
+    in_2023 = {
+        p.id
+        for p in q.applicable_policies(session, level="trung_cap", area="vinh_tuong", on=dt.date(2023, 6, 1))
+    }
     assert "nq_19_2021_vp_trung_cap" in in_2023
     assert "nd_81_2021_thcs_trung_cap" in in_2023 and "nd_81_2021_thcs_trung_cap" not in today
     assert "nd_238_2025_thcs_trung_cap" in today and "nd_238_2025_thcs_trung_cap" not in in_2023
 
 
 def test_policy_dates_nq36_from_2026(session):
-    before = {p.id for p in q.applicable_policies(session, level="cao_dang", area="vinh_yen", on=dt.date(2025, 12, 31))}
-    after = {p.id for p in q.applicable_policies(session, level="cao_dang", area="vinh_yen", on=dt.date(2026, 1, 1))}
+    before = {
+        p.id
+        for p in q.applicable_policies(session, level="cao_dang", area="vinh_yen", on=dt.date(2025, 12, 31))
+    }
+    after = {
+        p.id
+        for p in q.applicable_policies(session, level="cao_dang", area="vinh_yen", on=dt.date(2026, 1, 1))
+    }
     assert "nq_36_2025_pt_ho_tro_hang_thang" not in before
     assert "nq_36_2025_pt_ho_tro_hang_thang" in after
     # reached through a new commune too (vinh_thanh -> phu_tho)
-    via_commune = {p.id for p in q.applicable_policies(session, level="trung_cap", area="xã Vĩnh Thành", on=TODAY)}
+    via_commune = {
+        p.id for p in q.applicable_policies(session, level="trung_cap", area="xã Vĩnh Thành", on=TODAY)
+    }
     assert "nq_36_2025_pt_ho_tro_hang_thang" in via_commune
 
 
@@ -190,7 +241,12 @@ def test_policies_filter_by_level_and_group(session):
     assert "qd_46_2015_3_trieu" in poor
     # QĐ 46: the 4-million group needs poor AND ethnic minority (all conditions)
     assert "qd_46_2015_ho_ngheo_dtts" not in poor
-    poor_dtts = {p.id for p in q.applicable_policies(session, level="so_cap", groups=["ho_ngheo", "dan_toc_thieu_so"], on=TODAY)}
+    poor_dtts = {
+        p.id
+        for p in q.applicable_policies(
+            session, level="so_cap", groups=["ho_ngheo", "dan_toc_thieu_so"], on=TODAY
+        )
+    }
     assert {"qd_46_2015_3_trieu", "qd_46_2015_ho_ngheo_dtts"} <= poor_dtts
     assert "qd_46_2015_can_ngheo" not in poor and "qd_46_2015_khuyet_tat" not in poor
     no_group = {p.id for p in q.applicable_policies(session, level="so_cap", on=TODAY)}
@@ -198,9 +254,14 @@ def test_policies_filter_by_level_and_group(session):
     assert "qd_46_2015_tien_an" in no_group  # no group restriction
     tc = {p.id for p in q.applicable_policies(session, level="trung_cap", on=TODAY)}
     assert not any(p.startswith("qd_46") for p in tc)
-    plans = {p.id for p in q.applicable_policies(session, on=dt.date(2024, 1, 1), area="vinh_phuc", include_plans=True)}
+    plans = {
+        p.id
+        for p in q.applicable_policies(session, on=dt.date(2024, 1, 1), area="vinh_phuc", include_plans=True)
+    }
     assert "kh_137_2019_vp_huong_nghiep" in plans
-    assert "kh_137_2019_vp_huong_nghiep" not in {p.id for p in q.applicable_policies(session, on=dt.date(2024, 1, 1), area="vinh_phuc")}
+    assert "kh_137_2019_vp_huong_nghiep" not in {
+        p.id for p in q.applicable_policies(session, on=dt.date(2024, 1, 1), area="vinh_phuc")
+    }
 
 
 def test_no_district_specific_policy_recorded(session):
@@ -209,7 +270,9 @@ def test_no_district_specific_policy_recorded(session):
 
 
 def test_nd_238_group_2_and_orphans(session):
-    merit = {p.id for p in q.applicable_policies(session, level="trung_cap", groups=["con_thuong_binh"], on=TODAY)}
+    merit = {
+        p.id for p in q.applicable_policies(session, level="trung_cap", groups=["con_thuong_binh"], on=TODAY)
+    }
     assert "nd_238_2025_nguoi_co_cong" in merit
     orphan = q.get_policy(session, "nd_238_2025_mo_coi")
     assert "cả cha lẫn mẹ" in orphan.title and "không nơi nương tựa" in orphan.conditions
@@ -224,7 +287,9 @@ def test_district_support_past_today_and_successor(session):
     current = {p.id for p in support.current}
     assert "nd_238_2025_thcs_trung_cap" in current and "nq_19_2021_vp_trung_cap" not in current
     commune = q.district_support(session, "xã Vĩnh Thành", on=TODAY)
-    assert [a.id for a in commune.units_today] == ["vinh_thanh"] and [d.id for d in commune.former_districts] == ["vinh_tuong"]
+    assert [a.id for a in commune.units_today] == ["vinh_thanh"] and [
+        d.id for d in commune.former_districts
+    ] == ["vinh_tuong"]
     assert q.district_support(session, "Hà Nội") is None
 
 
@@ -237,7 +302,9 @@ def test_admission_calendar(session):
     assert exam.has_passed(TODAY) and not exam.has_passed(dt.date(2026, 6, 2))
     dated = [e.date_from for e in events if e.date_from]
     assert dated == sorted(dated)
-    assert [e.id for e in q.admission_calendar(session, track="trung_hoc_nghe")] == ["trung_hoc_nghe_2026_tuyen_sinh"]
+    assert [e.id for e in q.admission_calendar(session, track="trung_hoc_nghe")] == [
+        "trung_hoc_nghe_2026_tuyen_sinh"
+    ]
     assert q.admission_calendar(session, school_year="2030-2031") == []
 
 
@@ -249,7 +316,9 @@ def test_presentation_helpers(session):
     assert q.short_citation(q.get_policy(session, "nq_36_2025_pt_ho_tro_hang_thang")) == "NQ 36/2025/NQ-HĐND"
     assert q.short_citation(q.get_policy(session, "kh_220_2023_vp")) == "KH 220/KH-UBND"
     sources = q.sources_of(nd238)
-    assert [s.url for s in sources] == nd238.source_urls and all(s.url.startswith("https://") for s in sources)
+    assert [s.url for s in sources] == nd238.source_urls and all(
+        s.url.startswith("https://") for s in sources
+    )
     assert sources[0].title.startswith("NĐ 238/2025/NĐ-CP: ") and sources[0].issuer == "Chính phủ"
     assert sources[0].date == dt.date(2025, 9, 3) and sources[0].checked_on == dt.date(2026, 12, 1)
     unsourced = q.sources_of(q.get_institution(session, "cd_nghe_so_2_bqp"))
@@ -263,7 +332,10 @@ def test_presentation_helpers(session):
 
 def test_programmes_ranked_by_distance(session):
     from_phuc_yen = q.find_programmes(session, area="phuc_yen", limit=20)
-    assert from_phuc_yen[0].institution.area_id in ("phuong_phuc_yen", "xuan_hoa") and from_phuc_yen[0].distance_km == 0.0
+    assert (
+        from_phuc_yen[0].institution.area_id in ("phuong_phuc_yen", "xuan_hoa")
+        and from_phuc_yen[0].distance_km == 0.0
+    )
     distances = [h.distance_km for h in from_phuc_yen]
     assert distances == sorted(distances)
     from_vinh_yen = q.find_programmes(session, area="vinh_yen", limit=20)
@@ -278,10 +350,13 @@ def test_programmes_ranked_by_distance(session):
 
 def test_programme_filters(session):
     hits = q.find_programmes(session, occupation="dien_cong_nghiep", level="cao_dang")
-    assert [h.institution.id for h in hits] == ["cd_ktcn_vinh_phuc", "cd_nghe_viet_xo_so_1"] or \
-        {h.institution.id for h in hits} == {"cd_ktcn_vinh_phuc", "cd_nghe_viet_xo_so_1"}
+    assert [h.institution.id for h in hits] == ["cd_ktcn_vinh_phuc", "cd_nghe_viet_xo_so_1"] or {
+        h.institution.id for h in hits
+    } == {"cd_ktcn_vinh_phuc", "cd_nghe_viet_xo_so_1"}
     assert hits[0].distance_km is None
-    assert q.find_programmes(session, occupation="dien_cong_nghiep", level="cao_dang", combined_route=True) == []
+    assert (
+        q.find_programmes(session, occupation="dien_cong_nghiep", level="cao_dang", combined_route=True) == []
+    )
     assert q.find_programmes(session, occupation="giao_duc_mam_non", level="trung_cap") == []
     assert q.find_programmes(session, occupation="giao_duc_mam_non", combined_route=True) == []
     assert [h.programme.id for h in q.find_programmes(session, occupation="mầm non", level="CĐ")] == [
@@ -298,18 +373,30 @@ def test_riasec_and_combined_route_institutions(session):
     assert q.occupations_by_riasec(session, ["S"], limit=1)[0].id == "giao_duc_mam_non"
     assert q.occupations_by_riasec(session, "") == []
     nine_plus = [i.id for i in q.institutions_with_combined_route(session, area="vinh_tuong")]
-    assert nine_plus[0] == "tt_gdnn_gdtx_vinh_tuong" and "cd_ktcn_vinh_phuc" in nine_plus and "ttgdtx_vinh_phuc" in nine_plus
+    assert (
+        nine_plus[0] == "tt_gdnn_gdtx_vinh_tuong"
+        and "cd_ktcn_vinh_phuc" in nine_plus
+        and "ttgdtx_vinh_phuc" in nine_plus
+    )
 
 
 def test_get_by_id_and_confidence_helpers(session):
     policy = q.get_policy(session, "nq_36_2025_pt_ho_tro_hang_thang")
-    assert policy.amount_vnd == 800000 and policy.unit == "đồng/người/tháng" and policy.issuer == "HĐND tỉnh Phú Thọ"
+    assert (
+        policy.amount_vnd == 800000
+        and policy.unit == "đồng/người/tháng"
+        and policy.issuer == "HĐND tỉnh Phú Thọ"
+    )
     assert policy.valid_from == dt.date(2026, 1, 1) and policy.is_verified and not policy.is_unverified
     assert q.get_policy(session, "nd_238_2025_van_hoa_9plus_cong_lap").confidence == "P"
     assert q.get_policy(session, "nd_81_2021_thcs_trung_cap").superseded_by_id == "nd_238_2025_thcs_trung_cap"
     assert q.get_institution(session, "cd_nghe_vinh_phuc").successor_id == "cd_ktcn_vinh_phuc"
     renamed = q.get_institution(session, "cd_ktkt_vinh_phuc")
-    assert renamed.is_renamed and renamed.successor_id == "cd_ktcn_vinh_phuc" and renamed.status_since == dt.date(2024, 11, 29)
+    assert (
+        renamed.is_renamed
+        and renamed.successor_id == "cd_ktcn_vinh_phuc"
+        and renamed.status_since == dt.date(2024, 11, 29)
+    )
     assert q.get_institution(session, "cd_co_khi_nong_nghiep").has_contact
     assert q.get_area(session, "vinh_tuong").abolished_on == dt.date(2025, 7, 1)
     assert q.get_level(session, "so_cap").confidence_label == "kiểm chứng một phần"

@@ -1,4 +1,5 @@
 """`python -m bot catalog report`: what it counts and lists, and its exit code."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -41,7 +42,9 @@ def test_seed_report_meets_the_issue():
     assert "institutions:cd_co_khi_nong_nghiep (Trường Cao đẳng Cơ khí Nông nghiệp)" not in report.no_contact
     assert any(item.startswith("institutions:ttgdtx_vinh_phuc ") for item in report.no_contact)
     lines = report.lines()
-    assert "V/P records without a public URL: 0" in lines and "Internal notes in user-facing fields: 0" in lines
+    assert (
+        "V/P records without a public URL: 0" in lines and "Internal notes in user-facing fields: 0" in lines
+    )
 
 
 def test_report_lists_stale_expiring_and_expired_links(tmp_path):
@@ -53,8 +56,10 @@ def test_report_lists_stale_expiring_and_expired_links(tmp_path):
     report = build_report(directory, TODAY)
     assert report.stale == ["occupations:han (checked 2026-01-02)"]
     assert report.expiring == ["policies:nq_36_2025_pt_ho_tro_hang_thang (valid to 2027-02-01)"]
-    assert ("policies:nq_19_2021_vp_cao_dang (expired 2025-12-31, named as successor of nd_81_2021_nghe_kho_tuyen)"
-            in report.expired_linked)
+    assert (
+        "policies:nq_19_2021_vp_cao_dang (expired 2025-12-31, named as successor of nd_81_2021_nghe_kho_tuyen)"
+        in report.expired_linked
+    )
     # 180 days is the limit: checked exactly 180 days ago is not stale
     assert build_report(directory, dt.date(2026, 1, 2) + dt.timedelta(days=180)).stale == []
 
@@ -72,4 +77,8 @@ def test_cli_report_exits_non_zero_on_validation_failure(tmp_path, capsys):
     assert main(["catalog", "report", str(directory), "--today", "2026-12-01"]) == 1
     captured = capsys.readouterr()
     assert captured.out == ""
-    assert "nd_238_2025_mo_coi" in captured.err and "source_url" in captured.err and captured.err.count("\n") == 1
+    assert (
+        "nd_238_2025_mo_coi" in captured.err
+        and "source_url" in captured.err
+        and captured.err.count("\n") == 1
+    )

@@ -11,6 +11,7 @@ real action server, credentials.yml with REST, socket.io and Zalo) under mixed l
 - Durability: events accepted with 200 survive kill -9; after a restart each is
   answered exactly once (the fake Zalo API counts every send).
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -47,12 +48,20 @@ LONG_INPUTS = {
 
 def zalo_env(fake: FakeZalo, db_url: str, **extra: str):
     return {
-        "DATABASE_URL": db_url, "REDIS_URL": "", "MESSAGE_CONCURRENCY": "1",
-        "ZALO_APP_ID": APP_ID, "ZALO_OA_ID": OA_ID, "ZALO_OA_SECRET_KEY": OA_SECRET,
-        "ZALO_APP_SECRET_KEY": APP_SECRET, "ZALO_ACCESS_TOKEN": fake.access_token,
-        "ZALO_REFRESH_TOKEN": fake.refresh_token, "ZALO_API_BASE_URL": fake.url,
-        "ZALO_OAUTH_BASE_URL": fake.url, "ZALO_BACKOFF_BASE_SECONDS": "0.05",
-        "ZALO_BACKOFF_CAP_SECONDS": "0.2", **extra,
+        "DATABASE_URL": db_url,
+        "REDIS_URL": "",
+        "MESSAGE_CONCURRENCY": "1",
+        "ZALO_APP_ID": APP_ID,
+        "ZALO_OA_ID": OA_ID,
+        "ZALO_OA_SECRET_KEY": OA_SECRET,
+        "ZALO_APP_SECRET_KEY": APP_SECRET,
+        "ZALO_ACCESS_TOKEN": fake.access_token,
+        "ZALO_REFRESH_TOKEN": fake.refresh_token,
+        "ZALO_API_BASE_URL": fake.url,
+        "ZALO_OAUTH_BASE_URL": fake.url,
+        "ZALO_BACKOFF_BASE_SECONDS": "0.05",
+        "ZALO_BACKOFF_CAP_SECONDS": "0.2",
+        **extra,
     }
 
 
@@ -82,8 +91,11 @@ def new_id(prefix: str) -> str:
 
 
 def rest(rasa, sender, message, timeout=120, **extra) -> requests.Response:
-    return requests.post(rasa.url + "/webhooks/rest/webhook", json={"sender": sender, "message": message, **extra},
-                         timeout=timeout)
+    return requests.post(
+        rasa.url + "/webhooks/rest/webhook",
+        json={"sender": sender, "message": message, **extra},
+        timeout=timeout,
+    )
 
 
 def zalo(rasa, uid, text) -> requests.Response:
@@ -119,8 +131,10 @@ def stored_events(db_url: str, sender_id: str):
     engine = sa.create_engine(db_url)
     try:
         with engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
-                                {"s": sender_id}).all()
+            rows = conn.execute(
+                sa.text("SELECT type_name, data FROM events WHERE sender_id = :s ORDER BY id"),
+                {"s": sender_id},
+            ).all()
     finally:
         engine.dispose()
     return [(t, json.loads(d)) for t, d in rows]
@@ -136,7 +150,9 @@ def test_mixed_rest_socketio_and_zalo_with_one_slot_all_answered(stack):
 
     with concurrent.futures.ThreadPoolExecutor(40) as pool:
         rest_futures = [pool.submit(rest_call, i) for i in range(20)]
-        zalo_futures = [pool.submit(zalo, rasa, uid, texts[i % len(texts)]) for i, uid in enumerate(zalo_users)]
+        zalo_futures = [
+            pool.submit(zalo, rasa, uid, texts[i % len(texts)]) for i, uid in enumerate(zalo_users)
+        ]
         socket_results = asyncio.run(socketio_turns(rasa.url, [texts[i % len(texts)] for i in range(10)]))
         rest_responses = [f.result() for f in rest_futures]
         zalo_responses = [f.result() for f in zalo_futures]
@@ -195,8 +211,10 @@ def test_long_messages_get_a_polite_reply_and_do_not_stall_others(stack):
             response = long_call.result()
         assert response.status_code == 200, name
         assert [m["text"] for m in response.json()] == [TOO_LONG_TEXT], name
-        print(f"long message ({name}, {len(text):,} chars): other user's reply in {other * 1000:.0f} ms "
-              f"(usual median {usual * 1000:.0f} ms)")
+        print(
+            f"long message ({name}, {len(text):,} chars): other user's reply in {other * 1000:.0f} ms "
+            f"(usual median {usual * 1000:.0f} ms)"
+        )
         assert other < max(1.0, usual * 4), f"{name}: another user waited {other:.2f}s (usual {usual:.2f}s)"
     uid = new_id("u")
     assert zalo(rasa, uid, LONG_INPUTS["mixed unicode"]).status_code == 200
@@ -231,15 +249,18 @@ def test_rest_cannot_continue_a_zalo_conversation_or_pose_as_another_channel(sta
     assert {d.get("input_channel") for t, d in stored_events(db_url, spoof) if t == "user"} == {"rest"}
 
 
-@pytest.mark.parametrize("body, reason", [
-    ([{"sender": "a", "message": "b"}], "JSON object"),
-    ({"message": "xin chào"}, "sender"),
-    ({"sender": None, "message": "xin chào"}, "sender"),
-    ({"sender": "x" * 10_000, "message": "xin chào"}, "longer than"),
-    ({"sender": "a", "message": 42}, "message"),
-    ({"sender": "a", "message": ["x"]}, "message"),
-    ({"sender": "a", "message": "x", "metadata": "nope"}, "metadata"),
-])
+@pytest.mark.parametrize(
+    "body, reason",
+    [
+        ([{"sender": "a", "message": "b"}], "JSON object"),
+        ({"message": "xin chào"}, "sender"),
+        ({"sender": None, "message": "xin chào"}, "sender"),
+        ({"sender": "x" * 10_000, "message": "xin chào"}, "longer than"),
+        ({"sender": "a", "message": 42}, "message"),
+        ({"sender": "a", "message": ["x"]}, "message"),
+        ({"sender": "a", "message": "x", "metadata": "nope"}, "metadata"),
+    ],
+)
 def test_malformed_rest_payloads_get_400(stack, body, reason):
     rasa, _, _ = stack
     response = requests.post(rasa.url + "/webhooks/rest/webhook", json=body, timeout=30)
@@ -248,8 +269,12 @@ def test_malformed_rest_payloads_get_400(stack, body, reason):
 
 def test_rest_body_not_json_is_400_and_huge_body_is_413(stack):
     rasa, _, _ = stack
-    response = requests.post(rasa.url + "/webhooks/rest/webhook", data=b"{not json", timeout=30,
-                             headers={"Content-Type": "application/json"})
+    response = requests.post(
+        rasa.url + "/webhooks/rest/webhook",
+        data=b"{not json",
+        timeout=30,
+        headers={"Content-Type": "application/json"},
+    )
     assert response.status_code == 400
     huge = json.dumps({"sender": "a", "message": "x" * 1_200_000})
     assert requests.post(rasa.url + "/webhooks/rest/webhook", data=huge, timeout=30).status_code == 413
@@ -268,8 +293,11 @@ def test_cors_allows_only_the_configured_origin(stack):
 
 def test_procfile_default_cors_is_the_chat_page_not_everyone():
     for procfile in ("Procfile", "Procfile.scaled"):
-        line = next(l for l in (Path(__file__).resolve().parents[2] / procfile).read_text().splitlines()
-                    if l.startswith("rasa:"))
+        line = next(
+            l
+            for l in (Path(__file__).resolve().parents[2] / procfile).read_text().splitlines()
+            if l.startswith("rasa:")
+        )
         assert "--cors" in line and "*" not in line.split("--cors", 1)[1]
 
 
@@ -299,9 +327,11 @@ def test_accepted_zalo_events_survive_kill_9_and_are_answered_exactly_once(tmp_p
                     fake.wait_for(uid, per_message, timeout=120)
                 time.sleep(3.0)  # anything sent twice would arrive by now
                 counts = {uid: len(fake.messages_for(uid)) for uid in users}
-                print(f"kill -9: 10 sent, {answered_before} answered before the kill, "
-                      f"{sum(1 for c in counts.values() if c)} answered after restart, "
-                      f"{sum(1 for c in counts.values() if c > per_message)} duplicated")
+                print(
+                    f"kill -9: 10 sent, {answered_before} answered before the kill, "
+                    f"{sum(1 for c in counts.values() if c)} answered after restart, "
+                    f"{sum(1 for c in counts.values() if c > per_message)} duplicated"
+                )
                 assert counts == {uid: per_message for uid in users}
                 assert _all_events_done(db_url)
             finally:

@@ -1,6 +1,7 @@
 """The channel against the fake Zalo API over real HTTP, with a real database
 (SQLite and PostgreSQL) and, for the Redis lock, real Redis. No Rasa here: the
 webhook handler is called with a collecting `on_new_message`."""
+
 from __future__ import annotations
 
 import asyncio
@@ -20,8 +21,17 @@ from bot.channels.zalo_format import UNSUPPORTED_MEDIA_TEXT
 from bot.db import dispose_engines
 from bot.migrations import runner
 from tests.fakes.fake_zalo import FakeZalo
-from tests.fakes.zalo_events import (APP_ID, APP_SECRET, OA_ID, OA_SECRET, echo_event, follow_event, media_event,
-                                     signed, text_event)
+from tests.fakes.zalo_events import (
+    APP_ID,
+    APP_SECRET,
+    OA_ID,
+    OA_SECRET,
+    echo_event,
+    follow_event,
+    media_event,
+    signed,
+    text_event,
+)
 
 
 @pytest.fixture(scope="module")
@@ -37,13 +47,23 @@ def db(database_url):
 
 
 def make_config(fake: FakeZalo, db: str, **overrides) -> ZaloConfig:
-    config = ZaloConfig.from_mapping({
-        "app_id": APP_ID, "oa_id": OA_ID, "oa_secret_key": OA_SECRET, "app_secret_key": APP_SECRET,
-        "access_token": fake.access_token, "refresh_token": fake.refresh_token,
-        "api_base_url": fake.url, "oauth_base_url": fake.url, "database_url": db,
-        "backoff_base_seconds": "0.02", "backoff_cap_seconds": "0.1", "send_timeout_seconds": "2",
-        "max_sends_per_second": "0",
-    })
+    config = ZaloConfig.from_mapping(
+        {
+            "app_id": APP_ID,
+            "oa_id": OA_ID,
+            "oa_secret_key": OA_SECRET,
+            "app_secret_key": APP_SECRET,
+            "access_token": fake.access_token,
+            "refresh_token": fake.refresh_token,
+            "api_base_url": fake.url,
+            "oauth_base_url": fake.url,
+            "database_url": db,
+            "backoff_base_seconds": "0.02",
+            "backoff_cap_seconds": "0.1",
+            "send_timeout_seconds": "2",
+            "max_sends_per_second": "0",
+        }
+    )
     return dataclasses.replace(config, redis_url=None, **overrides)
 
 
@@ -56,6 +76,7 @@ def run(coro):
 
 
 # --- de-duplication ------------------------------------------------------------------------
+
 
 def test_dedup_survives_a_restart(db):
     store = ZaloStore(db)
@@ -101,32 +122,41 @@ def test_a_live_owner_keeps_its_events_by_renewing_the_lease(db):
 def test_the_payload_is_dropped_once_the_event_is_answered(db):
     import sqlalchemy as sa
 
-    from bot.db import session_scope
     from bot.channels.store import ZaloEvent
+    from bot.db import session_scope
 
     store = ZaloStore(db)
     store.claim_event("msg:done", "user_send_text", '{"message": {"text": "0912345678"}}', owner="a")
     store.finish_event("msg:done", True)
     with session_scope(db) as session:
-        assert session.execute(sa.select(ZaloEvent.payload).where(ZaloEvent.event_key == "msg:done")
-                               ).scalar_one() is None
+        assert (
+            session.execute(
+                sa.select(ZaloEvent.payload).where(ZaloEvent.event_key == "msg:done")
+            ).scalar_one()
+            is None
+        )
 
 
 def test_concurrent_claims_one_winner(db):
     store = ZaloStore(db)
 
     async def main():
-        return await asyncio.gather(*[asyncio.to_thread(store.claim_event, "msg:race", "user_send_text")
-                                      for _ in range(8)])
+        return await asyncio.gather(
+            *[asyncio.to_thread(store.claim_event, "msg:race", "user_send_text") for _ in range(8)]
+        )
 
     assert sum(run(main())) == 1
 
 
 # --- tokens --------------------------------------------------------------------------------
 
+
 def fresh_fake_pair(fake: FakeZalo) -> None:
     """Give the module-wide fake a new valid pair, as if the admin re-authorised."""
-    fake.access_token, fake.refresh_token = f"access-{uuid.uuid4().hex[:6]}", f"refresh-{uuid.uuid4().hex[:6]}"
+    fake.access_token, fake.refresh_token = (
+        f"access-{uuid.uuid4().hex[:6]}",
+        f"refresh-{uuid.uuid4().hex[:6]}",
+    )
 
 
 def test_expired_token_refreshed_once_and_rotation_persisted(fake, db):
@@ -153,8 +183,16 @@ def test_expired_token_refreshed_once_and_rotation_persisted(fake, db):
     assert pair.refresh_token == fake.refresh_token and pair.access_token == fake.access_token
     assert "access" not in repr(pair) and pair.refresh_token not in repr(pair)
     # A restart with the same (now spent) seed in the environment keeps the rotated pair.
-    assert store.seed_tokens(config.token_key, config.seed_access_token, config.seed_refresh_token, 90000,
-                             __import__("hashlib").sha256(config.seed_refresh_token.encode()).hexdigest()) is False
+    assert (
+        store.seed_tokens(
+            config.token_key,
+            config.seed_access_token,
+            config.seed_refresh_token,
+            90000,
+            __import__("hashlib").sha256(config.seed_refresh_token.encode()).hexdigest(),
+        )
+        is False
+    )
     assert store.load_tokens(config.token_key).refresh_token == fake.refresh_token
 
 
@@ -218,7 +256,10 @@ def test_redis_lock_excludes_a_second_holder(redis_url):
     name = f"zalo:test-lock:{uuid.uuid4().hex}"
 
     async def main():
-        first, second = RedisRefreshLock(redis_url, name), RedisRefreshLock(redis_url, name, blocking_timeout=0.3)
+        first, second = (
+            RedisRefreshLock(redis_url, name),
+            RedisRefreshLock(redis_url, name, blocking_timeout=0.3),
+        )
         try:
             async with first:
                 with pytest.raises(ZaloTokenError):
@@ -256,6 +297,7 @@ def test_spent_refresh_token_is_reported_not_looped(fake, db):
 
 
 # --- sending: errors, retries ------------------------------------------------------------------
+
 
 def send_one(fake, db, uid, text="chào", **overrides):
     config = make_config(fake, db, **overrides)
@@ -307,14 +349,16 @@ def test_persistent_failure_gives_up_within_bounds(fake, db):
     fresh_fake_pair(fake)
     uid = user()
     fake.fail_next(uid, "500", times=10)
-    result, elapsed = send_one(fake, db, uid, send_max_attempts=4, backoff_base_seconds=0.05,
-                               backoff_cap_seconds=0.1)
+    result, elapsed = send_one(
+        fake, db, uid, send_max_attempts=4, backoff_base_seconds=0.05, backoff_cap_seconds=0.1
+    )
     assert not result.ok and result.kind == "unavailable" and fake.attempts[uid] == 4
     assert elapsed < 0.05 + 0.1 + 0.1 + 1.0  # three bounded sleeps plus request time
     assert ZaloStore(db).failures(uid)[0].kind == "unavailable"
 
 
 # --- output channel -------------------------------------------------------------------------
+
 
 def output_run(fake, db, coro_factory, **overrides):
     config = make_config(fake, db, **overrides)
@@ -329,18 +373,28 @@ def output_run(fake, db, coro_factory, **overrides):
     return run(main())
 
 
-BUTTONS = [{"title": "Trung cấp", "payload": "/level_trung_cap"}, {"title": "Cao đẳng", "payload": "/level_cao_dang"}]
+BUTTONS = [
+    {"title": "Trung cấp", "payload": "/level_trung_cap"},
+    {"title": "Cao đẳng", "payload": "/level_cao_dang"},
+]
 
 
 def test_buttons_are_sent_as_zalo_buttons(fake, db):
     fresh_fake_pair(fake)
     uid = user()
-    output_run(fake, db, lambda rt: ZaloOutput(rt).send_response(uid, {"text": "Em chọn trình độ nào?",
-                                                                       "buttons": list(BUTTONS)}))
+    output_run(
+        fake,
+        db,
+        lambda rt: ZaloOutput(rt).send_response(
+            uid, {"text": "Em chọn trình độ nào?", "buttons": list(BUTTONS)}
+        ),
+    )
     [sent] = fake.messages_for(uid)
     assert sent.text == "Em chọn trình độ nào?"
-    assert sent.buttons == [{"title": "Trung cấp", "type": "oa.query.hide", "payload": "/level_trung_cap"},
-                            {"title": "Cao đẳng", "type": "oa.query.hide", "payload": "/level_cao_dang"}]
+    assert sent.buttons == [
+        {"title": "Trung cấp", "type": "oa.query.hide", "payload": "/level_trung_cap"},
+        {"title": "Cao đẳng", "type": "oa.query.hide", "payload": "/level_cao_dang"},
+    ]
 
 
 def test_too_many_buttons_fall_back_to_numbered_menu_and_answers_map_back(fake, db):
@@ -371,8 +425,9 @@ def test_too_many_buttons_fall_back_to_numbered_menu_and_answers_map_back(fake, 
 def test_text_mode_always_uses_the_menu(fake, db):
     fresh_fake_pair(fake)
     uid = user()
-    output_run(fake, db, lambda rt: ZaloOutput(rt).send_text_with_buttons(uid, "Chọn:", BUTTONS),
-               button_mode="text")
+    output_run(
+        fake, db, lambda rt: ZaloOutput(rt).send_text_with_buttons(uid, "Chọn:", BUTTONS), button_mode="text"
+    )
     [sent] = fake.messages_for(uid)
     assert sent.buttons == [] and sent.text.splitlines()[2:4] == ["1. Trung cấp", "2. Cao đẳng"]
 
@@ -415,12 +470,15 @@ def test_window_error_stops_the_rest_of_the_turn(fake, db):
 def test_image_sent_as_media_template(fake, db):
     fresh_fake_pair(fake)
     uid = user()
-    output_run(fake, db, lambda rt: ZaloOutput(rt).send_response(uid, {"image": "https://example.invalid/a.png"}))
+    output_run(
+        fake, db, lambda rt: ZaloOutput(rt).send_response(uid, {"image": "https://example.invalid/a.png"})
+    )
     [sent] = fake.messages_for(uid)
     assert sent.message["attachment"]["payload"]["elements"][0]["url"] == "https://example.invalid/a.png"
 
 
 # --- the webhook handler in-process -------------------------------------------------------------
+
 
 def webhook_run(fake, db, deliveries, **overrides):
     """Deliver (raw, headers) pairs to ZaloInput.handle_webhook; return statuses, bodies, UserMessages."""
@@ -483,8 +541,9 @@ def test_webhook_text_nfc_metadata_and_dedup(fake, db):
 def test_webhook_media_gets_polite_text_only_reply(fake, db):
     fresh_fake_pair(fake)
     uid = user()
-    deliveries = [signed(media_event(uid, kind)) for kind in ("image", "sticker", "file", "gif", "audio",
-                                                                "location")]
+    deliveries = [
+        signed(media_event(uid, kind)) for kind in ("image", "sticker", "file", "gif", "audio", "location")
+    ]
     results, received = webhook_run(fake, db, deliveries)
     assert all(status == 200 for status, _ in results) and received == []
     texts = [m.text for m in fake.messages_for(uid)]

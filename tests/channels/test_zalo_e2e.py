@@ -3,6 +3,7 @@ real action server, credentials.yml) -> replies at the fake Zalo OA API.
 
 The servers start once for the module. Each test uses its own Zalo user id.
 """
+
 from __future__ import annotations
 
 import concurrent.futures
@@ -14,11 +15,19 @@ import requests
 
 from bot.channels.store import ZaloStore
 from bot.migrations import runner
-from tests.services import require
 from tests.fakes.fake_zalo import FakeZalo
-from tests.fakes.zalo_events import (APP_ID, APP_SECRET, OA_ID, OA_SECRET, follow_event, media_event, signed,
-                                     text_event)
+from tests.fakes.zalo_events import (
+    APP_ID,
+    APP_SECRET,
+    OA_ID,
+    OA_SECRET,
+    follow_event,
+    media_event,
+    signed,
+    text_event,
+)
 from tests.procs import MODEL_PATH, action_server, rasa_server
+from tests.services import require
 
 pytestmark = [pytest.mark.model, pytest.mark.slow]
 
@@ -32,11 +41,17 @@ def stack(tmp_path_factory):
     runner.upgrade(db_url)
     fake = FakeZalo(app_id=APP_ID, app_secret=APP_SECRET).start()
     env = {
-        "DATABASE_URL": db_url, "REDIS_URL": "",
-        "ZALO_APP_ID": APP_ID, "ZALO_OA_ID": OA_ID, "ZALO_OA_SECRET_KEY": OA_SECRET,
-        "ZALO_APP_SECRET_KEY": APP_SECRET, "ZALO_ACCESS_TOKEN": fake.access_token,
-        "ZALO_REFRESH_TOKEN": fake.refresh_token, "ZALO_API_BASE_URL": fake.url,
-        "ZALO_OAUTH_BASE_URL": fake.url, "ZALO_BACKOFF_BASE_SECONDS": "0.05",
+        "DATABASE_URL": db_url,
+        "REDIS_URL": "",
+        "ZALO_APP_ID": APP_ID,
+        "ZALO_OA_ID": OA_ID,
+        "ZALO_OA_SECRET_KEY": OA_SECRET,
+        "ZALO_APP_SECRET_KEY": APP_SECRET,
+        "ZALO_ACCESS_TOKEN": fake.access_token,
+        "ZALO_REFRESH_TOKEN": fake.refresh_token,
+        "ZALO_API_BASE_URL": fake.url,
+        "ZALO_OAUTH_BASE_URL": fake.url,
+        "ZALO_BACKOFF_BASE_SECONDS": "0.05",
         "ZALO_BACKOFF_CAP_SECONDS": "0.2",
     }
     actions = action_server(env={"DATABASE_URL": db_url}).start()
@@ -64,7 +79,10 @@ def new_user() -> str:
 
 def test_channel_is_mounted(stack):
     rasa, _, _ = stack
-    assert requests.get(rasa.url + "/webhooks/zalo/", timeout=5).json() == {"status": "ok", "configured": True}
+    assert requests.get(rasa.url + "/webhooks/zalo/", timeout=5).json() == {
+        "status": "ok",
+        "configured": True,
+    }
 
 
 def test_signed_xin_chao_gets_the_vietnamese_greeting(stack):
@@ -98,7 +116,9 @@ def test_same_event_three_times_one_reply(stack):
     delivery = signed(event)
     first = deliver(rasa, *delivery)
     with concurrent.futures.ThreadPoolExecutor(2) as pool:
-        retries = list(pool.map(lambda _: deliver(rasa, delivery[0], {**delivery[1], "num_retry": "1"}), range(2)))
+        retries = list(
+            pool.map(lambda _: deliver(rasa, delivery[0], {**delivery[1], "num_retry": "1"}), range(2))
+        )
     assert first.json()["status"] == "accepted"
     # "duplicate" when the database answered within the claim budget, else "accepted" and deduped later.
     assert [r.status_code for r in retries] == [200, 200]

@@ -1,4 +1,5 @@
 """Signature verification, text splitting, button mapping, backoff bounds, config."""
+
 from __future__ import annotations
 
 import json
@@ -10,8 +11,15 @@ import pytest
 
 from bot.channels.zalo_api import backoff_delay
 from bot.channels.zalo_config import ZALO_ENV_DEFAULTS, ZaloConfig
-from bot.channels.zalo_format import (buttons_message, image_message, menu_choice, menu_payloads, numbered_menu,
-                                      split_text, zalo_buttons)
+from bot.channels.zalo_format import (
+    buttons_message,
+    image_message,
+    menu_choice,
+    menu_payloads,
+    numbered_menu,
+    split_text,
+    zalo_buttons,
+)
 from bot.channels.zalo_signature import SignatureVerifier, compute_mac, signature_header
 from tests.fakes.zalo_events import APP_ID, APP_SECRET, OA_ID, OA_SECRET, signed, text_event
 
@@ -23,6 +31,7 @@ def verifier(**overrides) -> SignatureVerifier:
 
 
 # --- signature ------------------------------------------------------------------------------
+
 
 def test_documented_formula_is_plain_sha256_of_the_concatenation():
     import hashlib
@@ -57,7 +66,9 @@ def test_forged_signatures_are_rejected(mutate):
         import hmac
 
         raw = json.dumps(event).encode()
-        headers = {"X-ZEvent-Signature": "mac=" + hmac.new(OA_SECRET.encode(), raw, hashlib.sha256).hexdigest()}
+        headers = {
+            "X-ZEvent-Signature": "mac=" + hmac.new(OA_SECRET.encode(), raw, hashlib.sha256).hexdigest()
+        }
     else:
         raw, headers = signed(event)
         raw = raw.replace("xin chào".encode(), "xin chao".encode())
@@ -121,8 +132,10 @@ def test_alternative_variants_only_when_enabled():
     verdict = both.verify(raw, oa_first)
     assert verdict.ok and verdict.variant == "oa_id+body+oa_secret"
     header_ts = {"X-ZEvent-Signature": signature_header(APP_ID, raw, "999", OA_SECRET), "timestamp": "999"}
-    assert verifier(signature_variants="app_id+header+oa_secret").verify(raw, header_ts).variant == \
-        "app_id+header+oa_secret"
+    assert (
+        verifier(signature_variants="app_id+header+oa_secret").verify(raw, header_ts).variant
+        == "app_id+header+oa_secret"
+    )
     app_secret = {"X-ZEvent-Signature": signature_header(APP_ID, raw, event["timestamp"], APP_SECRET)}
     assert verifier(signature_variants="app_id+body+app_secret").verify(raw, app_secret).ok
 
@@ -133,6 +146,7 @@ def test_unknown_variant_is_a_config_error():
 
 
 # --- splitting -------------------------------------------------------------------------------
+
 
 def test_short_text_is_one_chunk_and_nfc():
     nfd = unicodedata.normalize("NFD", "Chào bạn")
@@ -182,9 +196,16 @@ BUTTONS = [
 
 def test_rasa_buttons_become_oa_query_hide_with_payload():
     mapped = zalo_buttons(BUTTONS)
-    assert mapped[0] == {"title": "Trung cấp", "type": "oa.query.hide", "payload": '/ask_level{"level":"trung_cap"}'}
-    assert mapped[2] == {"title": "Trang tuyển sinh", "type": "oa.open.url",
-                         "payload": {"url": "https://example.invalid/ts"}}
+    assert mapped[0] == {
+        "title": "Trung cấp",
+        "type": "oa.query.hide",
+        "payload": '/ask_level{"level":"trung_cap"}',
+    }
+    assert mapped[2] == {
+        "title": "Trang tuyển sinh",
+        "type": "oa.open.url",
+        "payload": {"url": "https://example.invalid/ts"},
+    }
     message = buttons_message("Em quan tâm trình độ nào?", BUTTONS[:2])
     assert message["text"] == "Em quan tâm trình độ nào?"
     assert message["attachment"]["type"] == "template"
@@ -193,8 +214,13 @@ def test_rasa_buttons_become_oa_query_hide_with_payload():
 
 def test_numbered_menu_and_choice_mapping():
     menu = numbered_menu("Em quan tâm trình độ nào?", BUTTONS[:2])
-    assert menu.splitlines() == ["Em quan tâm trình độ nào?", "", "1. Trung cấp", "2. Cao đẳng",
-                                 "Bạn gõ 1 hoặc 2 để chọn nhé."]
+    assert menu.splitlines() == [
+        "Em quan tâm trình độ nào?",
+        "",
+        "1. Trung cấp",
+        "2. Cao đẳng",
+        "Bạn gõ 1 hoặc 2 để chọn nhé.",
+    ]
     payloads = menu_payloads(BUTTONS[:2])
     assert menu_choice("2", payloads) == '/ask_level{"level":"cao_dang"}'
     assert menu_choice(" 1. ", payloads) == '/ask_level{"level":"trung_cap"}'
@@ -211,6 +237,7 @@ def test_image_message_shape():
 
 # --- backoff -----------------------------------------------------------------------------------
 
+
 def test_backoff_grows_exponentially_and_is_capped():
     rng = random.Random(7)
     for attempt in range(1, 30):
@@ -222,6 +249,7 @@ def test_backoff_grows_exponentially_and_is_capped():
 
 
 # --- configuration -------------------------------------------------------------------------------
+
 
 def test_defaults_from_empty_env_strings():
     values = {key.removeprefix("ZALO_").lower(): value for key, value in ZALO_ENV_DEFAULTS.items()}

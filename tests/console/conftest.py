@@ -1,5 +1,6 @@
 """Console fixtures: a migrated database (SQLite and PostgreSQL) holding real
 tracker-store events, and the real web app serving it."""
+
 from __future__ import annotations
 
 import sys
@@ -12,6 +13,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from helpers import WebApp, create_user, migrate, seed  # noqa: E402
 
 from tests.services import fresh_postgres_database  # noqa: E402
+
 
 def _prepare(url: str) -> str:
     migrate(url)

@@ -1,5 +1,6 @@
 """Helpers for the console tests: real Rasa events written through the masking
 tracker store, a real web-app process, and a logged-in HTTP client."""
+
 from __future__ import annotations
 
 import asyncio
@@ -22,8 +23,16 @@ TEST_SECRET = secrets.token_urlsafe(32)
 PASSWORD = secrets.token_urlsafe(16)
 
 
-def user_turn(text: str, intent: str, confidence: float, *, entities: Sequence[dict] = (), ts: float,
-              channel: str = "socketio", ranking: Optional[List[dict]] = None):
+def user_turn(
+    text: str,
+    intent: str,
+    confidence: float,
+    *,
+    entities: Sequence[dict] = (),
+    ts: float,
+    channel: str = "socketio",
+    ranking: Optional[List[dict]] = None,
+):
     from rasa.shared.core.events import UserUttered
 
     parse_data = {
@@ -32,8 +41,15 @@ def user_turn(text: str, intent: str, confidence: float, *, entities: Sequence[d
         "entities": list(entities),
         "intent_ranking": ranking or [{"name": intent, "confidence": confidence}],
     }
-    return UserUttered(text, intent={"name": intent, "confidence": confidence}, entities=list(entities),
-                       parse_data=parse_data, timestamp=ts, input_channel=channel, message_id=f"m{ts}")
+    return UserUttered(
+        text,
+        intent={"name": intent, "confidence": confidence},
+        entities=list(entities),
+        parse_data=parse_data,
+        timestamp=ts,
+        input_channel=channel,
+        message_id=f"m{ts}",
+    )
 
 
 def conversation_events(turns: Iterable[dict], start_ts: float, channel: str = "socketio") -> list:
@@ -41,8 +57,11 @@ def conversation_events(turns: Iterable[dict], start_ts: float, channel: str = "
     from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet
 
     ts = start_ts
-    events = [ActionExecuted("action_session_start", timestamp=ts), SessionStarted(timestamp=ts),
-              ActionExecuted("action_listen", timestamp=ts)]
+    events = [
+        ActionExecuted("action_session_start", timestamp=ts),
+        SessionStarted(timestamp=ts),
+        ActionExecuted("action_listen", timestamp=ts),
+    ]
     for turn in turns:
         ts += 5
         intent = turn["intent"]
@@ -54,8 +73,17 @@ def conversation_events(turns: Iterable[dict], start_ts: float, channel: str = "
             if span:
                 entity.update(start=turn["text"].index(span), end=turn["text"].index(span) + len(span))
             entities.append(entity)
-        events.append(user_turn(turn["text"], intent, turn.get("confidence", 0.95), entities=entities,
-                                ts=ts, channel=channel, ranking=ranking))
+        events.append(
+            user_turn(
+                turn["text"],
+                intent,
+                turn.get("confidence", 0.95),
+                entities=entities,
+                ts=ts,
+                channel=channel,
+                ranking=ranking,
+            )
+        )
         for name, value in (turn.get("slots") or {}).items():
             events.append(SlotSet(name, value, timestamp=ts + 0.5))
         action = turn.get("action") or f"utter_{intent}"
@@ -67,8 +95,9 @@ def conversation_events(turns: Iterable[dict], start_ts: float, channel: str = "
 
 
 def make_store(url: str):
-    from bot.runtime.tracker_store import MaskingSQLTrackerStore
     from rasa.shared.core.domain import Domain
+
+    from bot.runtime.tracker_store import MaskingSQLTrackerStore
 
     return MaskingSQLTrackerStore(domain=Domain.empty(), url=url)
 
@@ -106,13 +135,22 @@ class WebApp:
     def __init__(self, database_url: str, extra_env: Optional[dict] = None):
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
-        env = dict(os.environ, DATABASE_URL=database_url, CONSOLE_SECRET=TEST_SECRET, WEB_PORT=str(self.port),
-                   PYTHONPATH=str(ROOT), **(extra_env or {}))
-        code = ("from bot.web.app import create_app; "
-                f"create_app().run(host='127.0.0.1', port={self.port}, access_log=False, motd=False)")
+        env = dict(
+            os.environ,
+            DATABASE_URL=database_url,
+            CONSOLE_SECRET=TEST_SECRET,
+            WEB_PORT=str(self.port),
+            PYTHONPATH=str(ROOT),
+            **(extra_env or {}),
+        )
+        code = (
+            "from bot.web.app import create_app; "
+            f"create_app().run(host='127.0.0.1', port={self.port}, access_log=False, motd=False)"
+        )
         self.log = open(Path(os.environ.get("TMPDIR", "/tmp")) / f"console-web-{self.port}.log", "w+")
-        self.process = subprocess.Popen([PYTHON, "-c", code], cwd=str(ROOT), env=env, stdout=self.log,
-                                        stderr=subprocess.STDOUT)
+        self.process = subprocess.Popen(
+            [PYTHON, "-c", code], cwd=str(ROOT), env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
         deadline = time.time() + 30
         while time.time() < deadline:
             if self.process.poll() is not None:
@@ -149,9 +187,16 @@ def csrf_from(html: str) -> str:
 def login(base: str, username: str, password: str = PASSWORD) -> requests.Session:
     client = requests.Session()
     page = client.get(base + "/console/login")
-    resp = client.post(base + "/console/login", data={"username": username, "password": password,
-                                                      "csrf_token": csrf_from(page.text), "next": "/console/"},
-                       allow_redirects=False)
+    resp = client.post(
+        base + "/console/login",
+        data={
+            "username": username,
+            "password": password,
+            "csrf_token": csrf_from(page.text),
+            "next": "/console/",
+        },
+        allow_redirects=False,
+    )
     assert resp.status_code == 303, resp.text[:500]
     client.csrf = csrf_from(client.get(base + "/console/conversations").text)
     return client
@@ -160,31 +205,73 @@ def login(base: str, username: str, password: str = PASSWORD) -> requests.Sessio
 BASE_TS = 1_760_000_000.0  # 2025-10-09 (UTC)
 
 SEED = {
-    "c-script": dict(channel="socketio", turns=[
-        dict(text="<script>alert('x')</script> em muốn học điện công nghiệp ở Vĩnh Yên", intent="find_programme",
-             confidence=0.91, entities=[{"entity": "area", "value": "vinh_yen", "span": "Vĩnh Yên"}],
-             slots={"user_role": "student"}, reply="Em có thể học ở <b>trường</b> ..."),
-    ]),
-    "c-phone": dict(channel="socketio", turns=[
-        dict(text="cho em gặp thầy cô tư vấn, số của mẹ em là 0912 345 678, email me.nguyen@example.com",
-             intent="request_human", confidence=0.97, reply="Thầy cô sẽ gọi lại số 0912345678 nhé."),
-        dict(text="CCCD của bố em 001203012345", intent="inform", confidence=0.88),
-    ]),
-    "c-fallback": dict(channel="socketio", turns=[
-        dict(text="hôm nay trời mưa không", intent="nlu_fallback", confidence=0.3, action="action_default_fallback",
-             ranking=[{"name": "nlu_fallback", "confidence": 0.3}, {"name": "out_of_scope", "confidence": 0.28}],
-             reply="Xin lỗi, em nói lại được không?"),
-    ]),
-    "c-lowconf": dict(channel="zalo", turns=[
-        dict(text="cho hỏi về học phí trung cấp ở Vĩnh Tường", intent="ask_support_policy", confidence=0.42,
-             entities=[{"entity": "area", "value": "vinh_tuong", "span": "Vĩnh Tường"},
-                       {"entity": "user_role", "value": "parent", "span": "cho"}],
-             reply="Học sinh trung cấp được miễn học phí (nguồn: ...)."),
-    ]),
-    "c-parent": dict(channel="rest", turns=[
-        dict(text="nên cho con học nghề hay thi vào cấp 3", intent="compare_paths", confidence=0.9,
-             slots={"user_role": "parent"}),
-    ]),
+    "c-script": dict(
+        channel="socketio",
+        turns=[
+            dict(
+                text="<script>alert('x')</script> em muốn học điện công nghiệp ở Vĩnh Yên",
+                intent="find_programme",
+                confidence=0.91,
+                entities=[{"entity": "area", "value": "vinh_yen", "span": "Vĩnh Yên"}],
+                slots={"user_role": "student"},
+                reply="Em có thể học ở <b>trường</b> ...",
+            ),
+        ],
+    ),
+    "c-phone": dict(
+        channel="socketio",
+        turns=[
+            dict(
+                text="cho em gặp thầy cô tư vấn, số của mẹ em là 0912 345 678, email me.nguyen@example.com",
+                intent="request_human",
+                confidence=0.97,
+                reply="Thầy cô sẽ gọi lại số 0912345678 nhé.",
+            ),
+            dict(text="CCCD của bố em 001203012345", intent="inform", confidence=0.88),
+        ],
+    ),
+    "c-fallback": dict(
+        channel="socketio",
+        turns=[
+            dict(
+                text="hôm nay trời mưa không",
+                intent="nlu_fallback",
+                confidence=0.3,
+                action="action_default_fallback",
+                ranking=[
+                    {"name": "nlu_fallback", "confidence": 0.3},
+                    {"name": "out_of_scope", "confidence": 0.28},
+                ],
+                reply="Xin lỗi, em nói lại được không?",
+            ),
+        ],
+    ),
+    "c-lowconf": dict(
+        channel="zalo",
+        turns=[
+            dict(
+                text="cho hỏi về học phí trung cấp ở Vĩnh Tường",
+                intent="ask_support_policy",
+                confidence=0.42,
+                entities=[
+                    {"entity": "area", "value": "vinh_tuong", "span": "Vĩnh Tường"},
+                    {"entity": "user_role", "value": "parent", "span": "cho"},
+                ],
+                reply="Học sinh trung cấp được miễn học phí (nguồn: ...).",
+            ),
+        ],
+    ),
+    "c-parent": dict(
+        channel="rest",
+        turns=[
+            dict(
+                text="nên cho con học nghề hay thi vào cấp 3",
+                intent="compare_paths",
+                confidence=0.9,
+                slots={"user_role": "parent"},
+            ),
+        ],
+    ),
 }
 
 

@@ -1,11 +1,12 @@
 """End-to-end in headless Debian Chromium: the counsellor's daily round."""
+
 from __future__ import annotations
 
 from pathlib import Path
 
 import pytest
-
 from helpers import PASSWORD, WebApp, create_user, migrate, seed
+
 from tests.services import CHROMIUM, require_chromium
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "console"
@@ -35,8 +36,10 @@ def test_counsellor_round_in_chromium(browser_app, tmp_path):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     base = browser_app.base
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM,
-                                    args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
         try:
             page = browser.new_page(accept_downloads=True, viewport={"width": 1366, "height": 900})
             page.goto(base + "/console/conversations")

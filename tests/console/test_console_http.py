@@ -1,4 +1,5 @@
 """The console over real HTTP against the real web app, on SQLite and PostgreSQL."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -8,7 +9,6 @@ import secrets
 import pytest
 import requests
 import sqlalchemy as sa
-
 from helpers import PASSWORD, csrf_from, login
 
 
@@ -26,27 +26,48 @@ def _sender_ids(html: str):
 
 
 def test_anonymous_requests_redirect_to_login(web):
-    for path in ("/console/", "/console/conversations", "/console/conversations/c-script", "/console/inbox",
-                 "/console/callbacks", "/console/analytics", "/console/users", "/console/conversations.csv"):
+    for path in (
+        "/console/",
+        "/console/conversations",
+        "/console/conversations/c-script",
+        "/console/inbox",
+        "/console/callbacks",
+        "/console/analytics",
+        "/console/users",
+        "/console/conversations.csv",
+    ):
         resp = requests.get(web.base + path, allow_redirects=False)
         assert resp.status_code == 302, path
         assert resp.headers["Location"].startswith("/console/login?next=")
-    resp = requests.post(web.base + "/console/conversations/c-script/tags", data={"tag": "x"}, allow_redirects=False)
+    resp = requests.post(
+        web.base + "/console/conversations/c-script/tags", data={"tag": "x"}, allow_redirects=False
+    )
     assert resp.status_code == 401
 
 
 def test_session_cookie_flags_and_logout(web):
     client = requests.Session()
     page = client.get(web.base + "/console/login")
-    resp = client.post(web.base + "/console/login", allow_redirects=False,
-                       data={"username": "cobich", "password": PASSWORD, "csrf_token": csrf_from(page.text)})
+    resp = client.post(
+        web.base + "/console/login",
+        allow_redirects=False,
+        data={"username": "cobich", "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+    )
     cookie = resp.headers["Set-Cookie"]
     assert "console_session=" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     assert client.get(web.base + "/console/conversations").status_code == 200
     csrf = csrf_from(client.get(web.base + "/console/conversations").text)
-    assert client.post(web.base + "/console/logout", data={"csrf_token": csrf}, allow_redirects=False).status_code == 303
-    stale = requests.get(web.base + "/console/conversations", cookies={"console_session": resp.cookies["console_session"]},
-                         allow_redirects=False)
+    assert (
+        client.post(
+            web.base + "/console/logout", data={"csrf_token": csrf}, allow_redirects=False
+        ).status_code
+        == 303
+    )
+    stale = requests.get(
+        web.base + "/console/conversations",
+        cookies={"console_session": resp.cookies["console_session"]},
+        allow_redirects=False,
+    )
     assert stale.status_code == 302  # the server-side session is gone
 
 
@@ -54,7 +75,9 @@ def test_tampered_cookie_is_rejected(web):
     client = login(web.base, "cobich")
     token = client.cookies["console_session"]
     forged = token[:-3] + ("AAA" if not token.endswith("AAA") else "BBB")
-    resp = requests.get(web.base + "/console/conversations", cookies={"console_session": forged}, allow_redirects=False)
+    resp = requests.get(
+        web.base + "/console/conversations", cookies={"console_session": forged}, allow_redirects=False
+    )
     assert resp.status_code == 302
 
 
@@ -63,8 +86,11 @@ def test_counsellor_cannot_manage_users(web, console_db):
     assert client.get(web.base + "/console/users").status_code == 403
     assert client.get(web.base + "/console/audit").status_code == 403
     assert client.get(web.base + "/console/retention").status_code == 403
-    resp = client.post(web.base + "/console/users", allow_redirects=False,
-                       data={"username": "hacker", "password": "x" * 12, "role": "admin", "csrf_token": client.csrf})
+    resp = client.post(
+        web.base + "/console/users",
+        allow_redirects=False,
+        data={"username": "hacker", "password": "x" * 12, "role": "admin", "csrf_token": client.csrf},
+    )
     assert resp.status_code == 403
     assert not _rows(console_db, "SELECT id FROM console_users WHERE username = 'hacker'")
 
@@ -73,9 +99,16 @@ def test_admin_manages_users(web, console_db):
     client = login(web.base, "admin")
     assert client.get(web.base + "/console/users").status_code == 200
     new_password = secrets.token_urlsafe(16)
-    resp = client.post(web.base + "/console/users", data={"username": "cohoa", "password": new_password,
-                                                          "role": "counsellor", "full_name": "Cô Hoà",
-                                                          "csrf_token": client.csrf})
+    resp = client.post(
+        web.base + "/console/users",
+        data={
+            "username": "cohoa",
+            "password": new_password,
+            "role": "counsellor",
+            "full_name": "Cô Hoà",
+            "csrf_token": client.csrf,
+        },
+    )
     assert resp.status_code == 200 and "Đã tạo tài khoản" in resp.text
     assert login(web.base, "cohoa", new_password).get(web.base + "/console/conversations").status_code == 200
 
@@ -92,29 +125,42 @@ def test_message_text_is_escaped(web):
 
 def test_post_without_csrf_token_is_refused(web, console_db):
     client = login(web.base, "cobich")
-    resp = client.post(web.base + "/console/conversations/c-parent/tags", data={"tag": "khong-csrf"}, allow_redirects=False)
+    resp = client.post(
+        web.base + "/console/conversations/c-parent/tags", data={"tag": "khong-csrf"}, allow_redirects=False
+    )
     assert resp.status_code == 403
-    resp = client.post(web.base + "/console/conversations/c-parent/tags",
-                       data={"tag": "khong-csrf", "csrf_token": "sai"}, allow_redirects=False)
+    resp = client.post(
+        web.base + "/console/conversations/c-parent/tags",
+        data={"tag": "khong-csrf", "csrf_token": "sai"},
+        allow_redirects=False,
+    )
     assert resp.status_code == 403
     assert not _rows(console_db, "SELECT id FROM console_conversation_tags WHERE tag = 'khong-csrf'")
     # the login form is protected too
-    resp = requests.post(web.base + "/console/login", data={"username": "cobich", "password": PASSWORD}, allow_redirects=False)
+    resp = requests.post(
+        web.base + "/console/login", data={"username": "cobich", "password": PASSWORD}, allow_redirects=False
+    )
     assert resp.status_code == 403
 
 
 def test_tag_note_and_review(web, console_db):
     client = login(web.base, "cobich")
     base = web.base + "/console/conversations/c-parent"
-    assert client.post(base + "/tags", data={"tag": "phụ huynh", "csrf_token": client.csrf}).status_code == 200
+    assert (
+        client.post(base + "/tags", data={"tag": "phụ huynh", "csrf_token": client.csrf}).status_code == 200
+    )
     client.post(base + "/notes", data={"body": "Gọi lại cho mẹ qua 0987 654 321", "csrf_token": client.csrf})
     client.post(base + "/review", data={"reviewed": "1", "flagged": "1", "csrf_token": client.csrf})
     html = client.get(base).text
     assert "phụ huynh" in html and "[SĐT]" in html and "0987 654 321" not in html
     listing = client.get(web.base + "/console/conversations", params={"tag": "phụ huynh"}).text
     assert _sender_ids(listing) == ["c-parent"]
-    assert _sender_ids(client.get(web.base + "/console/conversations", params={"status": "flagged"}).text) == ["c-parent"]
-    assert "c-parent" not in _sender_ids(client.get(web.base + "/console/conversations", params={"status": "unreviewed"}).text)
+    assert _sender_ids(
+        client.get(web.base + "/console/conversations", params={"status": "flagged"}).text
+    ) == ["c-parent"]
+    assert "c-parent" not in _sender_ids(
+        client.get(web.base + "/console/conversations", params={"status": "unreviewed"}).text
+    )
 
 
 @pytest.mark.parametrize(
@@ -130,7 +176,10 @@ def test_tag_note_and_review(web, console_db):
         ({"q": "vinh tuong"}, {"c-lowconf"}),
         ({"q": "VĨNH TƯỜNG"}, {"c-lowconf"}),
         ({"q": "học nghề"}, {"c-parent"}),
-        ({"from": "2025-10-09", "to": "2025-10-09"}, {"c-script", "c-phone", "c-fallback", "c-lowconf", "c-parent"}),
+        (
+            {"from": "2025-10-09", "to": "2025-10-09"},
+            {"c-script", "c-phone", "c-fallback", "c-lowconf", "c-parent"},
+        ),
         ({"from": "2025-10-10"}, set()),
         ({"to": "2025-10-08"}, set()),
     ],
@@ -173,7 +222,9 @@ def test_masked_data_never_stored_nor_exported(web, console_db):
     for secret in ("0912 345 678", "0912345678", "me.nguyen@example.com", "001203012345"):
         assert secret not in text
     assert "<script>" in text  # CSV is data, not HTML; formulas are neutralised instead
-    filtered = client.get(web.base + "/console/conversations.csv", params={"fallback": "1"}).content.decode("utf-8-sig")
+    filtered = client.get(web.base + "/console/conversations.csv", params={"fallback": "1"}).content.decode(
+        "utf-8-sig"
+    )
     assert "c-fallback" in filtered and "c-phone" not in filtered
 
 
@@ -181,17 +232,29 @@ def test_login_throttling(web, console_db):
     client = requests.Session()
     for _ in range(5):
         page = client.get(web.base + "/console/login")
-        resp = client.post(web.base + "/console/login", allow_redirects=False,
-                           data={"username": "admin", "password": "sai-mat-khau", "csrf_token": csrf_from(page.text)})
+        resp = client.post(
+            web.base + "/console/login",
+            allow_redirects=False,
+            data={"username": "admin", "password": "sai-mat-khau", "csrf_token": csrf_from(page.text)},
+        )
         assert resp.status_code == 401
     page = client.get(web.base + "/console/login")
-    resp = client.post(web.base + "/console/login", allow_redirects=False,
-                       data={"username": "admin", "password": PASSWORD, "csrf_token": csrf_from(page.text)})
+    resp = client.post(
+        web.base + "/console/login",
+        allow_redirects=False,
+        data={"username": "admin", "password": PASSWORD, "csrf_token": csrf_from(page.text)},
+    )
     assert resp.status_code == 429 and "quá nhiều lần" in resp.text
     # other accounts from the same address are not locked out
     assert login(web.base, "cobich").get(web.base + "/console/conversations").status_code == 200
-    audited = [r[0] for r in _rows(console_db, "SELECT action FROM console_audit_log WHERE username = 'admin' "
-                                                "AND action LIKE 'login%' ORDER BY id")]
+    audited = [
+        r[0]
+        for r in _rows(
+            console_db,
+            "SELECT action FROM console_audit_log WHERE username = 'admin' "
+            "AND action LIKE 'login%' ORDER BY id",
+        )
+    ]
     assert audited[-6:] == ["login_failed"] * 5 + ["login_throttled"]
 
 
@@ -200,7 +263,9 @@ def test_audit_entries_written(web, console_db):
     client.get(web.base + "/console/conversations/c-lowconf")
     client.get(web.base + "/console/conversations.csv", params={"channel": "zalo"})
     client.get(web.base + "/console/inbox/export.yml")
-    rows = _rows(console_db, "SELECT action, target, username, ip FROM console_audit_log WHERE username = 'cobich'")
+    rows = _rows(
+        console_db, "SELECT action, target, username, ip FROM console_audit_log WHERE username = 'cobich'"
+    )
     actions = {(r[0], r[1]) for r in rows}
     assert ("login", "") in actions
     assert ("transcript_view", "c-lowconf") in actions
@@ -223,16 +288,34 @@ def test_nlu_inbox_correction_exports_rasa_yaml(web):
     client = login(web.base, "cobich")
     html = client.get(web.base + "/console/inbox").text
     assert "hôm nay trời mưa không" in html and "cho hỏi về học phí trung cấp" in html
-    ids = dict((text.strip(), int(eid)) for eid, text in re.findall(r'<tr id="item-(\d+)">.*?<td class="text">([^<]*)</td>', html, re.S))
+    ids = dict(
+        (text.strip(), int(eid))
+        for eid, text in re.findall(r'<tr id="item-(\d+)">.*?<td class="text">([^<]*)</td>', html, re.S)
+    )
     low = ids["cho hỏi về học phí trung cấp ở Vĩnh Tường"]
     fallback = ids["hôm nay trời mưa không"]
-    resp = client.post(web.base + f"/console/inbox/{low}", data={
-        "csrf_token": client.csrf, "action": "correct", "intent": "ask_support_policy",
-        "entity_0": "area", "span_0": "Vĩnh Tường", "value_0": "vinh_tuong",
-        "entity_1": "level", "span_1": "trung cấp", "value_1": "trung_cap"})
+    resp = client.post(
+        web.base + f"/console/inbox/{low}",
+        data={
+            "csrf_token": client.csrf,
+            "action": "correct",
+            "intent": "ask_support_policy",
+            "entity_0": "area",
+            "span_0": "Vĩnh Tường",
+            "value_0": "vinh_tuong",
+            "entity_1": "level",
+            "span_1": "trung cấp",
+            "value_1": "trung_cap",
+        },
+    )
     assert resp.status_code == 200
-    client.post(web.base + f"/console/inbox/{fallback}", data={"csrf_token": client.csrf, "action": "out_of_scope"})
-    bad = client.post(web.base + f"/console/inbox/{fallback}", data={"csrf_token": client.csrf, "action": "correct", "intent": "bogus"})
+    client.post(
+        web.base + f"/console/inbox/{fallback}", data={"csrf_token": client.csrf, "action": "out_of_scope"}
+    )
+    bad = client.post(
+        web.base + f"/console/inbox/{fallback}",
+        data={"csrf_token": client.csrf, "action": "correct", "intent": "bogus"},
+    )
     assert bad.status_code == 400
     yml = client.get(web.base + "/console/inbox/export.yml").text
     assert yml.startswith('version: "3.1"')
@@ -242,7 +325,12 @@ def test_nlu_inbox_correction_exports_rasa_yaml(web):
     entities = {(e["entity"], e["value"]) for m in data.training_examples for e in m.get("entities") or []}
     assert {("area", "vinh_tuong"), ("level", "trung_cap")} <= entities
     # the fallback message went to out_of_scope, not into the corrections
-    assert client.get(web.base + "/console/inbox", params={"status": "out_of_scope"}).text.count("hôm nay trời mưa") == 1
+    assert (
+        client.get(web.base + "/console/inbox", params={"status": "out_of_scope"}).text.count(
+            "hôm nay trời mưa"
+        )
+        == 1
+    )
 
 
 def test_callback_queue(web, console_db):
@@ -251,19 +339,35 @@ def test_callback_queue(web, console_db):
 
     with session_scope(console_db) as session:
         request = create_callback_request(
-            session, sender_id="c-phone", channel="socketio", phone="+84 912 345 678", preferred_time="sau 17h",
-            consent_at=dt.datetime.now(dt.timezone.utc), user_role="parent", area="vinh_yen", note="<i>hỏi học phí</i>")
+            session,
+            sender_id="c-phone",
+            channel="socketio",
+            phone="+84 912 345 678",
+            preferred_time="sau 17h",
+            consent_at=dt.datetime.now(dt.timezone.utc),
+            user_role="parent",
+            area="vinh_yen",
+            note="<i>hỏi học phí</i>",
+        )
         request_id = request.id
     client = login(web.base, "cobich")
     html = client.get(web.base + "/console/callbacks").text
     assert "0912345678" in html and "sau 17h" in html and "&lt;i&gt;hỏi học phí&lt;/i&gt;" in html
-    resp = client.post(web.base + f"/console/callbacks/{request_id}/status",
-                       data={"csrf_token": client.csrf, "status": "contacted", "comment": "đã gọi, hẹn mai"})
+    resp = client.post(
+        web.base + f"/console/callbacks/{request_id}/status",
+        data={"csrf_token": client.csrf, "status": "contacted", "comment": "đã gọi, hẹn mai"},
+    )
     assert resp.status_code == 200
-    history = _rows(console_db, "SELECT from_status, to_status, changed_by FROM callback_status_changes "
-                                "WHERE request_id = :id ORDER BY id", id=request_id)
+    history = _rows(
+        console_db,
+        "SELECT from_status, to_status, changed_by FROM callback_status_changes "
+        "WHERE request_id = :id ORDER BY id",
+        id=request_id,
+    )
     assert [tuple(h) for h in history] == [(None, "new", "assistant"), ("new", "contacted", "cobich")]
-    status = _rows(console_db, "SELECT status, status_changed_by FROM callback_requests WHERE id = :id", id=request_id)
+    status = _rows(
+        console_db, "SELECT status, status_changed_by FROM callback_requests WHERE id = :id", id=request_id
+    )
     assert tuple(status[0]) == ("contacted", "cobich")
 
 
@@ -271,14 +375,20 @@ def test_analytics_page_and_chart_csv(web):
     client = login(web.base, "cobich")
     html = client.get(web.base + "/console/analytics", params={"from": "2025-10-01", "to": "2025-10-31"}).text
     assert html.count("<svg") == 5 and "cdn" not in html.lower() and "<script" not in html
-    daily = client.get(web.base + "/console/analytics/daily.csv", params={"from": "2025-10-09", "to": "2025-10-09"})
+    daily = client.get(
+        web.base + "/console/analytics/daily.csv", params={"from": "2025-10-09", "to": "2025-10-09"}
+    )
     lines = daily.content.decode("utf-8-sig").strip().splitlines()
     assert lines[0].startswith("ngay,hoi_thoai,tin_nhan,fallback")
     day, conversations, messages, fallbacks, rate = lines[1].split(",")
     assert (day, conversations, messages, fallbacks) == ("2025-10-09", "5", "6", "1")
     assert float(rate) == pytest.approx(16.7)
-    intents = client.get(web.base + "/console/analytics/intents.csv", params={"from": "2025-10-01", "to": "2025-10-31"}).text
+    intents = client.get(
+        web.base + "/console/analytics/intents.csv", params={"from": "2025-10-01", "to": "2025-10-31"}
+    ).text
     assert "request_human,1" in intents
-    channels = client.get(web.base + "/console/analytics/channels.csv", params={"from": "2025-10-01", "to": "2025-10-31"}).text
+    channels = client.get(
+        web.base + "/console/analytics/channels.csv", params={"from": "2025-10-01", "to": "2025-10-31"}
+    ).text
     assert "zalo,1,1,0" in channels
     assert client.get(web.base + "/console/analytics/nope.csv").status_code == 404

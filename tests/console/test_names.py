@@ -1,5 +1,6 @@
 """The console shows names, not ids, and takes its lists from their one source
 (bot.vocabulary: domain.yml and the catalogue), not from copies."""
+
 from __future__ import annotations
 
 import sys
@@ -9,7 +10,16 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from helpers import BASE_TS, WebApp, conversation_events, create_user, login, make_store, migrate, save_conversation  # noqa: E402
+from helpers import (  # noqa: E402
+    BASE_TS,
+    WebApp,
+    conversation_events,
+    create_user,
+    login,
+    make_store,
+    migrate,
+    save_conversation,
+)
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -25,9 +35,18 @@ def catalogue_db(tmp_path_factory):
     create_user(url, "cohuong", "counsellor")
     store = make_store(url)
     try:
-        events = conversation_events([dict(text="nhà em ở xã Bình Nguyên", intent="inform", confidence=0.95,
-                                           entities=[{"entity": "area", "value": "binh_nguyen"}],
-                                           slots={"area": "binh_nguyen", "user_role": "student"})], BASE_TS)
+        events = conversation_events(
+            [
+                dict(
+                    text="nhà em ở xã Bình Nguyên",
+                    intent="inform",
+                    confidence=0.95,
+                    entities=[{"entity": "area", "value": "binh_nguyen"}],
+                    slots={"area": "binh_nguyen", "user_role": "student"},
+                )
+            ],
+            BASE_TS,
+        )
         save_conversation(store, "names-1", events)
     finally:
         store.engine.dispose()
@@ -55,9 +74,18 @@ def test_intents_and_entities_come_from_the_domain():
     from bot import vocabulary
 
     domain = yaml.safe_load((ROOT / "domain.yml").read_text(encoding="utf-8"))
-    assert set(vocabulary.intents()) == {i if isinstance(i, str) else next(iter(i)) for i in domain["intents"]}
+    assert set(vocabulary.intents()) == {
+        i if isinstance(i, str) else next(iter(i)) for i in domain["intents"]
+    }
     assert {"delete_my_data", "find_programme", "inform"} <= set(vocabulary.intents())
-    assert set(vocabulary.entities()) >= {"area", "occupation", "level", "school", "beneficiary_group", "user_role"}
+    assert set(vocabulary.entities()) >= {
+        "area",
+        "occupation",
+        "level",
+        "school",
+        "beneficiary_group",
+        "user_role",
+    }
     assert vocabulary.slot_values("user_role") == ("student", "parent")
     assert not (ROOT / "bot" / "web" / "console" / "contract.py").exists()
 
@@ -71,4 +99,4 @@ def test_conversation_list_shows_area_names_not_ids(catalogue_db):
         app.stop()
     assert "xã Bình Nguyên (huyện Bình Xuyên cũ)" in page
     assert ">binh_nguyen<" not in page and ">vinh_tuong<" not in page
-    assert page.count("<option value=\"") >= 36 + 9
+    assert page.count('<option value="') >= 36 + 9

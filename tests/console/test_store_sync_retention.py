@@ -1,4 +1,5 @@
 """Migrations, incremental sync, retention and the callback API on real databases."""
+
 from __future__ import annotations
 
 import datetime as dt
@@ -9,7 +10,6 @@ import sys
 
 import pytest
 import sqlalchemy as sa
-
 from helpers import ROOT, conversation_events, make_store, migrate, save_conversation
 
 DAY = 86400.0
@@ -28,18 +28,23 @@ def test_migration_upgrades_and_downgrades(database_url):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
 
-    from bot.db import Base, get_engine
-    from bot.migrations import runner
     import bot.handoff  # noqa: F401
     import bot.web.console.store  # noqa: F401
+    from bot.db import Base, get_engine
+    from bot.migrations import runner
 
     runner.upgrade(database_url)
     with get_engine(database_url).connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
         assert {"callback_requests", "console_conversations", "console_users"} <= tables
-        console_tables = {t for t in Base.metadata.tables if t.startswith("console_") or t.startswith("callback_")}
-        diff = [d for d in compare_metadata(MigrationContext.configure(conn), Base.metadata)
-                if not (d[0] == "remove_table" and d[1].name not in console_tables)]
+        console_tables = {
+            t for t in Base.metadata.tables if t.startswith("console_") or t.startswith("callback_")
+        }
+        diff = [
+            d
+            for d in compare_metadata(MigrationContext.configure(conn), Base.metadata)
+            if not (d[0] == "remove_table" and d[1].name not in console_tables)
+        ]
         assert diff == []
     runner.downgrade(database_url, "console@base")
     with get_engine(database_url).connect() as conn:
@@ -60,10 +65,24 @@ def test_sync_is_incremental_and_idempotent(database_url):
         save_conversation(store, "a", first)
         assert sync_events(engine, batch_size=3) == len(first)
         assert sync_events(engine) == 0
-        more = first + [e for e in conversation_events(
-            [dict(text="học 9+ là gì", intent="nlu_fallback", confidence=0.2, action="action_two_stage_fallback",
-                  ranking=[{"name": "nlu_fallback", "confidence": 0.2}, {"name": "ask_combined_route", "confidence": 0.19}])],
-            1_700_000_100)[3:]]
+        more = first + [
+            e
+            for e in conversation_events(
+                [
+                    dict(
+                        text="học 9+ là gì",
+                        intent="nlu_fallback",
+                        confidence=0.2,
+                        action="action_two_stage_fallback",
+                        ranking=[
+                            {"name": "nlu_fallback", "confidence": 0.2},
+                            {"name": "ask_combined_route", "confidence": 0.19},
+                        ],
+                    )
+                ],
+                1_700_000_100,
+            )[3:]
+        ]
         save_conversation(store, "a", more)
         assert sync_events(engine) == len(more) - len(first)
     finally:
@@ -72,14 +91,16 @@ def test_sync_is_incremental_and_idempotent(database_url):
     assert row == 2
     assert _count(database_url, "SELECT COUNT(*) FROM console_nlu_inbox WHERE reason = 'fallback'") == 1
     assert _count(database_url, "SELECT SUM(fallback_messages) FROM console_daily_stats") == 1
-    assert _count(database_url, "SELECT COUNT(*) FROM console_conversation_facets WHERE sender_id = 'a'") == 2  # greet, nlu_fallback
+    assert (
+        _count(database_url, "SELECT COUNT(*) FROM console_conversation_facets WHERE sender_id = 'a'") == 2
+    )  # greet, nlu_fallback
 
 
 def test_retention_boundary(database_url):
     """Deletes exactly the conversations whose last event is older than the limit."""
     from bot.db import get_engine, session_scope
-    from bot.web.console.retention import purge
     from bot.handoff import change_callback_status, create_callback_request
+    from bot.web.console.retention import purge
     from bot.web.console.store import ConversationNote, ConversationTag
 
     migrate(database_url)
@@ -91,32 +112,52 @@ def test_retention_boundary(database_url):
     starts = {"old": cutoff - 1000, "just-old": cutoff - 7.5, "boundary": cutoff - 7, "young": cutoff + 100}
     try:
         for sender_id, start in starts.items():
-            save_conversation(store, sender_id, conversation_events(
-                [dict(text="em muốn hỏi", intent="nlu_fallback", confidence=0.2)], start))
+            save_conversation(
+                store,
+                sender_id,
+                conversation_events([dict(text="em muốn hỏi", intent="nlu_fallback", confidence=0.2)], start),
+            )
     finally:
         store.engine.dispose()
     old_dt = dt.datetime.utcfromtimestamp(cutoff - 5000)
     with session_scope(database_url) as session:
-        session.add_all([ConversationTag(sender_id="old", tag="x", created_by="t"),
-                         ConversationNote(sender_id="old", body="n", author="t")])
-        open_cb = create_callback_request(session, sender_id="old", channel="zalo", phone="0912345678",
-                                          preferred_time="", consent_at=old_dt)
-        closed_cb = create_callback_request(session, sender_id="old", channel="zalo", phone="0912345679",
-                                            preferred_time="", consent_at=old_dt)
+        session.add_all(
+            [
+                ConversationTag(sender_id="old", tag="x", created_by="t"),
+                ConversationNote(sender_id="old", body="n", author="t"),
+            ]
+        )
+        open_cb = create_callback_request(
+            session, sender_id="old", channel="zalo", phone="0912345678", preferred_time="", consent_at=old_dt
+        )
+        closed_cb = create_callback_request(
+            session, sender_id="old", channel="zalo", phone="0912345679", preferred_time="", consent_at=old_dt
+        )
         change_callback_status(session, closed_cb, "closed", by="t")
         open_cb.created_at = closed_cb.created_at = old_dt
         open_id, closed_id = open_cb.id, closed_cb.id
     result = purge(get_engine(database_url), days, now=now)
     assert result.conversations == 2 and result.callbacks == 1
-    remaining = {r[0] for r in get_engine(database_url).connect().execute(sa.text("SELECT DISTINCT sender_id FROM events"))}
+    remaining = {
+        r[0]
+        for r in get_engine(database_url).connect().execute(sa.text("SELECT DISTINCT sender_id FROM events"))
+    }
     assert remaining == {"boundary", "young"}
     assert _count(database_url, "SELECT COUNT(*) FROM console_conversations") == 2
     assert _count(database_url, "SELECT COUNT(*) FROM console_conversation_tags") == 0
     assert _count(database_url, "SELECT COUNT(*) FROM console_conversation_notes") == 0
-    assert _count(database_url, "SELECT COUNT(*) FROM console_nlu_inbox WHERE sender_id IN ('old', 'just-old')") == 0
+    assert (
+        _count(database_url, "SELECT COUNT(*) FROM console_nlu_inbox WHERE sender_id IN ('old', 'just-old')")
+        == 0
+    )
     assert _count(database_url, "SELECT COUNT(*) FROM callback_requests WHERE id = :id", id=open_id) == 1
     assert _count(database_url, "SELECT COUNT(*) FROM callback_requests WHERE id = :id", id=closed_id) == 0
-    assert _count(database_url, "SELECT COUNT(*) FROM callback_status_changes WHERE request_id = :id", id=closed_id) == 0
+    assert (
+        _count(
+            database_url, "SELECT COUNT(*) FROM callback_status_changes WHERE request_id = :id", id=closed_id
+        )
+        == 0
+    )
 
 
 def test_create_callback_request_contract(database_url):
@@ -124,38 +165,95 @@ def test_create_callback_request_contract(database_url):
     from bot.handoff import CallbackRequest, create_callback_request
 
     params = inspect.signature(create_callback_request).parameters
-    assert list(params) == ["session", "sender_id", "channel", "phone", "preferred_time", "consent_at",
-                            "user_role", "area", "note"]
+    assert list(params) == [
+        "session",
+        "sender_id",
+        "channel",
+        "phone",
+        "preferred_time",
+        "consent_at",
+        "user_role",
+        "area",
+        "note",
+    ]
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for name, p in params.items() if name != "session")
     migrate(database_url)
     consent = dt.datetime(2025, 11, 1, 9, 30, tzinfo=dt.timezone(dt.timedelta(hours=7)))
     with session_scope(database_url) as session:
-        request = create_callback_request(session, sender_id="z1", channel="zalo", phone="+84 987.654.321",
-                                          preferred_time="tối thứ 7", consent_at=consent)
+        request = create_callback_request(
+            session,
+            sender_id="z1",
+            channel="zalo",
+            phone="+84 987.654.321",
+            preferred_time="tối thứ 7",
+            consent_at=consent,
+        )
         assert isinstance(request, CallbackRequest) and request.id
         assert request.phone == "0987654321" and request.status == "new"
         assert request.consent_at == dt.datetime(2025, 11, 1, 2, 30)
         with pytest.raises(ValueError):
-            create_callback_request(session, sender_id="z1", channel="zalo", phone="không có", preferred_time="",
-                                    consent_at=consent)
+            create_callback_request(
+                session,
+                sender_id="z1",
+                channel="zalo",
+                phone="không có",
+                preferred_time="",
+                consent_at=consent,
+            )
         with pytest.raises(ValueError):
-            create_callback_request(session, sender_id="z1", channel="zalo", phone="0987654321", preferred_time="",
-                                    consent_at=None)
+            create_callback_request(
+                session,
+                sender_id="z1",
+                channel="zalo",
+                phone="0987654321",
+                preferred_time="",
+                consent_at=None,
+            )
 
 
 def test_cli_users_create_and_purge(database_url):
     env = dict(os.environ, DATABASE_URL=database_url, PYTHONPATH=str(ROOT))
     migrate(database_url)
-    run = lambda *args, stdin="": subprocess.run([sys.executable, "-m", "bot", *args], input=stdin, text=True,  # noqa: E731
-                                                 capture_output=True, env=env, cwd=str(ROOT), timeout=120)
-    ok = run("users", "create", "--username", "CoLan", "--role", "counsellor", "--password-stdin", stdin="mat-khau-cua-lan\n")
+
+    def run(*args, stdin=""):
+        return subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            input=stdin,
+            text=True,
+            capture_output=True,
+            env=env,
+            cwd=str(ROOT),
+            timeout=120,
+        )
+
+    ok = run(
+        "users",
+        "create",
+        "--username",
+        "CoLan",
+        "--role",
+        "counsellor",
+        "--password-stdin",
+        stdin="mat-khau-cua-lan\n",
+    )
     assert ok.returncode == 0, ok.stderr
     assert "created counsellor colan" in ok.stdout
-    dup = run("users", "create", "--username", "colan", "--role", "counsellor", "--password-stdin", stdin="mat-khau-cua-lan\n")
+    dup = run(
+        "users",
+        "create",
+        "--username",
+        "colan",
+        "--role",
+        "counsellor",
+        "--password-stdin",
+        stdin="mat-khau-cua-lan\n",
+    )
     assert dup.returncode == 1 and "đã tồn tại" in dup.stderr
     short = run("users", "create", "--username", "x", "--role", "admin", "--password-stdin", stdin="ngan\n")
     assert short.returncode == 1
-    bad_role = run("users", "create", "--username", "y", "--role", "boss", "--password-stdin", stdin="x" * 12 + "\n")
+    bad_role = run(
+        "users", "create", "--username", "y", "--role", "boss", "--password-stdin", stdin="x" * 12 + "\n"
+    )
     assert bad_role.returncode == 2
     stored = _count(database_url, "SELECT password_hash FROM console_users WHERE username = 'colan'")
     assert stored.startswith("$argon2id$") and "mat-khau" not in stored

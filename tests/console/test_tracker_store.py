@@ -1,31 +1,41 @@
 """MaskingSQLTrackerStore: real Rasa events, real databases."""
+
 from __future__ import annotations
 
 import asyncio
 import json
 
 import sqlalchemy as sa
-
 from helpers import conversation_events, make_store, save_conversation
 
 
 def test_masks_before_storing_and_round_trips(database_url):
     store = make_store(database_url)
     try:
-        events = conversation_events([
-            dict(text="em ở Vĩnh Tường, sđt 0987.654.321", intent="inform", confidence=0.8,
-                 entities=[{"entity": "area", "value": "vinh_tuong", "span": "Vĩnh Tường"}],
-                 slots={"phone": "0987654321"}, reply="Cô ghi nhận số 0987654321 và mail a@b.vn"),
-        ], 1_700_000_000)
+        events = conversation_events(
+            [
+                dict(
+                    text="em ở Vĩnh Tường, sđt 0987.654.321",
+                    intent="inform",
+                    confidence=0.8,
+                    entities=[{"entity": "area", "value": "vinh_tuong", "span": "Vĩnh Tường"}],
+                    slots={"phone": "0987654321"},
+                    reply="Cô ghi nhận số 0987654321 và mail a@b.vn",
+                ),
+            ],
+            1_700_000_000,
+        )
         save_conversation(store, "s1", events)
         with store.engine.connect() as conn:
-            rows = conn.execute(sa.text("SELECT type_name, intent_name, data FROM events WHERE sender_id = 's1' ORDER BY id")).all()
+            rows = conn.execute(
+                sa.text("SELECT type_name, intent_name, data FROM events WHERE sender_id = 's1' ORDER BY id")
+            ).all()
         blob = " ".join(r.data for r in rows)
         assert "0987" not in blob and "a@b.vn" not in blob
         user = json.loads(next(r.data for r in rows if r.type_name == "user"))
         assert user["text"] == "em ở Vĩnh Tường, sđt [SĐT]"
         entity = user["parse_data"]["entities"][0]
-        assert user["text"][entity["start"]:entity["end"]] == "Vĩnh Tường"
+        assert user["text"][entity["start"] : entity["end"]] == "Vĩnh Tường"
         assert next(r.intent_name for r in rows if r.type_name == "user") == "inform"
         tracker = asyncio.run(store.retrieve("s1"))
         assert tracker.latest_message.text == "em ở Vĩnh Tường, sđt [SĐT]"
@@ -43,7 +53,9 @@ def test_created_from_endpoint_config(database_url, monkeypatch):
 
     from bot.runtime.tracker_store import MaskingSQLTrackerStore
 
-    store = create_tracker_store(EndpointConfig(url=database_url, type="bot.runtime.tracker_store.MaskingSQLTrackerStore"))
+    store = create_tracker_store(
+        EndpointConfig(url=database_url, type="bot.runtime.tracker_store.MaskingSQLTrackerStore")
+    )
     try:
         assert isinstance(store, MaskingSQLTrackerStore) and str(store.engine.url.database) in database_url
     finally:
@@ -70,14 +82,22 @@ def _open(store, sender_id: str):
     """A stored conversation's tracker as the store hands it out (sessions start uncached)."""
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    asyncio.run(store.save(DialogueStateTracker.from_events(sender_id, _user_turn("xin chào", 1_700_000_000))))
+    asyncio.run(
+        store.save(DialogueStateTracker.from_events(sender_id, _user_turn("xin chào", 1_700_000_000)))
+    )
     return asyncio.run(store.retrieve(sender_id))
 
 
 def _stored_texts(store, sender_id: str) -> list:
     with store.engine.connect() as conn:
-        rows = conn.execute(sa.text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
-                            {"s": sender_id}).scalars().all()
+        rows = (
+            conn.execute(
+                sa.text("SELECT data FROM events WHERE sender_id = :s AND type_name = 'user' ORDER BY id"),
+                {"s": sender_id},
+            )
+            .scalars()
+            .all()
+        )
     return [json.loads(r)["text"] for r in rows]
 
 

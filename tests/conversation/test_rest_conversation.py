@@ -6,10 +6,10 @@ Every mission intent is sent in accented, plain and teencode spelling; each
 reply's facts are checked against the catalogue the action server reads.
 Also: hostile input, and a catalogue that goes away and comes back.
 """
+
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 import subprocess
 import sys
@@ -31,8 +31,13 @@ TODAY = dt.date.today()
 
 
 def _bot(url: str, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "bot", *args], cwd=procs.ROOT, check=True, capture_output=True,
-                   env={**__import__("os").environ, "DATABASE_URL": url})
+    subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=procs.ROOT,
+        check=True,
+        capture_output=True,
+        env={**__import__("os").environ, "DATABASE_URL": url},
+    )
 
 
 @pytest.fixture(scope="module")
@@ -54,8 +59,13 @@ def stack(tmp_path_factory) -> Iterator[Dict[str, object]]:
             raise
         engine = sa.create_engine(catalog_url, future=True)
         try:
-            yield {"rasa": rasa, "actions": actions, "catalog_url": catalog_url,
-                   "tracker_url": tracker_url, "engine": engine}
+            yield {
+                "rasa": rasa,
+                "actions": actions,
+                "catalog_url": catalog_url,
+                "tracker_url": tracker_url,
+                "engine": engine,
+            }
         finally:
             engine.dispose()
             rasa.stop()
@@ -71,8 +81,9 @@ def catalog(stack):
 
 
 def send(stack, sender: str, text: str, check: bool = True) -> List[Dict]:
-    reply = requests.post(stack["rasa"].url + "/webhooks/rest/webhook",
-                          json={"sender": sender, "message": text}, timeout=60)
+    reply = requests.post(
+        stack["rasa"].url + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
+    )
     assert reply.status_code == 200, reply.text
     messages = reply.json()
     if check:
@@ -101,21 +112,41 @@ STYLES = ("accented", "plain", "teencode")
 
 LEVEL_QUESTIONS = ["trung cấp với cao đẳng khác gì nhau", "so cap hoc bao lau", "tc vs cd khac j z ad"]
 ROUTE_QUESTIONS = ["học 9+ là gì", "vua hoc nghe vua hoc van hoa duoc khong", "hoc 9+ co dc 2 bang ko ad"]
-POLICY_QUESTIONS = ["con tôi học trung cấp có được miễn học phí không",
-                    "con toi hoc trung cap co duoc mien hoc phi khong",
-                    "con toi hoc tc co dc mien hp k"]
-FINDER_QUESTIONS = ["em muốn học điện công nghiệp ở Vĩnh Yên", "em muon hoc han o binh xuyen",
-                    "e mun hoc oto o vinh yen"]
-SCHOOL_QUESTIONS = ["trường cao đẳng kỹ thuật công nghệ vĩnh phúc ở đâu",
-                    "truong cao dang ky thuat cong nghe vinh phuc o dau",
-                    "cd ktcn vp o dau v ad"]
-ADMISSION_QUESTIONS = ["hồ sơ nhập học trung cấp gồm những gì", "ho so nhap hoc trung cap gom nhung gi",
-                       "ho so nhap hoc tc gom nhung j"]
-CAREER_QUESTIONS = ["học hàn ra làm ở đâu, lương bao nhiêu", "hoc han ra truong lam gi",
-                    "hoc han ra luong bn ad"]
-COMPARE_QUESTIONS = ["nên học nghề hay thi vào cấp 3", "nen hoc nghe hay hoc lop 10", "hoc nghe hay thi c3 tot hon ad"]
-FURTHER_QUESTIONS = ["học trung cấp xong có lên đại học được không", "hoc trung cap xong co len dai hoc duoc khong",
-                     "hoc tc xg len dh dc k"]
+POLICY_QUESTIONS = [
+    "con tôi học trung cấp có được miễn học phí không",
+    "con toi hoc trung cap co duoc mien hoc phi khong",
+    "con toi hoc tc co dc mien hp k",
+]
+FINDER_QUESTIONS = [
+    "em muốn học điện công nghiệp ở Vĩnh Yên",
+    "em muon hoc han o binh xuyen",
+    "e mun hoc oto o vinh yen",
+]
+SCHOOL_QUESTIONS = [
+    "trường cao đẳng kỹ thuật công nghệ vĩnh phúc ở đâu",
+    "truong cao dang ky thuat cong nghe vinh phuc o dau",
+    "cd ktcn vp o dau v ad",
+]
+ADMISSION_QUESTIONS = [
+    "hồ sơ nhập học trung cấp gồm những gì",
+    "ho so nhap hoc trung cap gom nhung gi",
+    "ho so nhap hoc tc gom nhung j",
+]
+CAREER_QUESTIONS = [
+    "học hàn ra làm ở đâu, lương bao nhiêu",
+    "hoc han ra truong lam gi",
+    "hoc han ra luong bn ad",
+]
+COMPARE_QUESTIONS = [
+    "nên học nghề hay thi vào cấp 3",
+    "nen hoc nghe hay hoc lop 10",
+    "hoc nghe hay thi c3 tot hon ad",
+]
+FURTHER_QUESTIONS = [
+    "học trung cấp xong có lên đại học được không",
+    "hoc trung cap xong co len dai hoc duoc khong",
+    "hoc tc xg len dh dc k",
+]
 QUIZ_STARTS = ["em không biết hợp nghề gì", "em khong biet hop nghe gi", "e ko bit hop nghe j"]
 HUMAN_REQUESTS = ["cho em gặp thầy cô tư vấn", "cho em gap thay co tu van", "cho e gap tu van vien dc k"]
 
@@ -125,7 +156,11 @@ def test_vocational_levels(stack, catalog, style, text):
     from bot.catalog import queries
 
     reply = joined(send(stack, new_sender(), text))
-    shown = [l for l in (queries.get_level(catalog, i) for i in ("so_cap", "trung_cap", "cao_dang")) if l.name in reply]
+    shown = [
+        l
+        for l in (queries.get_level(catalog, i) for i in ("so_cap", "trung_cap", "cao_dang"))
+        if l.name in reply
+    ]
     assert shown, reply[:300]
     for level in shown:
         assert level.duration in reply and level.entry in reply and level.after in reply
@@ -135,9 +170,8 @@ def test_vocational_levels(stack, catalog, style, text):
 
 @pytest.mark.parametrize("style, text", list(zip(STYLES, ROUTE_QUESTIONS)))
 def test_combined_route(stack, catalog, style, text):
-    from bot.catalog import queries
-
     from actions.info import route_duration
+    from bot.catalog import queries
 
     messages = send(stack, new_sender(), text)
     reply = joined(messages)
@@ -150,8 +184,15 @@ def test_combined_route(stack, catalog, style, text):
 def test_different_9plus_questions_get_different_answers(stack, catalog):
     from bot.catalog import queries
 
-    replies = [joined(send(stack, new_sender(), q)) for q in
-               ("9+ la j z ad", "hoc 9+ xong co dc thi dh ko", "the hoc 9+ mat bn tien", "9+ hoc may nam vay ad")]
+    replies = [
+        joined(send(stack, new_sender(), q))
+        for q in (
+            "9+ la j z ad",
+            "hoc 9+ xong co dc thi dh ko",
+            "the hoc 9+ mat bn tien",
+            "9+ hoc may nam vay ad",
+        )
+    ]
     assert len(set(replies)) == 4
     assert replies[1].startswith("Có") and "tốt nghiệp THPT" in replies[1]
     assert "miễn 100% học phí" in replies[2] and "3 năm" in replies[3]
@@ -166,8 +207,11 @@ def test_support_policy_parent_acceptance(stack, catalog, style, text):
 
     sender = new_sender()
     first = send(stack, sender, text)
-    exemption = next(p for p in queries.applicable_policies(catalog, level="trung_cap", area="yen_lac", on=TODAY)
-                     if p.benefit_kind == "mien_hoc_phi" and p.required_diploma == "thcs" and not p.is_unverified)
+    exemption = next(
+        p
+        for p in queries.applicable_policies(catalog, level="trung_cap", area="yen_lac", on=TODAY)
+        if p.benefit_kind == "mien_hoc_phi" and p.required_diploma == "thcs" and not p.is_unverified
+    )
     assert first[0]["text"].startswith("Có: con anh/chị học trung cấp sau lớp 9 được miễn 100% học phí")
     assert f"Căn cứ: NĐ {exemption.legal_basis_number}" in first[0]["text"]  # answer first, compact basis
     area = queries.get_area(catalog, "yen_lac")
@@ -180,8 +224,13 @@ def test_support_policy_parent_acceptance(stack, catalog, style, text):
         assert f"thay thế {old.legal_basis_number}" in sources
 
 
-@pytest.mark.parametrize("text", ["em là học sinh, ở Vĩnh Tường học nghề có được trợ cấp gì không",
-                                  "em la hoc sinh o vinh tuong hoc nghe co duoc tro cap gi khong"])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "em là học sinh, ở Vĩnh Tường học nghề có được trợ cấp gì không",
+        "em la hoc sinh o vinh tuong hoc nghe co duoc tro cap gi khong",
+    ],
+)
 def test_support_policy_student_vinh_tuong_acceptance(stack, catalog, text):
     from bot.catalog import queries
 
@@ -198,8 +247,11 @@ def test_programme_finder(stack, catalog, style, text):
 
     final = send(stack, new_sender(), text)  # no level question: every level, nearest first
     reply = joined(final)
-    occupation = next(o for o in ("dien_cong_nghiep", "han", "cong_nghe_o_to")
-                      if queries.get_occupation(catalog, o).name in reply)
+    occupation = next(
+        o
+        for o in ("dien_cong_nghiep", "han", "cong_nghe_o_to")
+        if queries.get_occupation(catalog, o).name in reply
+    )
     hits = queries.find_programmes(catalog, occupation=occupation)
     assert hits and hits[0].institution.name in reply
     assert any(p.startswith("/ask_school_info") for p in payloads(final))
@@ -219,7 +271,9 @@ def test_admission(stack, catalog, style, text):
     from bot.catalog import queries
 
     reply = joined(send(stack, new_sender(), text))
-    assert queries.get_level(catalog, "trung_cap").entry in reply and "chưa có trong dữ liệu của mình" in reply
+    assert (
+        queries.get_level(catalog, "trung_cap").entry in reply and "chưa có trong dữ liệu của mình" in reply
+    )
 
 
 @pytest.mark.parametrize("style, text", list(zip(STYLES, CAREER_QUESTIONS)))
@@ -274,21 +328,26 @@ def test_request_human_stores_a_callback(stack, style, text):
     messages = send(stack, sender, "0912 345 678")
     assert "Đã ghi nhận" in joined(messages)
     with stack["engine"].connect() as conn:
-        row = conn.execute(sa.text("SELECT phone, preferred_time FROM callback_requests WHERE sender_id = :s"),
-                           {"s": sender}).one()
+        row = conn.execute(
+            sa.text("SELECT phone, preferred_time FROM callback_requests WHERE sender_id = :s"), {"s": sender}
+        ).one()
     assert tuple(row) == ("0912345678", "sau 19h")
     tracker_engine = sa.create_engine(stack["tracker_url"], future=True)
     try:
         with tracker_engine.connect() as conn:
-            stored = " ".join(r[0] for r in conn.execute(sa.text("SELECT data FROM events WHERE sender_id = :s"),
-                                                          {"s": sender}))
+            stored = " ".join(
+                r[0]
+                for r in conn.execute(sa.text("SELECT data FROM events WHERE sender_id = :s"), {"s": sender})
+            )
     finally:
         tracker_engine.dispose()
     assert stored
     endpoints = (procs.ROOT / "endpoints.yml").read_text(encoding="utf-8")
     if "MaskingSQLTrackerStore" not in endpoints:
-        pytest.xfail("endpoints.yml does not configure bot.runtime.tracker_store.MaskingSQLTrackerStore: "
-                     "phone numbers reach the tracker store unmasked")
+        pytest.xfail(
+            "endpoints.yml does not configure bot.runtime.tracker_store.MaskingSQLTrackerStore: "
+            "phone numbers reach the tracker store unmasked"
+        )
     assert "0912345678" not in stored.replace(" ", "")  # masked in the tracker store
 
 
@@ -306,16 +365,27 @@ def test_stop_ends_the_quiz_and_a_withdrawn_callback_stores_nothing(stack):
     assert "hủy" in joined(send(stack, sender, "thôi, không cần gọi nữa"))
     assert "0912" not in joined(send(stack, sender, "0912 345 999"))
     with stack["engine"].connect() as conn:
-        rows = conn.execute(sa.text("SELECT count(*) FROM callback_requests WHERE sender_id = :s"), {"s": sender}).scalar()
+        rows = conn.execute(
+            sa.text("SELECT count(*) FROM callback_requests WHERE sender_id = :s"), {"s": sender}
+        ).scalar()
     assert rows == 0
 
 
 def test_register_is_inferred_and_never_switches(stack):
     from bench.dialogue import registers
 
-    for expected, texts in (("anh_chi", ("Chào em, cô muốn hỏi về học phí trung cấp cho con",
-                                         "không, gia đình bình thường thôi", "học 9+ mấy năm", "cảm ơn em")),
-                            ("em", ("alo ad oi", "9+ la j z ad", "cho e lam trac nghiem", "thich", "thanks ad"))):
+    for expected, texts in (
+        (
+            "anh_chi",
+            (
+                "Chào em, cô muốn hỏi về học phí trung cấp cho con",
+                "không, gia đình bình thường thôi",
+                "học 9+ mấy năm",
+                "cảm ơn em",
+            ),
+        ),
+        ("em", ("alo ad oi", "9+ la j z ad", "cho e lam trac nghiem", "thich", "thanks ad")),
+    ):
         sender, used = new_sender(), set()
         for text in texts:
             used |= registers(send(stack, sender, text))
@@ -333,8 +403,16 @@ def test_basics_and_out_of_scope_menu(stack):
 
 # ---------------------------------------------------------------- robustness
 
-BAD_INPUTS = ["", "   ", "a" * 10_000, "😀😀😀🙈", "<script>alert('x')</script><b>học phí</b>",
-              "'; DROP TABLE events; --", "\u202e\u0000\ufeff", "học phí " * 1500]
+BAD_INPUTS = [
+    "",
+    "   ",
+    "a" * 10_000,
+    "😀😀😀🙈",
+    "<script>alert('x')</script><b>học phí</b>",
+    "'; DROP TABLE events; --",
+    "\u202e\u0000\ufeff",
+    "học phí " * 1500,
+]
 
 
 @pytest.mark.parametrize("text", BAD_INPUTS, ids=lambda t: f"{t[:12]!r}-{len(t)}")
@@ -350,7 +428,9 @@ def test_broken_unicode_and_broken_bytes(stack):
     sender = new_sender()
     # a lone surrogate, as a broken phone keyboard / JS string can send it
     body = '{"sender": "%s", "message": "h\\ud800oc ph\\udfffi"}' % sender
-    reply = requests.post(url, data=body.encode("ascii"), headers={"Content-Type": "application/json"}, timeout=60)
+    reply = requests.post(
+        url, data=body.encode("ascii"), headers={"Content-Type": "application/json"}, timeout=60
+    )
     assert reply.status_code == 200 and reply.json() and VI_MARKS.search(reply.json()[0]["text"])
     # bytes that are not UTF-8 at all: a clear client error, never a crash
     bad = b'{"sender": "' + sender.encode() + b'", "message": "\xff\xfe\xfa"}'
@@ -369,7 +449,9 @@ def test_catalogue_down_apologises_then_recovers(stack, catalog):
     stack["engine"].dispose()
     admin = sa.create_engine(POSTGRES_ADMIN_URL, isolation_level="AUTOCOMMIT", future=True)
     with admin.connect() as conn:  # the catalogue database goes away under the running action server
-        conn.execute(sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name})
+        conn.execute(
+            sa.text("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = :n"), {"n": name}
+        )
         conn.execute(sa.text(f'ALTER DATABASE "{name}" RENAME TO "{name}_gone"'))
     try:
         down = joined(send(stack, sender, "cao đẳng học mấy năm"))

@@ -6,6 +6,7 @@ turns, first bubble p95 <= 600 characters, no bubble over 1,500, no internal
 note, no register switch. The scoring functions are checked first on
 hand-made replies, so the bench itself can fail.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,7 +19,9 @@ DEV_SET = Path(__file__).with_name("dev_set.yml")
 
 
 def test_scoring_detects_what_it_claims():
-    assert bench.facts_missing("Có: học trung cấp được MIỄN 100% học phí", [["mien 100%"], ["trung cấp"]]) == []
+    assert (
+        bench.facts_missing("Có: học trung cấp được MIỄN 100% học phí", [["mien 100%"], ["trung cấp"]]) == []
+    )
     assert bench.facts_missing("Không có dữ liệu", [["học phí"]]) == [["học phí"]]
     assert bench.is_generic("Xin lỗi, câu này nằm ngoài phạm vi mình hỗ trợ.")
     assert bench.is_generic("Mình đã ghi nhận. Bạn muốn hỏi về nội dung nào?")

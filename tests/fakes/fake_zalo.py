@@ -15,6 +15,7 @@ Control from the test: `expire_access_token()`, `fail_next(user_id, kind,
 times)` with kind ``"-230"``, ``"-220"``, ``"-32"``, ``"-233"``, ``"500"``,
 ``"slow"``; `refresh_delay`; recorded `messages`, `attempts`, `refresh_calls`.
 """
+
 from __future__ import annotations
 
 import asyncio
@@ -55,13 +56,18 @@ class Received:
 
 
 class FakeZalo:
-    def __init__(self, app_id: str = "fake-app", app_secret: str = "fake-app-secret",
-                 access_token: str = "access-0", refresh_token: str = "refresh-0"):
+    def __init__(
+        self,
+        app_id: str = "fake-app",
+        app_secret: str = "fake-app-secret",
+        access_token: str = "access-0",
+        refresh_token: str = "refresh-0",
+    ):
         self.app_id, self.app_secret = app_id, app_secret
         self.access_token, self.refresh_token = access_token, refresh_token
         self.initial_access_token, self.initial_refresh_token = access_token, refresh_token
         self.messages: List[Received] = []
-        self.attempts: Dict[str, int] = defaultdict(int)   # send calls per user (incl. failures)
+        self.attempts: Dict[str, int] = defaultdict(int)  # send calls per user (incl. failures)
         self.refresh_calls = 0
         self.refresh_delay = 0.0
         self.slow_seconds = 3.0
@@ -135,8 +141,9 @@ class FakeZalo:
             message_id = f"mid-{next(self._counter)}"
             self.messages.append(Received(user_id, message, body["recipient"], token))
             self._cond.notify_all()
-        return web.json_response({"error": 0, "message": "Success",
-                                  "data": {"message_id": message_id, "user_id": user_id}})
+        return web.json_response(
+            {"error": 0, "message": "Success", "data": {"message_id": message_id, "user_id": user_id}}
+        )
 
     async def _token(self, request: web.Request) -> web.Response:
         form = await request.post()
@@ -145,18 +152,33 @@ class FakeZalo:
         if self.refresh_delay:
             await asyncio.sleep(self.refresh_delay)
         if request.headers.get("secret_key") != self.app_secret or form.get("app_id") != self.app_id:
-            return web.json_response({"error": -14001, "error_name": "Invalid app",
-                                      "error_description": "secret_key or app_id is invalid"})
+            return web.json_response(
+                {
+                    "error": -14001,
+                    "error_name": "Invalid app",
+                    "error_description": "secret_key or app_id is invalid",
+                }
+            )
         if form.get("grant_type") != "refresh_token":
             return web.json_response({"error": -14003, "error_description": "grant_type is invalid"})
         with self._cond:
             if form.get("refresh_token") != self.refresh_token:
-                return web.json_response({"error": -14014, "error_name": "Invalid refresh token",
-                                          "error_description": "Refresh token is invalid or used"})
+                return web.json_response(
+                    {
+                        "error": -14014,
+                        "error_name": "Invalid refresh token",
+                        "error_description": "Refresh token is invalid or used",
+                    }
+                )
             n = next(self._counter)
             self.access_token, self.refresh_token = f"access-{n}", f"refresh-{n}"
-            return web.json_response({"access_token": self.access_token, "refresh_token": self.refresh_token,
-                                      "expires_in": "90000"})
+            return web.json_response(
+                {
+                    "access_token": self.access_token,
+                    "refresh_token": self.refresh_token,
+                    "expires_in": "90000",
+                }
+            )
 
     # --- lifecycle -------------------------------------------------------------------------
     def start(self) -> "FakeZalo":

@@ -1,4 +1,5 @@
 """Build Zalo webhook deliveries (body bytes + headers) signed like Zalo does."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,13 @@ def now_ms() -> str:
     return str(int(time.time() * 1000))
 
 
-def text_event(user_id: str, text: str, msg_id: Optional[str] = None, timestamp: Optional[str] = None,
-               app_id: str = APP_ID) -> Dict[str, Any]:
+def text_event(
+    user_id: str,
+    text: str,
+    msg_id: Optional[str] = None,
+    timestamp: Optional[str] = None,
+    app_id: str = APP_ID,
+) -> Dict[str, Any]:
     return {
         "app_id": app_id,
         "user_id_by_app": "55" + user_id[-8:],
@@ -38,26 +44,50 @@ def media_event(user_id: str, kind: str = "image", msg_id: Optional[str] = None)
         "timestamp": now_ms(),
         "sender": {"id": user_id},
         "recipient": {"id": OA_ID},
-        "message": {"msg_id": msg_id or uuid.uuid4().hex, "attachments": [
-            {"type": kind, "payload": {"url": "https://example.invalid/a.jpg",
-                                       "thumbnail": "https://example.invalid/t.jpg"}}]},
+        "message": {
+            "msg_id": msg_id or uuid.uuid4().hex,
+            "attachments": [
+                {
+                    "type": kind,
+                    "payload": {
+                        "url": "https://example.invalid/a.jpg",
+                        "thumbnail": "https://example.invalid/t.jpg",
+                    },
+                }
+            ],
+        },
     }
 
 
 def follow_event(user_id: str) -> Dict[str, Any]:
-    return {"app_id": APP_ID, "oa_id": OA_ID, "event_name": "follow", "timestamp": now_ms(),
-            "source": "oa_profile", "follower": {"id": user_id}}
+    return {
+        "app_id": APP_ID,
+        "oa_id": OA_ID,
+        "event_name": "follow",
+        "timestamp": now_ms(),
+        "source": "oa_profile",
+        "follower": {"id": user_id},
+    }
 
 
 def echo_event(user_id: str) -> Dict[str, Any]:
-    return {"app_id": APP_ID, "event_name": "oa_send_text", "timestamp": now_ms(),
-            "sender": {"id": OA_ID}, "recipient": {"id": user_id},
-            "message": {"msg_id": uuid.uuid4().hex, "text": "echo"}}
+    return {
+        "app_id": APP_ID,
+        "event_name": "oa_send_text",
+        "timestamp": now_ms(),
+        "sender": {"id": OA_ID},
+        "recipient": {"id": user_id},
+        "message": {"msg_id": uuid.uuid4().hex, "text": "echo"},
+    }
 
 
-def signed(event: Dict[str, Any], secret: str = OA_SECRET, app_id: str = APP_ID) -> Tuple[bytes, Dict[str, str]]:
+def signed(
+    event: Dict[str, Any], secret: str = OA_SECRET, app_id: str = APP_ID
+) -> Tuple[bytes, Dict[str, str]]:
     # Zalo's own serialisation (non-ASCII kept as UTF-8); the MAC covers these exact bytes.
     raw = json.dumps(event, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    headers = {"Content-Type": "application/json",
-               "X-ZEvent-Signature": signature_header(app_id, raw, str(event["timestamp"]), secret)}
+    headers = {
+        "Content-Type": "application/json",
+        "X-ZEvent-Signature": signature_header(app_id, raw, str(event["timestamp"]), secret),
+    }
     return raw, headers

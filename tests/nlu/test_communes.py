@@ -3,6 +3,7 @@
 style: with marks, without marks, with the short prefix ("x.", "p."), and the
 bare name where it is not also a former district's name ("Vĩnh Tường" alone is
 the former huyện; "xã Vĩnh Tường" the commune of today)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -25,7 +26,23 @@ AREAS = yaml.safe_load(Path(CONFIG["catalog_dir"], "areas.yml").read_text(encodi
 UNITS = [a for a in AREAS if a["kind"] in ("commune", "ward") and a["status"] == "active"]
 DISTRICTS = {a["id"] for a in AREAS if a["kind"] in ("district", "city", "province")}
 # Words of the training data a typo check must not take for a misspelt alias.
-KNOWN_WORDS = {"em", "e", "o", "nha", "hoc", "muon", "gia", "rat", "a", "oi", "thi", "co", "truong", "nao", "gan"}
+KNOWN_WORDS = {
+    "em",
+    "e",
+    "o",
+    "nha",
+    "hoc",
+    "muon",
+    "gia",
+    "rat",
+    "a",
+    "oi",
+    "thi",
+    "co",
+    "truong",
+    "nao",
+    "gan",
+}
 
 
 @pytest.fixture(scope="module")
@@ -66,7 +83,9 @@ def test_unit_recognised_in_every_style(matcher, unit):
 SHARED = [u for u in UNITS if u["id"].startswith(("xa_", "phuong_"))]
 
 
-@pytest.mark.parametrize("unit", [u for u in UNITS if u not in SHARED and u["id"] != "hop_ly"], ids=lambda u: u["id"])
+@pytest.mark.parametrize(
+    "unit", [u for u in UNITS if u not in SHARED and u["id"] != "hop_ly"], ids=lambda u: u["id"]
+)
 def test_bare_name_without_marks(matcher, unit):
     assert _areas(matcher, f"em o {fold(_bare(unit))}") == [unit["id"]]
 

@@ -1,4 +1,5 @@
 """Fast unit tests of the NLU graph components (no trained model needed)."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -46,8 +47,15 @@ def matcher(lexicon) -> GazetteerMatcher:
 
 @pytest.mark.parametrize(
     "word, expected",
-    [("chaooo", "chao"), ("nhaaaa", "nha"), ("khongggg", "khong"), ("xoong", "xoong"),
-     ("chàoooo", "chào"), ("2000", "2000"), ("hoc", "hoc")],
+    [
+        ("chaooo", "chao"),
+        ("nhaaaa", "nha"),
+        ("khongggg", "khong"),
+        ("xoong", "xoong"),
+        ("chàoooo", "chào"),
+        ("2000", "2000"),
+        ("hoc", "hoc"),
+    ],
 )
 def test_collapse_repeats(word, expected):
     assert collapse_repeats(word) == expected
@@ -60,7 +68,7 @@ def test_collapse_repeats(word, expected):
         ("e mun hoc nghe o dau", "em muốn hoc nghe o dau"),
         ("ntn z ad", "như thế nào vậy admin"),
         ("tks ad nhìu", "cảm ơn admin nhiều"),
-        ("hok phai", "không phai"),      # "hok" before a non-study word: không
+        ("hok phai", "không phai"),  # "hok" before a non-study word: không
         ("hok nghe o dau", "học nghe o dau"),  # "hok" before "nghe": học
         ("học 9+ là gì", "học chín cộng là gì"),
         ("KOOO", "không"),
@@ -78,8 +86,13 @@ def test_lexicon_rejects_conflicting_keys():
 def test_normalizer_keeps_original_offsets(lexicon):
     text = nfd("Hoc TC ở Vĩnh Tườngggg k?")
     pieces = normalize_pieces(text, lexicon)
-    assert [text[p["start"]:p["end"]] for p in pieces] == [
-        "Hoc", "TC", nfd("ở"), nfd("Vĩnh"), nfd("Tườngggg"), "k"
+    assert [text[p["start"] : p["end"]] for p in pieces] == [
+        "Hoc",
+        "TC",
+        nfd("ở"),
+        nfd("Vĩnh"),
+        nfd("Tườngggg"),
+        "k",
     ]
     assert [p["text"] for p in pieces] == ["hoc", "tc", "ở", "vĩnh", "tường", "k"]
 
@@ -115,7 +128,7 @@ def test_token_offsets_point_into_original_text(text, lexicon):
     assert tokens
     previous_end = 0
     for token in tokens:
-        assert text[token.start:token.end] == token.text
+        assert text[token.start : token.end] == token.text
         assert token.start >= previous_end
         previous_end = token.end
 
@@ -210,16 +223,18 @@ def _found(matcher, text):
         (nfd("Em ở VĨNH TƯỜNG"), [("area", "vinh_tuong")]),
         ("VT có trường nghề không", [("area", "vinh_tuong")]),
         ("vt co truong nghe k", [("area", "vinh_tuong")]),
-        ("TD có trường nào", []),                      # Tam Dương or Tam Đảo: ambiguous
-        ("hạn nộp hồ sơ", []),                          # hạn is not hàn
-        ("han nop ho so", []),                          # plain one-syllable alias needs context
+        ("TD có trường nào", []),  # Tam Dương or Tam Đảo: ambiguous
+        ("hạn nộp hồ sơ", []),  # hạn is not hàn
+        ("han nop ho so", []),  # plain one-syllable alias needs context
         ("học hàn ở đâu", [("occupation", "han")]),
         ("hoc han o dau", [("occupation", "han")]),
         ("học tc ở VY", [("level", "trung_cap"), ("area", "vinh_yen")]),
-        ("con tôi học Cao đẳng Kỹ thuật Công nghệ Vĩnh Phúc",
-         [("user_role", "parent"), ("school", "cd_ktcn_vinh_phuc")]),
+        (
+            "con tôi học Cao đẳng Kỹ thuật Công nghệ Vĩnh Phúc",
+            [("user_role", "parent"), ("school", "cd_ktcn_vinh_phuc")],
+        ),
         ("nha e ho can ngheo", [("beneficiary_group", "ho_can_ngheo")]),
-        ("em muốn học", []),                            # bare "em" is not a role
+        ("em muốn học", []),  # bare "em" is not a role
     ],
 )
 def test_gazetteer_ids(matcher, text, expected):
@@ -229,7 +244,7 @@ def test_gazetteer_ids(matcher, text, expected):
 def test_gazetteer_offsets_in_original_text(matcher):
     text = nfd("Con tôi ở h. Vĩnh Tường, muốn học Điện công nghiệp")
     entities = matcher.find(text)
-    spans = {e["value"]: text[e["start"]:e["end"]] for e in entities}
+    spans = {e["value"]: text[e["start"] : e["end"]] for e in entities}
     assert spans["vinh_tuong"] == nfd("h. Vĩnh Tường")
     assert spans["dien_cong_nghiep"] == nfd("Điện công nghiệp")
     assert spans["parent"] == nfd("Con tôi")
@@ -284,9 +299,7 @@ def test_normalizer_persists_lexicon(tmp_path):
     config = VietnameseNormalizer.get_default_config()
     storage = LocalModelStorage(tmp_path)
     context = ExecutionContext(node_name="norm", graph_schema=None)
-    resource = VietnameseNormalizer.create(config, storage, Resource("norm"), context).train(
-        TrainingData([])
-    )
+    resource = VietnameseNormalizer.create(config, storage, Resource("norm"), context).train(TrainingData([]))
     loaded = VietnameseNormalizer.load(
         {**config, "lexicon_path": "does/not/exist.yml"}, storage, resource, context
     )
@@ -300,16 +313,19 @@ def test_a_pipeline_without_the_normalizer_fails_at_validation():
     normalizer's pieces, so Rasa refuses a pipeline that lacks it (before training)."""
     import pytest
     from rasa.engine import validation
+    from rasa.engine.exceptions import GraphSchemaValidationException
     from rasa.engine.recipes.default_recipe import DefaultV1Recipe
     from rasa.shared.data import TrainingType
-    from rasa.engine.exceptions import GraphSchemaValidationException
 
     def model_config(pipeline):
         config = {"recipe": "default.v1", "language": "vi", "pipeline": pipeline, "policies": []}
         return DefaultV1Recipe().graph_config_for_recipe(config, {}, training_type=TrainingType.NLU)
 
-    complete = [{"name": "bot.nlu.normalizer.VietnameseNormalizer"}, {"name": "bot.nlu.tokenizer.VietnameseTokenizer"},
-                {"name": "bot.nlu.gazetteer.GazetteerEntityExtractor"}]
+    complete = [
+        {"name": "bot.nlu.normalizer.VietnameseNormalizer"},
+        {"name": "bot.nlu.tokenizer.VietnameseTokenizer"},
+        {"name": "bot.nlu.gazetteer.GazetteerEntityExtractor"},
+    ]
     validation.validate(model_config(complete))
     with pytest.raises(GraphSchemaValidationException, match="require a VietnameseNormalizer"):
         validation.validate(model_config(complete[1:]))

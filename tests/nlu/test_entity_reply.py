@@ -1,4 +1,5 @@
 """EntityReplyClassifier: catalogue names plus small words are `inform`."""
+
 from __future__ import annotations
 
 import pytest
@@ -23,10 +24,10 @@ def _entity(text, surface, entity="area", value="x"):
         ("nhà em ở Yên Lạc", "Yên Lạc", True),
         ("trung cấp", "trung cấp", True),
         ("em thích cntt", "cntt", True),
-        ("cntt ở đâu", "cntt", False),                  # a question word
-        ("Yên Lạc?", "Yên Lạc", False),                 # a question mark
+        ("cntt ở đâu", "cntt", False),  # a question word
+        ("Yên Lạc?", "Yên Lạc", False),  # a question mark
         ("em muốn học cntt ở Yên Lạc", "cntt", False),  # more than a reply
-        ("hello", None, False),                         # no entity at all
+        ("hello", None, False),  # no entity at all
     ],
 )
 def test_entity_reply(text, surface, expected):
@@ -42,14 +43,19 @@ def test_user_role_alone_is_not_a_slot_value():
 
 def test_component_moves_inform_to_the_top_and_keeps_a_distribution():
     lexicon = Lexicon.from_yaml_file("data/lexicon/teencode.yml")
-    text = "qtks a"   # the normalizer reads "a" as "anh"; typed, it is a particle
+    text = "qtks a"  # the normalizer reads "a" as "anh"; typed, it is a particle
     message = Message(data={"text": text})
     message.set(VI_PIECES, normalize_pieces(text, lexicon))
     message.set("entities", [_entity(text, "qtks", "occupation", "quan_tri_khach_san")])
     message.set("intent", {"name": "affirm", "confidence": 0.98})
-    message.set("intent_ranking", [{"name": "affirm", "confidence": 0.98},
-                                   {"name": "inform", "confidence": 0.01},
-                                   {"name": "greet", "confidence": 0.01}])
+    message.set(
+        "intent_ranking",
+        [
+            {"name": "affirm", "confidence": 0.98},
+            {"name": "inform", "confidence": 0.01},
+            {"name": "greet", "confidence": 0.01},
+        ],
+    )
     EntityReplyClassifier(CONFIG).process([message])
     ranking = message.get("intent_ranking")
     assert message.get("intent") == {"name": "inform", "confidence": CONFIG["confidence"]}

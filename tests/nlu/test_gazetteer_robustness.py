@@ -4,6 +4,7 @@ Shorthand, missing spaces and one-letter typos must reach the catalogue ids;
 ordinary words that look like aliases ("it" = ít, "dan toi" = dẫn tôi,
 "nghe hay" = nghề hay, "goi dien tu van" = gọi điện tư vấn) must not.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -26,10 +27,50 @@ CONFIG = GazetteerEntityExtractor.get_default_config()
 # Stand-in for the training vocabulary (the model uses every folded word of
 # data/nlu): words a typo check must never take for a misspelt alias.
 KNOWN_WORDS = {
-    "em", "e", "o", "hoc", "muon", "bo", "me", "dan", "toi", "di", "nghe", "hay",
-    "gan", "co", "dang", "tam", "bao", "ket", "van", "goi", "dien", "tu", "cho",
-    "nen", "thi", "cap", "nha", "truong", "nao", "day", "de", "toan", "kho", "qua",
-    "song", "lo", "lang", "khong", "it", "thoi", "lam", "nhat", "vinh", "cong",
+    "em",
+    "e",
+    "o",
+    "hoc",
+    "muon",
+    "bo",
+    "me",
+    "dan",
+    "toi",
+    "di",
+    "nghe",
+    "hay",
+    "gan",
+    "co",
+    "dang",
+    "tam",
+    "bao",
+    "ket",
+    "van",
+    "goi",
+    "dien",
+    "tu",
+    "cho",
+    "nen",
+    "thi",
+    "cap",
+    "nha",
+    "truong",
+    "nao",
+    "day",
+    "de",
+    "toan",
+    "kho",
+    "qua",
+    "song",
+    "lo",
+    "lang",
+    "khong",
+    "it",
+    "thoi",
+    "lam",
+    "nhat",
+    "vinh",
+    "cong",
 }
 
 
@@ -61,28 +102,30 @@ def _found(matcher, text):
         # shorthand that is not a Vietnamese syllable needs no context word
         ("truong nao day oto", [("occupation", "cong_nghe_o_to")]),
         ("oto", [("occupation", "cong_nghe_o_to")]),
-        ("em muốn học ôtô", [("occupation", "cong_nghe_o_to")]),   # no spaces, with marks
+        ("em muốn học ôtô", [("occupation", "cong_nghe_o_to")]),  # no spaces, with marks
         # "it" after a context word, "IT" anywhere
         ("hoc it o dau", [("occupation", "cong_nghe_thong_tin")]),
         ("nganh it ra lam gi", [("occupation", "cong_nghe_thong_tin")]),
         ("IT có dễ xin việc không", [("occupation", "cong_nghe_thong_tin")]),
         # missing spaces
         ("em o vinhyen", [("area", "vinh_yen")]),
-        ("e o vinhtuong mun hoc dien congnghiep",
-         [("area", "vinh_tuong"), ("occupation", "dien_cong_nghiep")]),
+        (
+            "e o vinhtuong mun hoc dien congnghiep",
+            [("area", "vinh_tuong"), ("occupation", "dien_cong_nghiep")],
+        ),
         ("hoc ketoan o dau", [("occupation", "ke_toan")]),
         # one typo in a long alias
         ("em o vinh tuog", [("area", "vinh_tuong")]),
         ("dien cong nghep hoc o dau", [("occupation", "dien_cong_nghiep")]),
         ("hoc ke toam", [("occupation", "ke_toan")]),
-        ("hoc dieu duogn", [("occupation", "dieu_duong")]),          # swapped letters
+        ("hoc dieu duogn", [("occupation", "dieu_duong")]),  # swapped letters
         # informal names of existing records
         ("học tiện ở đâu", [("occupation", "cat_got_kim_loai")]),
         ("tien phay", [("occupation", "cat_got_kim_loai")]),
         ("làm thợ tiện", [("occupation", "cat_got_kim_loai")]),
         ("hàn xì có khó không", [("occupation", "han")]),
-        ("học đồ hoạ", [("occupation", "thiet_ke_do_hoa")]),          # tone on the other vowel
-        ("hoc cdn", [("level", "cao_dang")]),                          # teencode: cao đẳng nghề
+        ("học đồ hoạ", [("occupation", "thiet_ke_do_hoa")]),  # tone on the other vowel
+        ("hoc cdn", [("level", "cao_dang")]),  # teencode: cao đẳng nghề
         ("em muon hoc ktoan", [("occupation", "ke_toan")]),
         # ambiguous area acronym right after a place word
         ("cty o vp nhieu khong", [("area", "vinh_phuc")]),
@@ -109,23 +152,23 @@ def test_real_shorthand_reaches_catalogue_ids(matcher, text, expected):
 @pytest.mark.parametrize(
     "text",
     [
-        "hoc it thoi",                 # học ít thôi
-        "em hoc it lam",               # em học ít lắm
-        "it nguoi biet",               # ít người biết: no context word
-        "co tiện không",               # tiện = convenient, even with marks
-        "co dc cap tien an k",         # cấp tiền ăn: plain "tien" is never tiện
+        "hoc it thoi",  # học ít thôi
+        "em hoc it lam",  # em học ít lắm
+        "it nguoi biet",  # ít người biết: no context word
+        "co tiện không",  # tiện = convenient, even with marks
+        "co dc cap tien an k",  # cấp tiền ăn: plain "tien" is never tiện
         "hoc tien o dau",
-        "bo me dan toi di hoc",        # dẫn tôi: known words are not typos of "dân tộc"
-        "de toan kho qua",             # đề toán: the first letter must match ("ke toan")
-        "nen hoc nghe hay thi c3",     # "nghe hay" is not a typo of "nghe han"
-        "tim cho hoc nghe gan nha",    # "nghe gan" either
-        "goi dien tu van cho em",      # gọi điện tư vấn, not điện tử
-        "sống lo lắng quá",            # marks typed disagree with "Sông Lô"
+        "bo me dan toi di hoc",  # dẫn tôi: known words are not typos of "dân tộc"
+        "de toan kho qua",  # đề toán: the first letter must match ("ke toan")
+        "nen hoc nghe hay thi c3",  # "nghe hay" is not a typo of "nghe han"
+        "tim cho hoc nghe gan nha",  # "nghe gan" either
+        "goi dien tu van cho em",  # gọi điện tư vấn, not điện tử
+        "sống lo lắng quá",  # marks typed disagree with "Sông Lô"
         "hạn nộp hồ sơ",
-        "hoc may thang",               # học mấy tháng
-        "em hoc so cak",               # aliases under 6 letters ("so cap") need exact letters
-        "vp co truong nao",            # "vp" without a place word before it
-        "o day han nop la bao gio",    # ở đây hạn nộp: "day" context, but "nop" blocks
+        "hoc may thang",  # học mấy tháng
+        "em hoc so cak",  # aliases under 6 letters ("so cap") need exact letters
+        "vp co truong nao",  # "vp" without a place word before it
+        "o day han nop la bao gio",  # ở đây hạn nộp: "day" context, but "nop" blocks
     ],
 )
 def test_look_alikes_are_not_entities(matcher, text):
@@ -154,10 +197,10 @@ def test_user_role_phrases(matcher, text, role):
 @pytest.mark.parametrize(
     "a, b, expected",
     [
-        ("vinhtuong", "vinhtuog", True),     # deletion
-        ("ketoan", "ketoam", True),          # substitution
-        ("dieuduong", "dieuduogn", True),    # neighbours swapped
-        ("dieuduong", "dieuduongg", True),   # insertion
+        ("vinhtuong", "vinhtuog", True),  # deletion
+        ("ketoan", "ketoam", True),  # substitution
+        ("dieuduong", "dieuduogn", True),  # neighbours swapped
+        ("dieuduong", "dieuduongg", True),  # insertion
         ("ketoan", "detoaa", False),
         ("abc", "cba", False),
     ],
@@ -169,8 +212,17 @@ def test_within_one_edit(a, b, expected):
 
 @pytest.mark.parametrize(
     "word, expected",
-    [("han", True), ("may", True), ("it", True), ("nghieng", True), ("khuyen", True),
-     ("oto", False), ("cntt", False), ("design", False), ("vinhyen", False)],
+    [
+        ("han", True),
+        ("may", True),
+        ("it", True),
+        ("nghieng", True),
+        ("khuyen", True),
+        ("oto", False),
+        ("cntt", False),
+        ("design", False),
+        ("vinhyen", False),
+    ],
 )
 def test_is_syllable(word, expected):
     assert is_syllable(word) is expected
@@ -179,10 +231,10 @@ def test_is_syllable(word, expected):
 @pytest.mark.parametrize(
     "text, expected",
     [
-        ("hum nay hoc gi", "hôm nay hoc gi"),        # "hum" before "nay": hôm
-        ("hum bik", "không biết"),                     # otherwise: không
+        ("hum nay hoc gi", "hôm nay hoc gi"),  # "hum" before "nay": hôm
+        ("hum bik", "không biết"),  # otherwise: không
         ("tn thpt xong", "tốt nghiệp trung học phổ thông xong"),
-        ("tn cua e", "tn cua em"),                     # no study word after it: left alone
+        ("tn cua e", "tn cua em"),  # no study word after it: left alone
         ("e cx mun dk hoc", "em cũng muốn được hoc"),
         ("ck e bao cho con hoc nghe", "chồng em bao cho con hoc nghe"),
         ("thik hoc vh o ttgdtx", "thích hoc văn hóa o trung tâm giáo dục thường xuyên"),
@@ -195,9 +247,17 @@ def test_more_teencode(lexicon, text, expected):
 
 @pytest.fixture(scope="module")
 def splitting_lexicon(lexicon) -> Lexicon:
-    texts = ["em muon hoc nghe", "hoc nghe o dau", "trung cap hay cao dang", "em o vinh yen",
-             "hoc nghe o vinh yen", "trung cap nghe", "cao dang nghe", "em hoc trung cap",
-             "cao dang o vinh yen"]
+    texts = [
+        "em muon hoc nghe",
+        "hoc nghe o dau",
+        "trung cap hay cao dang",
+        "em o vinh yen",
+        "hoc nghe o vinh yen",
+        "trung cap nghe",
+        "cao dang nghe",
+        "em hoc trung cap",
+        "cao dang o vinh yen",
+    ]
     return lexicon.with_syllables_of(texts, min_count=3)
 
 
@@ -207,11 +267,11 @@ def splitting_lexicon(lexicon) -> Lexicon:
         ("hocnghe o dau", "hoc nghe o dau"),
         ("em o vinhyen", "em o vinh yen"),
         ("trungcap hay caodang", "trung cap hay cao dang"),
-        ("Vĩnhyên", "vĩnh yên"),              # letters keep their marks
-        ("hoc", "hoc"),                       # known word
-        ("nghieng", "nghieng"),               # one syllable, even if never seen
-        ("zalo", "zalo"),                     # no split into known syllables
-        ("dcm", "dcm"),                       # too short
+        ("Vĩnhyên", "vĩnh yên"),  # letters keep their marks
+        ("hoc", "hoc"),  # known word
+        ("nghieng", "nghieng"),  # one syllable, even if never seen
+        ("zalo", "zalo"),  # no split into known syllables
+        ("dcm", "dcm"),  # too short
     ],
 )
 def test_run_together_words_are_split_into_known_syllables(splitting_lexicon, text, expected):
@@ -221,7 +281,7 @@ def test_run_together_words_are_split_into_known_syllables(splitting_lexicon, te
 def test_split_words_keep_offsets_and_reach_the_gazetteer(splitting_lexicon, matcher):
     text = "em o vinhyen"
     pieces = normalize_pieces(text, splitting_lexicon)
-    assert [text[p["start"]:p["end"]] for p in pieces] == ["em", "o", "vinhyen"]
+    assert [text[p["start"] : p["end"]] for p in pieces] == ["em", "o", "vinhyen"]
     assert [(e["value"], e["text"]) for e in matcher.find(text, pieces)] == [("vinh_yen", "vinhyen")]
 
 
@@ -235,7 +295,7 @@ def test_no_splitting_without_training_syllables(lexicon):
         ("hp 5tr 1 nam", "học phí 5 triệu 1 nam"),
         ("ho tro 800k/thang", "ho tro 800 nghìn thang"),
         ("luong 7tr5", "luong 7 triệu 5"),
-        ("lop 9a", "lop 9a"),              # not a unit
+        ("lop 9a", "lop 9a"),  # not a unit
         ("2000", "2000"),
     ],
 )
@@ -320,8 +380,7 @@ def test_fingerprint_of_a_node_restored_from_the_cache():
         ("cđ cn phúc yên có hệ tc ko", [("school", "cd_cong_nghiep_phuc_yen"), ("level", "trung_cap")]),
         ("trường kinh tế kt vp", [("school", "cd_ktkt_vinh_phuc")]),
         # one entity per value, however often it is named
-        ("hoc cong nghe thong tin ra co duoc lam lap trinh khong",
-         [("occupation", "cong_nghe_thong_tin")]),
+        ("hoc cong nghe thong tin ra co duoc lam lap trinh khong", [("occupation", "cong_nghe_thong_tin")]),
     ],
 )
 def test_abbreviations_and_one_entity_per_value(matcher, text, expected):
@@ -331,10 +390,10 @@ def test_abbreviations_and_one_entity_per_value(matcher, text, expected):
 @pytest.mark.parametrize(
     "text",
     [
-        "d",            # "điện dân dụng" -> "ddd", which the normalizer reads as "d"
-        "kt vp",        # "kt" is shorthand ("cảm ơn"); "kỹ thuật" -> "kt" is not generated
+        "d",  # "điện dân dụng" -> "ddd", which the normalizer reads as "d"
+        "kt vp",  # "kt" is shorthand ("cảm ơn"); "kỹ thuật" -> "kt" is not generated
         "cam on vp",
-        "t",            # "may tt" -> "mt": too short to stand alone
+        "t",  # "may tt" -> "mt": too short to stand alone
         "mt",
     ],
 )
@@ -353,7 +412,7 @@ def test_abbreviation_shared_by_two_records_is_dropped(lexicon):
     ]
     rules = {"abbreviate_entities": ["occupation"]}
     table = build_patterns(records, lexicon, rules)["patterns"]
-    assert table["ktml"]["value"] == "c"             # a listed alias is never replaced
+    assert table["ktml"]["value"] == "c"  # a listed alias is never replaced
     assert "ky thuat ml" in table and "ke toan ml" in table
     records = records[:2]
-    assert "ktml" not in build_patterns(records, lexicon, rules)["patterns"]   # ambiguous
+    assert "ktml" not in build_patterns(records, lexicon, rules)["patterns"]  # ambiguous

@@ -1,4 +1,5 @@
 """The held-out set is well-formed and never leaks into the training data."""
+
 from __future__ import annotations
 
 import unicodedata
@@ -10,12 +11,36 @@ import pytest
 from bot.nlu.evaluation import ENTITY_TYPES, STYLES, folded_set, load_heldout, training_texts
 from bot.text import fold, strip_diacritics
 
-SHORT_REPLY_INTENTS = {"greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "inform", "out_of_scope"}
+SHORT_REPLY_INTENTS = {
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "inform",
+    "out_of_scope",
+}
 CONTRACT_INTENTS = {
-    "greet", "goodbye", "thank", "affirm", "deny", "bot_challenge", "out_of_scope",
-    "request_human", "ask_vocational_levels", "ask_combined_route", "ask_support_policy",
-    "find_programme", "ask_school_info", "ask_admission", "ask_career_prospects",
-    "compare_paths", "ask_further_study", "start_interest_quiz", "inform",
+    "greet",
+    "goodbye",
+    "thank",
+    "affirm",
+    "deny",
+    "bot_challenge",
+    "out_of_scope",
+    "request_human",
+    "ask_vocational_levels",
+    "ask_combined_route",
+    "ask_support_policy",
+    "find_programme",
+    "ask_school_info",
+    "ask_admission",
+    "ask_career_prospects",
+    "compare_paths",
+    "ask_further_study",
+    "start_interest_quiz",
+    "inform",
 }
 # Trained, but younger than the sealed held-out sets: data/nlu/privacy.yml
 # (docs/console.md), stop (issue 13) and the "Nguồn" reply (docs/dialogue.md).

@@ -11,6 +11,7 @@ blind). All four have been used to find gaps in the NLU, so all are dev sets.
 tests/nlu/heldout_final3.yml is the test set: written blind, sealed until the
 last NLU change, evaluated once (docs/nlu.md).
 """
+
 from __future__ import annotations
 
 import os
@@ -108,8 +109,11 @@ def test_dialogue_set_is_not_trained_on():
 def test_dialogue_set_intent_accuracy_per_style(agent, style):
     examples = [e for e in ev.load_heldout(DIALOGUE_SET) if e["style"] == style]
     results, _ = ev.parse_all(agent, [e["text"] for e in examples])
-    wrong = [(e["text"], e["intent"], r["intent"]["name"]) for e, r in zip(examples, results)
-             if r["intent"]["name"] != e["intent"]]
+    wrong = [
+        (e["text"], e["intent"], r["intent"]["name"])
+        for e, r in zip(examples, results)
+        if r["intent"]["name"] != e["intent"]
+    ]
     assert 1 - len(wrong) / len(examples) >= DIALOGUE_INTENT_ACCURACY, wrong
 
 

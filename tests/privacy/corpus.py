@@ -1,4 +1,5 @@
 """The PII corpus (tests/privacy/pii_corpus.yml) and the one definition of a leak."""
+
 from __future__ import annotations
 
 import json
@@ -17,8 +18,11 @@ NEGATIVES = [item for item in ITEMS if not item["pii"]]
 
 def digits_of(text: str) -> str:
     """Every decimal digit of `text` (full-width ones too) as 0-9, in order."""
-    return "".join(str(unicodedata.decimal(ch)) for ch in unicodedata.normalize("NFKC", text)
-                   if unicodedata.decimal(ch, None) is not None)
+    return "".join(
+        str(unicodedata.decimal(ch))
+        for ch in unicodedata.normalize("NFKC", text)
+        if unicodedata.decimal(ch, None) is not None
+    )
 
 
 _NUMBER_RUN = re.compile(r"[0-9][0-9 .\-()]*")
@@ -26,8 +30,10 @@ _NUMBER_RUN = re.compile(r"[0-9][0-9 .\-()]*")
 
 def _digit_runs(text: str) -> List[str]:
     """The digits of each number-like run of `text` (digits with separators between)."""
-    folded = "".join(str(unicodedata.decimal(ch)) if unicodedata.decimal(ch, None) is not None else ch
-                     for ch in unicodedata.normalize("NFKC", text))
+    folded = "".join(
+        str(unicodedata.decimal(ch)) if unicodedata.decimal(ch, None) is not None else ch
+        for ch in unicodedata.normalize("NFKC", text)
+    )
     return [re.sub(r"[^0-9]", "", run) for run in _NUMBER_RUN.findall(folded)]
 
 
@@ -65,7 +71,9 @@ def readable(value) -> str:
 
 def leaked(texts_by_place: dict, extra: Iterable[str] = ()) -> List[str]:
     """Where each corpus PII (and each string of `extra`) survived: 'item id: pii @ place'."""
-    wanted = [(item["id"], pii) for item in POSITIVES for pii in item["pii"]] + [("extra", pii) for pii in extra]
+    wanted = [(item["id"], pii) for item in POSITIVES for pii in item["pii"]] + [
+        ("extra", pii) for pii in extra
+    ]
     found = []
     for item_id, pii in wanted:
         for place, stored in texts_by_place.items():

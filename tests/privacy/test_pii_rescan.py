@@ -3,6 +3,7 @@
 the console summaries the real sync built from them, notes, callback requests and
 the audit log. After the rescan no corpus PII is left anywhere but
 `callback_requests.phone`, and a second run changes nothing."""
+
 from __future__ import annotations
 
 import asyncio
@@ -28,10 +29,16 @@ def _store_unmasked(url: str) -> None:
     store = SQLTrackerStore(domain=Domain.empty(), host=url)
     try:
         for n, item in enumerate(POSITIVES):
-            turns = [dict(text=item["text"], intent="nlu_fallback" if n % 3 == 0 else "inform",
-                          confidence=0.3 if n % 3 == 0 else 0.95, slots={"callback_phone": item["pii"][0]},
-                          reply=f"Cô ghi nhận: {item['pii'][0]}",
-                          entities=[{"entity": "contact", "value": item["pii"][0], "span": item["pii"][0]}])]
+            turns = [
+                dict(
+                    text=item["text"],
+                    intent="nlu_fallback" if n % 3 == 0 else "inform",
+                    confidence=0.3 if n % 3 == 0 else 0.95,
+                    slots={"callback_phone": item["pii"][0]},
+                    reply=f"Cô ghi nhận: {item['pii'][0]}",
+                    entities=[{"entity": "contact", "value": item["pii"][0], "span": item["pii"][0]}],
+                )
+            ]
             events = conversation_events(turns, 1_760_000_000 + n * 100)
             events[3].metadata = {"client": {"phone_id": item["pii"][0]}}  # the user event
             asyncio.run(store.save(DialogueStateTracker.from_events(f"old-{item['id']}", events)))
@@ -40,11 +47,10 @@ def _store_unmasked(url: str) -> None:
 
 
 def _console_rows(url: str) -> None:
-    from bot.db import session_scope
-    from bot.web.console.sync import sync_events
-    from bot.db import get_engine
+    from bot.db import get_engine, session_scope
     from bot.handoff import CALLBACK_STATUSES, change_callback_status, create_callback_request
     from bot.web.console.store import ConversationNote, ConversationTag, audit
+    from bot.web.console.sync import sync_events
 
     assert sync_events(get_engine(url)) > 0
     now = dt.datetime.now(dt.timezone.utc)
@@ -53,12 +59,23 @@ def _console_rows(url: str) -> None:
             sender = f"old-{item['id']}"
             session.add(ConversationNote(sender_id=sender, body=f"gọi lại: {item['text']}", author="cobich"))
             session.add(ConversationTag(sender_id=sender, tag=item["pii"][0][:64], created_by="cobich"))
-            request = create_callback_request(session, sender_id=sender, channel="rest", phone="0912345678",
-                                              preferred_time=f"sau 19h, {item['text']}"[:200], consent_at=now,
-                                              note=item["text"])
+            request = create_callback_request(
+                session,
+                sender_id=sender,
+                channel="rest",
+                phone="0912345678",
+                preferred_time=f"sau 19h, {item['text']}"[:200],
+                consent_at=now,
+                note=item["text"],
+            )
             change_callback_status(session, request, CALLBACK_STATUSES[-1], by="cobich", comment=item["text"])
-            audit(session, "export_csv", username="cobich", target="conversations",
-                  detail=json.dumps({"filter": {"q": item["pii"][0]}}, ensure_ascii=False))
+            audit(
+                session,
+                "export_csv",
+                username="cobich",
+                target="conversations",
+                detail=json.dumps({"filter": {"q": item["pii"][0]}}, ensure_ascii=False),
+            )
 
 
 def _all_text(url: str) -> dict:
@@ -76,16 +93,26 @@ def _all_text(url: str) -> dict:
                         continue
                     if (table, column["name"]) == ("callback_requests", "phone"):
                         continue  # the one place a number is kept, with consent
-                    values = conn.execute(sa.text(f'SELECT "{column["name"]}" FROM "{table}"')).scalars().all()
-                    places[f"{table}.{column['name']}"] = "\n".join(readable(v) for v in values if v is not None)
+                    values = (
+                        conn.execute(sa.text(f'SELECT "{column["name"]}" FROM "{table}"')).scalars().all()
+                    )
+                    places[f"{table}.{column['name']}"] = "\n".join(
+                        readable(v) for v in values if v is not None
+                    )
     finally:
         engine.dispose()
     return places
 
 
 def _rescan(url: str, batch: int) -> str:
-    result = subprocess.run([sys.executable, "-m", "bot", "privacy", "rescan", "--url", url, "--batch-size", str(batch)],
-                            cwd=ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, "-m", "bot", "privacy", "rescan", "--url", url, "--batch-size", str(batch)],
+        cwd=ROOT,
+        env=dict(os.environ),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -118,7 +145,12 @@ def test_rescan_masks_everything_stored_and_is_idempotent(database_url):
     for raw in rows:
         data = json.loads(raw)
         entity = data["parse_data"]["entities"][0]
-        assert data["parse_data"]["text"][entity["start"]:entity["end"]] in ("[SĐT]", "[EMAIL]", "[CCCD]", "[CMND]")
+        assert data["parse_data"]["text"][entity["start"] : entity["end"]] in (
+            "[SĐT]",
+            "[EMAIL]",
+            "[CCCD]",
+            "[CMND]",
+        )
         assert data["text"] == data["parse_data"]["text"]
     assert all(preview and search for preview, search in summaries)
     assert any("[SĐT]" in preview for preview, _ in summaries)

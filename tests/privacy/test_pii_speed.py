@@ -4,6 +4,7 @@
 CPU time (not wall time) is measured, so a loaded machine does not fail the
 test; the bound is generous (measured: tens of milliseconds, see bench/privacy.py).
 The quadratic regex this replaced needed 17 s for 100k digits."""
+
 from __future__ import annotations
 
 import time

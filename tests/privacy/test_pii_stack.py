@@ -12,6 +12,7 @@ and PostgreSQL:
 - the console's conversation list, every transcript, the NLU inbox, a search
   for each phone's digits, the CSV export and the NLU inbox export show none.
 """
+
 from __future__ import annotations
 
 import json
@@ -47,8 +48,13 @@ CALLBACK_PHONES = [
 
 
 def _bot(url: str, *args: str) -> None:
-    subprocess.run([sys.executable, "-m", "bot", *args], cwd=procs.ROOT, check=True, capture_output=True,
-                   env={**os.environ, "DATABASE_URL": url})
+    subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        cwd=procs.ROOT,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "DATABASE_URL": url},
+    )
 
 
 def send(rasa: procs.ServerProcess, sender: str, text: str, metadata: dict = None) -> List[Dict]:
@@ -91,7 +97,11 @@ def stack(request, tmp_path_factory) -> Iterator[dict]:
             try:
                 replies = {}
                 for item in ITEMS:
-                    metadata = {"phone_id": item["pii"][0], "client": {"note": item["text"]}} if item["pii"] else None
+                    metadata = (
+                        {"phone_id": item["pii"][0], "client": {"note": item["text"]}}
+                        if item["pii"]
+                        else None
+                    )
                     send(rasa, f"pii-{item['id']}", item["text"], metadata)
                 for n, (typed, _) in enumerate(CALLBACK_PHONES):
                     replies[typed] = _callback_conversation(rasa, f"pii-callback-{n}", typed)
@@ -131,8 +141,13 @@ def test_callback_form_accepts_tricky_formats_and_keeps_the_phone_only_there(sta
     engine = sa.create_engine(stack["url"])
     try:
         with engine.connect() as conn:
-            stored = dict(conn.execute(sa.text(
-                "SELECT sender_id, phone FROM callback_requests WHERE sender_id LIKE 'pii-callback-%'")).all())
+            stored = dict(
+                conn.execute(
+                    sa.text(
+                        "SELECT sender_id, phone FROM callback_requests WHERE sender_id LIKE 'pii-callback-%'"
+                    )
+                ).all()
+            )
     finally:
         engine.dispose()
     assert stored == {f"pii-callback-{n}": phone for n, (_, phone) in enumerate(CALLBACK_PHONES)}
@@ -141,19 +156,31 @@ def test_callback_form_accepts_tricky_formats_and_keeps_the_phone_only_there(sta
 def test_events_hold_no_personal_data(stack):
     events = _events_text(stack["url"])
     found = leaked(events, extra=_typed_phones())
-    print(f"events: {len(events)} rows, {sum(len(i['pii']) for i in POSITIVES) + len(CALLBACK_PHONES)} PII sent, "
-          f"{len(found)} leaked")
+    print(
+        f"events: {len(events)} rows, {sum(len(i['pii']) for i in POSITIVES) + len(CALLBACK_PHONES)} PII sent, "
+        f"{len(found)} leaked"
+    )
     assert found == []
     engine = sa.create_engine(stack["url"])
     try:
         with engine.connect() as conn:
-            slots = [json.loads(data) for data in conn.execute(sa.text(
-                "SELECT data FROM events WHERE type_name = 'slot' AND sender_id LIKE 'pii-callback-%'")).scalars()]
+            slots = [
+                json.loads(data)
+                for data in conn.execute(
+                    sa.text(
+                        "SELECT data FROM events WHERE type_name = 'slot' AND sender_id LIKE 'pii-callback-%'"
+                    )
+                ).scalars()
+            ]
     finally:
         engine.dispose()
-    phone_values = [slot["value"] for slot in slots if slot["name"] == "callback_phone" and slot["value"] is not None]
+    phone_values = [
+        slot["value"] for slot in slots if slot["name"] == "callback_phone" and slot["value"] is not None
+    ]
     # each conversation set the slot from the typed text, then to the validated number: both masked
-    assert len(phone_values) >= len(CALLBACK_PHONES) and all("[SĐT]" in value for value in phone_values), phone_values
+    assert len(phone_values) >= len(CALLBACK_PHONES) and all("[SĐT]" in value for value in phone_values), (
+        phone_values
+    )
 
 
 def _get(stack, path: str, **params) -> str:
@@ -203,17 +230,26 @@ def test_csv_and_nlu_exports_show_no_personal_data(stack):
     engine = sa.create_engine(stack["url"])
     try:
         with engine.connect() as conn:
-            inbox_ids = conn.execute(sa.text("SELECT event_id FROM console_nlu_inbox WHERE sender_id LIKE 'pii-%'")).scalars().all()
+            inbox_ids = (
+                conn.execute(sa.text("SELECT event_id FROM console_nlu_inbox WHERE sender_id LIKE 'pii-%'"))
+                .scalars()
+                .all()
+            )
     finally:
         engine.dispose()
     assert inbox_ids
     client = stack["client"]
     for event_id in inbox_ids:
-        resp = client.post(f"{stack['web'].base}/console/inbox/{event_id}",
-                           data={"csrf_token": client.csrf, "intent": intents()[0]}, allow_redirects=False)
+        resp = client.post(
+            f"{stack['web'].base}/console/inbox/{event_id}",
+            data={"csrf_token": client.csrf, "intent": intents()[0]},
+            allow_redirects=False,
+        )
         assert resp.status_code == 303, resp.text[:300]
     exported["nlu"] = _get(stack, "/console/inbox/export.yml")
     assert exported["nlu"].count("\n    - ") >= len(set(inbox_ids)) // 2
     found = leaked(exported, extra=_typed_phones())
-    print(f"exports: CSV {len(exported['csv'])} chars, NLU {len(inbox_ids)} corrected examples, {len(found)} PII shown")
+    print(
+        f"exports: CSV {len(exported['csv'])} chars, NLU {len(inbox_ids)} corrected examples, {len(found)} PII shown"
+    )
     assert found == []

@@ -1,5 +1,6 @@
 """Fixtures for the tests of bot/runtime: the project's domain and the trackers of every
 story and rule (forms included)."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -23,12 +24,15 @@ def story_trackers(domain):
     from rasa.shared.core.training_data.story_reader.yaml_story_reader import YAMLStoryReader
     from rasa.shared.core.training_data.structures import StoryGraph
 
-    paths = sorted((ROOT / "data" / "stories").glob("*.yml")) + sorted((ROOT / "data" / "rules").glob("*.yml"))
+    paths = sorted((ROOT / "data" / "stories").glob("*.yml")) + sorted(
+        (ROOT / "data" / "rules").glob("*.yml")
+    )
     steps = []
     for path in paths + [ROOT / "tests" / "test_stories.yml"]:
         steps += YAMLStoryReader(domain, source_name=str(path)).read_from_file(path)
-    trackers = TrainingDataGenerator(StoryGraph(steps), domain, remove_duplicates=False,
-                                     augmentation_factor=0).generate_story_trackers()
+    trackers = TrainingDataGenerator(
+        StoryGraph(steps), domain, remove_duplicates=False, augmentation_factor=0
+    ).generate_story_trackers()
     assert len(trackers) > 40
     return trackers
 
@@ -38,11 +42,15 @@ def two_turns(domain, sender_id, *more_events, **second_turn):
     from rasa.shared.core.events import ActionExecuted, UserUttered
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    return DialogueStateTracker.from_events(sender_id, [
-        ActionExecuted("action_listen"),
-        UserUttered("chào", {"name": "greet", "confidence": 1.0}),
-        ActionExecuted("utter_greet"),
-        ActionExecuted("action_listen"),
-        UserUttered(**second_turn),
-        *more_events,
-    ], domain.slots)
+    return DialogueStateTracker.from_events(
+        sender_id,
+        [
+            ActionExecuted("action_listen"),
+            UserUttered("chào", {"name": "greet", "confidence": 1.0}),
+            ActionExecuted("utter_greet"),
+            ActionExecuted("action_listen"),
+            UserUttered(**second_turn),
+            *more_events,
+        ],
+        domain.slots,
+    )

@@ -1,4 +1,5 @@
 """bot/runtime/admission.py: bounded, first come first served message processing."""
+
 from __future__ import annotations
 
 import asyncio
@@ -94,10 +95,12 @@ def test_one_gate_shared_by_two_event_loops_in_two_threads(limit):
 
     other_loop, thread = _loop_in_thread()
     try:
+
         async def main():
             mine = [asyncio.create_task(work()) for _ in range(40)]
-            theirs = [asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work(), other_loop))
-                      for _ in range(40)]
+            theirs = [
+                asyncio.wrap_future(asyncio.run_coroutine_threadsafe(work(), other_loop)) for _ in range(40)
+            ]
             return await asyncio.gather(*mine, *theirs, return_exceptions=True)
 
         results = asyncio.run(main())
@@ -135,8 +138,8 @@ def test_a_waiter_cancelled_after_its_slot_was_granted_passes_the_slot_on():
         first = asyncio.create_task(gate.acquire())
         second = asyncio.create_task(gate.acquire())
         await asyncio.sleep(0)
-        gate.release()       # hands the slot to `first` (its _grant is scheduled) ...
-        first.cancel()       # ... which leaves before it runs
+        gate.release()  # hands the slot to `first` (its _grant is scheduled) ...
+        first.cancel()  # ... which leaves before it runs
         await asyncio.wait_for(second, 2)
         gate.release()
         return gate.in_use, gate.waiting

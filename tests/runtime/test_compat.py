@@ -1,4 +1,5 @@
 """bot/runtime/compat.py: the Python 3.11 fix for Sanic 21.12.2's websocket recv."""
+
 from __future__ import annotations
 
 import asyncio
@@ -66,8 +67,13 @@ async def _echo_round_trip(url: str) -> str:
 
 def _echo_server(mode: str) -> ServerProcess:
     port = free_port()
-    return ServerProcess(f"ws-echo-{mode}", [PYTHON, "-m", "tests.ws_echo_server", str(port), mode],
-                         port, "/healthz", timeout=60)
+    return ServerProcess(
+        f"ws-echo-{mode}",
+        [PYTHON, "-m", "tests.ws_echo_server", str(port), mode],
+        port,
+        "/healthz",
+        timeout=60,
+    )
 
 
 @pytest.mark.skipif(sys.version_info < (3, 11), reason="the bug only exists on Python 3.11+")

@@ -1,6 +1,7 @@
 """bot/runtime/dialogue_states.py computes what Rasa computes, only faster: the
 incremental featurizer's states equal Domain.states_for_tracker_history on every
 prefix of every story and rule, and the policies config.yml names use it."""
+
 from __future__ import annotations
 
 import itertools
@@ -8,8 +9,13 @@ from pathlib import Path
 
 import yaml
 
-from bot.runtime.dialogue_states import (IncrementalMaxHistoryTrackerFeaturizer, IncrementalMemoizationPolicy,
-                                         IncrementalRulePolicy, applied_events, incremental_states)
+from bot.runtime.dialogue_states import (
+    IncrementalMaxHistoryTrackerFeaturizer,
+    IncrementalMemoizationPolicy,
+    IncrementalRulePolicy,
+    applied_events,
+    incremental_states,
+)
 from tests.runtime.conftest import two_turns
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,10 +35,16 @@ def test_incremental_states_equal_rasa_states_on_every_prefix(domain, story_trac
         for event in story.events:
             growing.update(event)
             for omit, ignore in itertools.product([False, True], repeat=2):
-                kwargs = dict(omit_unset_slots=omit, ignore_rule_only_turns=ignore, rule_only_data=rule_only_data)
+                kwargs = dict(
+                    omit_unset_slots=omit, ignore_rule_only_turns=ignore, rule_only_data=rule_only_data
+                )
                 # twice: the second call resumes from the checkpoint of the first
-                assert incremental_states(growing, domain, **kwargs) == _rasa_states(domain, growing, **kwargs)
-                assert incremental_states(growing, domain, **kwargs) == _rasa_states(domain, growing, **kwargs)
+                assert incremental_states(growing, domain, **kwargs) == _rasa_states(
+                    domain, growing, **kwargs
+                )
+                assert incremental_states(growing, domain, **kwargs) == _rasa_states(
+                    domain, growing, **kwargs
+                )
                 compared += 1
     assert compared > 500
 
@@ -78,8 +90,10 @@ def test_featurizer_prediction_states_equal_rasa_featurizer(domain, story_tracke
     from rasa.core.featurizers.tracker_featurizers import MaxHistoryTrackerFeaturizer
     from rasa.shared.core.trackers import DialogueStateTracker
 
-    ours, theirs = IncrementalMaxHistoryTrackerFeaturizer(None, max_history=5), MaxHistoryTrackerFeaturizer(
-        None, max_history=5)
+    ours, theirs = (
+        IncrementalMaxHistoryTrackerFeaturizer(None, max_history=5),
+        MaxHistoryTrackerFeaturizer(None, max_history=5),
+    )
     for story in story_trackers[:20]:
         growing = DialogueStateTracker.from_events(story.sender_id, [], domain.slots)
         for event in story.events:
@@ -90,13 +104,17 @@ def test_featurizer_prediction_states_equal_rasa_featurizer(domain, story_tracke
 def test_config_names_the_incremental_policies(tmp_path):
     config = yaml.safe_load((ROOT / "config.yml").read_text())
     names = [policy["name"] for policy in config["policies"]]
-    assert names == ["bot.runtime.dialogue_states.IncrementalMemoizationPolicy",
-                     "bot.runtime.dialogue_states.IncrementalRulePolicy"]
+    assert names == [
+        "bot.runtime.dialogue_states.IncrementalMemoizationPolicy",
+        "bot.runtime.dialogue_states.IncrementalRulePolicy",
+    ]
     from rasa.engine.graph import ExecutionContext, GraphSchema
     from rasa.engine.storage.local_model_storage import LocalModelStorage
     from rasa.engine.storage.resource import Resource
 
     context = ExecutionContext(GraphSchema({}), "test")
     for policy_class in (IncrementalMemoizationPolicy, IncrementalRulePolicy):
-        policy = policy_class(policy_class.get_default_config(), LocalModelStorage(tmp_path), Resource("p"), context)
+        policy = policy_class(
+            policy_class.get_default_config(), LocalModelStorage(tmp_path), Resource("p"), context
+        )
         assert isinstance(policy.featurizer, IncrementalMaxHistoryTrackerFeaturizer)

@@ -6,6 +6,7 @@ upgrade fail loudly in CI even when the version number alone would not tell
 named, port the change in the module named (or drop it if Rasa now does the same),
 then update the hash and the version in bot/runtime/versions.py.
 """
+
 from __future__ import annotations
 
 import ast
@@ -59,7 +60,8 @@ def test_replaced_function_is_the_one_our_change_was_written_for(module_name, qu
     change = REPLACED[(module_name, qualname)]
     assert digest == PINNED[qualname], (
         f"{module_name}.{qualname} changed: review bot/runtime/{change}.py against the new source, "
-        f"then pin {digest}")
+        f"then pin {digest}"
+    )
 
 
 def test_installed_versions_are_the_guarded_ones():
@@ -82,13 +84,16 @@ def test_a_patch_refuses_another_rasa_version_with_one_log_line(monkeypatch, cap
         assert admission.apply() is False
     assert MessageProcessor.handle_message is unpatched
     lines = [r.getMessage() for r in caplog.records]
-    assert lines == ["Not applying admission: written for rasa 3.6.21, found 3.7.0 (see docs/architecture.md, "
-                     "'Upgrading Rasa')"]
+    assert lines == [
+        "Not applying admission: written for rasa 3.6.21, found 3.7.0 (see docs/architecture.md, "
+        "'Upgrading Rasa')"
+    ]
 
 
 def test_every_patch_module_checks_the_version():
-    import bot.runtime as runtime_package
     from pathlib import Path
+
+    import bot.runtime as runtime_package
 
     for change in set(REPLACED.values()) - {"dialogue_states"}:  # a featurizer config.yml names, no patch
         text = (Path(runtime_package.__file__).parent / f"{change}.py").read_text()

@@ -1,5 +1,6 @@
 """The action server stops and comes back: the student gets an apology meanwhile
 (bot/runtime/resilience.py) and normal answers again afterwards, in the same conversation."""
+
 import os
 import subprocess
 import sys
@@ -20,8 +21,13 @@ def servers(tmp_path_factory):
     db = f"sqlite:///{tmp_path_factory.mktemp('resilience') / 'db.sqlite'}"
     env = {"DATABASE_URL": db}
     for args in (["db", "upgrade"], ["catalog", "import", "data/catalog"]):
-        subprocess.run([sys.executable, "-m", "bot", *args], cwd=ROOT, env={**os.environ, **env},
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "bot", *args],
+            cwd=ROOT,
+            env={**os.environ, **env},
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
     action_port = free_port()
     actions = action_server(port=action_port, env=env).start()
     rasa = rasa_server(f"http://127.0.0.1:{action_port}/webhook", env=env).start()
@@ -32,7 +38,9 @@ def servers(tmp_path_factory):
 
 
 def ask(rasa, text, sender="resilience-1"):
-    reply = requests.post(rasa.url + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30)
+    reply = requests.post(
+        rasa.url + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30
+    )
     assert reply.status_code == 200
     return " ".join(m.get("text", "") for m in reply.json())
 

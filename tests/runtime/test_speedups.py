@@ -1,4 +1,5 @@
 """bot/runtime/speedups.py changes how fast Rasa computes, never what it computes."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,14 @@ def test_action_server_gets_the_current_turn_only(domain):
     from bot.runtime import speedups
 
     speedups.send_current_turn_to_actions()
-    tracker = two_turns(domain, "turn", SlotSet("area", "yen_lac"), text="em ở yên lạc",
-                         intent={"name": "inform", "confidence": 1.0}, input_channel="zalo")
+    tracker = two_turns(
+        domain,
+        "turn",
+        SlotSet("area", "yen_lac"),
+        text="em ở yên lạc",
+        intent={"name": "inform", "confidence": 1.0},
+        input_channel="zalo",
+    )
     action = RemoteAction("action_support_policy", EndpointConfig("http://127.0.0.1:1/webhook"))
     payload = action._action_call_format(tracker, domain)
     assert [e["event"] for e in payload["tracker"]["events"]] == ["user", "slot"]
@@ -34,6 +41,8 @@ def test_cached_validator_rejects_what_rasa_rejects():
 
     speedups.cache_action_response_validator()
     action = RemoteAction("action_x", EndpointConfig("http://127.0.0.1:1/webhook"))
-    assert action._validate_action_result({"events": [{"event": "slot", "name": "a", "value": 1}], "responses": []})
+    assert action._validate_action_result(
+        {"events": [{"event": "slot", "name": "a", "value": 1}], "responses": []}
+    )
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result({"events": [{"no_event_key": 1}], "responses": []})

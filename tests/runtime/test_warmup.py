@@ -1,4 +1,5 @@
 """bot/runtime/warmup.py: the real model is warmed up without storing anything."""
+
 from __future__ import annotations
 
 import asyncio

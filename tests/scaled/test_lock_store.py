@@ -1,4 +1,5 @@
 """ResilientRedisLockStore against a real Redis, and with Redis unreachable."""
+
 import asyncio
 import logging
 

@@ -1,6 +1,7 @@
 """Fault tests of the scaled profile on 127.0.0.1 with the real services: two Rasa
 replicas behind nginx (configuration from bot/scaled.py) on PostgreSQL, with a Redis
 lock store (a redis-server started for this module, so the test can stop it)."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,8 +20,8 @@ import sqlalchemy as sa
 
 from bench.load import check_tracker_store, run_load
 from bot.scaled import nginx_config, write_nginx_config
-from tests.services import fresh_postgres_database, require
 from tests.procs import ROOT, ServerProcess, action_server, free_port, rasa_server
+from tests.services import fresh_postgres_database, require
 
 pytestmark = [pytest.mark.model, pytest.mark.postgres, pytest.mark.redis, pytest.mark.slow]
 
@@ -30,8 +31,13 @@ def scaled_db():
     with fresh_postgres_database("t_scaled") as url:
         env = {**os.environ, "DATABASE_URL": url}
         subprocess.run([sys.executable, "-m", "bot", "db", "upgrade"], cwd=ROOT, env=env, check=True)
-        subprocess.run([sys.executable, "-m", "bot", "catalog", "import", "data/catalog"], cwd=ROOT, env=env,
-                       check=True, stdout=subprocess.DEVNULL)
+        subprocess.run(
+            [sys.executable, "-m", "bot", "catalog", "import", "data/catalog"],
+            cwd=ROOT,
+            env=env,
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
         yield url
 
 
@@ -40,11 +46,27 @@ def stack(scaled_db, tmp_path_factory):
     require(shutil.which("redis-server") is not None, "redis-server")
     require(shutil.which("nginx") is not None, "nginx (Debian package nginx-light)")
     redis_port = free_port()
-    redis_proc = ServerProcess("redis", ["redis-server", "--port", str(redis_port), "--bind", "127.0.0.1",
-                                         "--save", "", "--appendonly", "no"], redis_port, None).start()
+    redis_proc = ServerProcess(
+        "redis",
+        [
+            "redis-server",
+            "--port",
+            str(redis_port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        redis_port,
+        None,
+    ).start()
     env = {"DATABASE_URL": scaled_db, "REDIS_URL": f"redis://127.0.0.1:{redis_port}/0"}
     actions = action_server(env=env).start()
-    replicas = [rasa_server(actions.url + "/webhook", env=env, endpoints="endpoints.scaled.yml") for _ in range(2)]
+    replicas = [
+        rasa_server(actions.url + "/webhook", env=env, endpoints="endpoints.scaled.yml") for _ in range(2)
+    ]
     threads = [threading.Thread(target=r.start) for r in replicas]  # load both models at once
     for t in threads:
         t.start()
@@ -55,8 +77,9 @@ def stack(scaled_db, tmp_path_factory):
     conf_dir = tmp_path_factory.mktemp("nginx")
     ports = {"rasa": [r.port for r in replicas], "actions": [actions.port], "web": [free_port()]}
     write_nginx_config(conf_dir, nginx_config(ports, lb_port, lb_actions, lb_web))
-    nginx = ServerProcess("nginx", ["nginx", "-p", str(conf_dir), "-c", "nginx.conf", "-g", "daemon off;"],
-                          lb_port, "/").start()
+    nginx = ServerProcess(
+        "nginx", ["nginx", "-p", str(conf_dir), "-c", "nginx.conf", "-g", "daemon off;"], lb_port, "/"
+    ).start()
     yield {"url": nginx.url, "db": scaled_db, "replicas": replicas, "redis": redis_proc}
     for proc in [nginx, *replicas, actions, redis_proc]:
         proc.stop()
@@ -74,7 +97,9 @@ def test_replica_stopped_during_load_loses_and_duplicates_nothing(stack):
     users, per_user = 6, 8
     before = _user_events(stack["db"])
     result = {}
-    worker = threading.Thread(target=lambda: result.update(asyncio.run(run_load(stack["url"], users, per_user))))
+    worker = threading.Thread(
+        target=lambda: result.update(asyncio.run(run_load(stack["url"], users, per_user)))
+    )
     worker.start()
     deadline = time.monotonic() + 120
     while _user_events(stack["db"]) - before < users * per_user // 3 and time.monotonic() < deadline:
@@ -94,8 +119,9 @@ def test_redis_down_gives_one_clear_log_line_and_replies_continue(stack):
     sender = f"redis-down-{uuid.uuid4().hex[:6]}"
 
     def say(text):
-        reply = requests.post(stack["url"] + "/webhooks/rest/webhook", json={"sender": sender, "message": text},
-                              timeout=30)
+        reply = requests.post(
+            stack["url"] + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=30
+        )
         assert reply.status_code == 200
         return reply.json()
 

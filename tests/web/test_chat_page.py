@@ -1,4 +1,5 @@
 """The chat page as served by the web app (no browser): settings, headers, widget bundle."""
+
 from __future__ import annotations
 
 import json

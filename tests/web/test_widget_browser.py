@@ -5,6 +5,7 @@ The page (web app) and Rasa listen on different ports, so the widget's socket.io
 connection is cross-origin, as in `make run` (:8000 -> :5005) and on a school's site.
 Screenshots: test-artifacts/web/.
 """
+
 from __future__ import annotations
 
 import json
@@ -37,7 +38,9 @@ GOODBYE_REPLY = "chúc em chọn được con đường phù hợp"
 
 VIEWPORTS = {
     "desktop": dict(viewport={"width": 1280, "height": 800}),
-    "phone": dict(viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True),
+    "phone": dict(
+        viewport={"width": 390, "height": 844}, device_scale_factor=2, is_mobile=True, has_touch=True
+    ),
 }
 
 
@@ -50,9 +53,11 @@ def stack(tmp_path_factory) -> Iterator[Dict[str, object]]:
     if not BUNDLE.exists():
         pytest.fail(f"{BUNDLE} is missing: run `make install`", pytrace=False)
     tracker_db = tmp_path_factory.mktemp("widget") / "tracker.db"
-    with procs.action_server() as actions, \
-            procs.rasa_server(actions.url + "/webhook", env={"DATABASE_URL": f"sqlite:///{tracker_db}"}) as rasa, \
-            procs.web_app(env={"RASA_PUBLIC_URL": rasa.url}) as web:
+    with (
+        procs.action_server() as actions,
+        procs.rasa_server(actions.url + "/webhook", env={"DATABASE_URL": f"sqlite:///{tracker_db}"}) as rasa,
+        procs.web_app(env={"RASA_PUBLIC_URL": rasa.url}) as web,
+    ):
         yield {"rasa": rasa, "web": web, "tracker_db": tracker_db}
 
 
@@ -63,7 +68,8 @@ def browser():
 
     playwright = sync_playwright().start()
     chromium = playwright.chromium.launch(
-        executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"])
+        executable_path=CHROMIUM, args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"]
+    )
     try:
         yield chromium
     finally:
@@ -73,16 +79,21 @@ def browser():
 
 def user_texts(tracker_db: Path, sender_id: str) -> List[str]:
     with sqlite3.connect(tracker_db) as conn:
-        rows = conn.execute("SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id",
-                            (sender_id,)).fetchall()
+        rows = conn.execute(
+            "SELECT data FROM events WHERE sender_id = ? AND type_name = 'user' ORDER BY id", (sender_id,)
+        ).fetchall()
     return [json.loads(data)["text"] for (data,) in rows]
 
 
 def test_rasa_socketio_answers_cross_origin_polling(stack):
     """Without CORS headers Chromium blocks socket.io's first (long-polling) request."""
     origin = stack["web"].url
-    reply = requests.get(stack["rasa"].url + "/socket.io/", params={"EIO": "4", "transport": "polling"},
-                         headers={"Origin": origin}, timeout=10)
+    reply = requests.get(
+        stack["rasa"].url + "/socket.io/",
+        params={"EIO": "4", "transport": "polling"},
+        headers={"Origin": origin},
+        timeout=10,
+    )
     assert reply.status_code == 200
     assert reply.headers.get("Access-Control-Allow-Origin") in {origin, "*"}
     assert reply.text.startswith("0{")  # engine.io 4 open packet
@@ -158,7 +169,12 @@ def test_chat_page_conversation_survives_reload(stack, browser, size):
         context.close()
 
     # Rasa kept one conversation across the reload (session_persistence).
-    assert user_texts(stack["tracker_db"], "web:" + session_id) == ["/greet", "/ask_combined_route", QUESTION, AFTER_RELOAD]
+    assert user_texts(stack["tracker_db"], "web:" + session_id) == [
+        "/greet",
+        "/ask_combined_route",
+        QUESTION,
+        AFTER_RELOAD,
+    ]
     # Everything came from this machine's two servers: no CDN, no web font.
     allowed = (str(stack["web"].url), str(stack["rasa"].url), "ws://127.0.0.1:", "data:")
     assert [url for url in requested if not url.startswith(allowed)] == []
@@ -188,15 +204,23 @@ def test_default_rasa_url_is_the_page_host_on_port_5005(browser):
         # Answer the widget's first socket.io request ourselves: nothing needs to run on :5005.
         page.route("http://127.0.0.1:5005/socket.io/**", lambda route: route.abort())
         try:
-            with page.expect_request(lambda request: "/socket.io/" in request.url, timeout=TIMEOUT_MS) as first:
+            with page.expect_request(
+                lambda request: "/socket.io/" in request.url, timeout=TIMEOUT_MS
+            ) as first:
                 page.goto(web.url + "/")
             assert first.value.url.startswith("http://127.0.0.1:5005/socket.io/?EIO=4")
         finally:
             context.close()
 
 
-MAIN_QUESTIONS = ["9+ la j z ad", "hoc trung cap co mat tien ko ad", "Con tôi học trung cấp có được miễn học phí không?",
-                  "em muốn học hàn ở đâu", "trung cấp với cao đẳng khác gì nhau", "nguồn"]
+MAIN_QUESTIONS = [
+    "9+ la j z ad",
+    "hoc trung cap co mat tien ko ad",
+    "Con tôi học trung cấp có được miễn học phí không?",
+    "em muốn học hàn ở đâu",
+    "trung cấp với cao đẳng khác gì nhau",
+    "nguồn",
+]
 
 
 def test_main_answers_fit_the_phone_chat_area_with_their_line_breaks(stack, browser):

@@ -4,8 +4,9 @@ Revision ID: channels_0001
 Revises:
 Create Date: 2026-11-27
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "channels_0001"
 down_revision = None

@@ -4,8 +4,9 @@ Revision ID: channels_0002
 Revises: channels_0001
 Create Date: 2026-12-01
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "channels_0002"
 down_revision = "channels_0001"

@@ -4,8 +4,9 @@ Revision ID: console_0001
 Revises:
 Create Date: 2025-11-27
 """
-from alembic import op
+
 import sqlalchemy as sa
+from alembic import op
 
 revision = "console_0001"
 down_revision = None
@@ -34,8 +35,12 @@ def upgrade() -> None:
         sa.Column("created_at", sa.DateTime, nullable=False),
         sa.Column("expires_at", sa.DateTime, nullable=False),
         sa.PrimaryKeyConstraint("token_hash", name="pk_console_sessions"),
-        sa.ForeignKeyConstraint(["user_id"], ["console_users.id"], ondelete="CASCADE",
-                                name="fk_console_sessions_user_id_console_users"),
+        sa.ForeignKeyConstraint(
+            ["user_id"],
+            ["console_users.id"],
+            ondelete="CASCADE",
+            name="fk_console_sessions_user_id_console_users",
+        ),
     )
     op.create_index("ix_console_sessions_user_id", "console_sessions", ["user_id"])
     op.create_table(
@@ -47,7 +52,9 @@ def upgrade() -> None:
         sa.Column("success", sa.Boolean, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_console_login_attempts"),
     )
-    op.create_index("ix_console_login_attempts_key", "console_login_attempts", ["username", "ip", "attempted_at"])
+    op.create_index(
+        "ix_console_login_attempts_key", "console_login_attempts", ["username", "ip", "attempted_at"]
+    )
     op.create_table(
         "console_audit_log",
         sa.Column("id", sa.Integer, nullable=False),
@@ -93,9 +100,15 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("sender_id", name="pk_console_conversations"),
     )
     op.create_index("ix_console_conversations_recent", "console_conversations", ["last_ts", "sender_id"])
-    op.create_index("ix_console_conversations_channel", "console_conversations", ["channel", "last_ts", "sender_id"])
-    op.create_index("ix_console_conversations_fallback", "console_conversations", ["has_fallback", "last_ts", "sender_id"])
-    op.create_index("ix_console_conversations_role", "console_conversations", ["user_role", "last_ts", "sender_id"])
+    op.create_index(
+        "ix_console_conversations_channel", "console_conversations", ["channel", "last_ts", "sender_id"]
+    )
+    op.create_index(
+        "ix_console_conversations_fallback", "console_conversations", ["has_fallback", "last_ts", "sender_id"]
+    )
+    op.create_index(
+        "ix_console_conversations_role", "console_conversations", ["user_role", "last_ts", "sender_id"]
+    )
     op.create_index("ix_console_conversations_confidence", "console_conversations", ["min_confidence"])
     op.create_index("ix_console_conversations_first", "console_conversations", ["first_ts"])
     op.create_table(
@@ -184,8 +197,12 @@ def upgrade() -> None:
         sa.Column("changed_at", sa.DateTime, nullable=False),
         sa.Column("comment", sa.Text, nullable=False),
         sa.PrimaryKeyConstraint("id", name="pk_callback_status_changes"),
-        sa.ForeignKeyConstraint(["request_id"], ["callback_requests.id"], ondelete="CASCADE",
-                                name="fk_callback_status_changes_request_id_callback_requests"),
+        sa.ForeignKeyConstraint(
+            ["request_id"],
+            ["callback_requests.id"],
+            ondelete="CASCADE",
+            name="fk_callback_status_changes_request_id_callback_requests",
+        ),
     )
     op.create_index("ix_callback_status_changes_request_id", "callback_status_changes", ["request_id"])
 

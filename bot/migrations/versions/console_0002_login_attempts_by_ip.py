@@ -4,6 +4,7 @@ Revision ID: console_0002
 Revises: console_0001
 Create Date: 2026-12-01
 """
+
 from alembic import op
 
 revision = "console_0002"

@@ -6,6 +6,7 @@ HMAC(secret, "csrf:" + token), so it cannot be read from another origin and
 dies with the session. The login form, before any session exists, uses the
 same scheme with a short-lived pre-session cookie.
 """
+
 from __future__ import annotations
 
 import base64
@@ -21,7 +22,7 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from sqlalchemy.orm import Session
 
 from bot.db import utcnow
-from bot.web.console.store import ConsoleSession, ConsoleUser, LoginAttempt, ROLES
+from bot.web.console.store import ROLES, ConsoleSession, ConsoleUser, LoginAttempt
 
 SESSION_COOKIE = "console_session"
 PRELOGIN_COOKIE = "console_prelogin"
@@ -78,7 +79,9 @@ def token_hash(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_user(session: Session, username: str, password: str, role: str, full_name: str = "") -> ConsoleUser:
+def create_user(
+    session: Session, username: str, password: str, role: str, full_name: str = ""
+) -> ConsoleUser:
     username = (username or "").strip().lower()
     if not username or len(username) > 64 or not all(ch.isalnum() or ch in "._-" for ch in username):
         raise ValueError("Tên đăng nhập chỉ gồm chữ, số, dấu chấm, gạch ngang, gạch dưới (tối đa 64 ký tự).")
@@ -86,8 +89,14 @@ def create_user(session: Session, username: str, password: str, role: str, full_
         raise ValueError(f"Vai trò phải là một trong: {', '.join(ROLES)}.")
     if session.execute(sa.select(ConsoleUser.id).where(ConsoleUser.username == username)).first():
         raise ValueError(f"Tên đăng nhập '{username}' đã tồn tại.")
-    user = ConsoleUser(username=username, password_hash=hash_password(password), role=role,
-                       full_name=full_name.strip()[:200], is_active=True, created_at=utcnow())
+    user = ConsoleUser(
+        username=username,
+        password_hash=hash_password(password),
+        role=role,
+        full_name=full_name.strip()[:200],
+        is_active=True,
+        created_at=utcnow(),
+    )
     session.add(user)
     session.flush()
     return user
@@ -97,13 +106,21 @@ def recent_failures(session: Session, username: str, ip: str, window_minutes: in
     since = utcnow() - dt.timedelta(minutes=window_minutes)
     last_success = session.execute(
         sa.select(sa.func.max(LoginAttempt.attempted_at)).where(
-            LoginAttempt.username == username, LoginAttempt.ip == ip, LoginAttempt.success.is_(True),
+            LoginAttempt.username == username,
+            LoginAttempt.ip == ip,
+            LoginAttempt.success.is_(True),
             LoginAttempt.attempted_at >= since,
         )
     ).scalar()
-    query = sa.select(sa.func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.username == username, LoginAttempt.ip == ip, LoginAttempt.success.is_(False),
-        LoginAttempt.attempted_at >= (last_success or since),
+    query = (
+        sa.select(sa.func.count())
+        .select_from(LoginAttempt)
+        .where(
+            LoginAttempt.username == username,
+            LoginAttempt.ip == ip,
+            LoginAttempt.success.is_(False),
+            LoginAttempt.attempted_at >= (last_success or since),
+        )
     )
     return int(session.execute(query).scalar_one())
 
@@ -111,13 +128,24 @@ def recent_failures(session: Session, username: str, ip: str, window_minutes: in
 def recent_failures_from_ip(session: Session, ip: str, window_minutes: int) -> int:
     """Failed logins from `ip` within the window, whatever the username (password spraying)."""
     since = utcnow() - dt.timedelta(minutes=window_minutes)
-    query = sa.select(sa.func.count()).select_from(LoginAttempt).where(
-        LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.attempted_at >= since)
+    query = (
+        sa.select(sa.func.count())
+        .select_from(LoginAttempt)
+        .where(LoginAttempt.ip == ip, LoginAttempt.success.is_(False), LoginAttempt.attempted_at >= since)
+    )
     return int(session.execute(query).scalar_one())
 
 
-def authenticate(session: Session, username: str, password: str, ip: str, *, max_failures: int,
-                 window_minutes: int, max_failures_per_ip: int) -> Tuple[Optional[ConsoleUser], str]:
+def authenticate(
+    session: Session,
+    username: str,
+    password: str,
+    ip: str,
+    *,
+    max_failures: int,
+    window_minutes: int,
+    max_failures_per_ip: int,
+) -> Tuple[Optional[ConsoleUser], str]:
     """Returns (user, "") on success, else (None, reason) with reason in {"throttled", "invalid"}.
 
     Throttled: `max_failures` failures for this username from this IP since its last
@@ -125,11 +153,15 @@ def authenticate(session: Session, username: str, password: str, ip: str, *, max
     the window. A throttled attempt is refused before the password is checked.
     """
     username = (username or "").strip().lower()[:64]
-    if recent_failures(session, username, ip, window_minutes) >= max_failures or \
-            recent_failures_from_ip(session, ip, window_minutes) >= max_failures_per_ip:
+    if (
+        recent_failures(session, username, ip, window_minutes) >= max_failures
+        or recent_failures_from_ip(session, ip, window_minutes) >= max_failures_per_ip
+    ):
         session.add(LoginAttempt(username=username, ip=ip, success=False, attempted_at=utcnow()))
         return None, "throttled"
-    user = session.execute(sa.select(ConsoleUser).where(ConsoleUser.username == username)).scalar_one_or_none()
+    user = session.execute(
+        sa.select(ConsoleUser).where(ConsoleUser.username == username)
+    ).scalar_one_or_none()
     ok = verify_password(user.password_hash if user else None, password or "")
     if not ok or user is None or not user.is_active:
         session.add(LoginAttempt(username=username, ip=ip, success=False, attempted_at=utcnow()))
@@ -142,8 +174,14 @@ def authenticate(session: Session, username: str, password: str, ip: str, *, max
 def open_session(session: Session, user: ConsoleUser, hours: int) -> str:
     token = new_token()
     now = utcnow()
-    session.add(ConsoleSession(token_hash=token_hash(token), user_id=user.id, created_at=now,
-                               expires_at=now + dt.timedelta(hours=hours)))
+    session.add(
+        ConsoleSession(
+            token_hash=token_hash(token),
+            user_id=user.id,
+            created_at=now,
+            expires_at=now + dt.timedelta(hours=hours),
+        )
+    )
     session.execute(sa.delete(ConsoleSession).where(ConsoleSession.expires_at < now))
     return token
 

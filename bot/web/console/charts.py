@@ -1,5 +1,6 @@
 """Small server-side SVG charts (no CDN, no JavaScript). Output is markup built
 from escaped labels, so it is safe to insert with Jinja's |safe."""
+
 from __future__ import annotations
 
 from html import escape
@@ -23,22 +24,35 @@ def hbar_chart(items: Sequence[Tuple[str, float]], title: str, *, unit: str = ""
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
         f'viewBox="0 0 {width} {height}" width="100%" class="chart">',
-        f'<title>{escape(title)}</title>',
+        f"<title>{escape(title)}</title>",
     ]
     if not items:
         parts.append(f'<text x="{pad}" y="{pad + 30}" class="empty">Chưa có dữ liệu</text>')
     for i, (label, value) in enumerate(items):
         y = pad + 24 + i * row_h
         w = max(1, round(bar_w * value / peak))
-        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(str(label))[:40]}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{row_h - 6}" fill="{PALETTE[0]}"/>')
-        parts.append(f'<text x="{label_w + w + 4}" y="{y + 15}" font-size="12">{_fmt(value)}{escape(unit)}</text>')
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(str(label))[:40]}</text>'
+        )
+        parts.append(
+            f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{row_h - 6}" fill="{PALETTE[0]}"/>'
+        )
+        parts.append(
+            f'<text x="{label_w + w + 4}" y="{y + 15}" font-size="12">{_fmt(value)}{escape(unit)}</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)
 
 
-def line_chart(days: List[str], series: Sequence[Tuple[str, Sequence[float]]], title: str, *,
-               width: int = 720, height: int = 240, unit: str = "") -> str:
+def line_chart(
+    days: List[str],
+    series: Sequence[Tuple[str, Sequence[float]]],
+    title: str,
+    *,
+    width: int = 720,
+    height: int = 240,
+    unit: str = "",
+) -> str:
     """Daily series as polylines with a legend; x labels thinned to stay readable."""
     left, right, top, bottom = 48, 12, 28, 36
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -46,7 +60,7 @@ def line_chart(days: List[str], series: Sequence[Tuple[str, Sequence[float]]], t
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
         f'viewBox="0 0 {width} {height}" width="100%" class="chart">',
-        f'<title>{escape(title)}</title>',
+        f"<title>{escape(title)}</title>",
         f'<line x1="{left}" y1="{top + plot_h}" x2="{left + plot_w}" y2="{top + plot_h}" stroke="#999"/>',
         f'<line x1="{left}" y1="{top}" x2="{left}" y2="{top + plot_h}" stroke="#999"/>',
         f'<text x="{left - 4}" y="{top + 4}" text-anchor="end" font-size="11">{_fmt(peak)}{escape(unit)}</text>',
@@ -71,6 +85,8 @@ def line_chart(days: List[str], series: Sequence[Tuple[str, Sequence[float]]], t
     every = max(1, n // 8)
     for i, day in enumerate(days):
         if i % every == 0 or i == n - 1:
-            parts.append(f'<text x="{left + i * step:.1f}" y="{height - 12}" text-anchor="middle" font-size="10">{escape(day[5:])}</text>')
+            parts.append(
+                f'<text x="{left + i * step:.1f}" y="{height - 12}" text-anchor="middle" font-size="10">{escape(day[5:])}</text>'
+            )
     parts.append("</svg>")
     return "".join(parts)

@@ -17,6 +17,7 @@ Two callers:
 The console's sync lock is taken first, so a sync run never writes a summary
 for a conversation that is being deleted.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,17 +55,33 @@ def erasure_requested(events: Sequence) -> bool:
     return False
 
 
-def erase_conversation(conn: Connection, sender_id: str, *, requested_by: str, username: str = "",
-                       user_id: Optional[int] = None, channel: str = "", ip: str = "") -> ErasureResult:
+def erase_conversation(
+    conn: Connection,
+    sender_id: str,
+    *,
+    requested_by: str,
+    username: str = "",
+    user_id: Optional[int] = None,
+    channel: str = "",
+    ip: str = "",
+) -> ErasureResult:
     """Delete everything stored about `sender_id`, in the caller's transaction.
 
     requested_by: "family" (the user, in the chat) or "counsellor" (console).
     Tables that do not exist (a database without the console's migration) are skipped.
     """
-    from bot.web.console.sync import STATE_NAME, events_t
-    from bot.handoff import CallbackRequest, CallbackStatusChange
     from bot.db import utcnow
-    from bot.web.console.store import (AuditEntry, ConversationFacet, ConversationNote, ConversationSummary, ConversationTag, NluInboxItem, SyncState)
+    from bot.handoff import CallbackRequest, CallbackStatusChange
+    from bot.web.console.store import (
+        AuditEntry,
+        ConversationFacet,
+        ConversationNote,
+        ConversationSummary,
+        ConversationTag,
+        NluInboxItem,
+        SyncState,
+    )
+    from bot.web.console.sync import STATE_NAME, events_t
 
     present = set(sa.inspect(conn).get_table_names())
     console = ConversationSummary.__tablename__ in present
@@ -82,14 +99,24 @@ def erase_conversation(conn: Connection, sender_id: str, *, requested_by: str, u
             conn.execute(table.delete().where(table.c.sender_id == sender_id))
     if CallbackRequest.__tablename__ in present:
         callbacks, history = CallbackRequest.__table__, CallbackStatusChange.__table__
-        ids = [row[0] for row in conn.execute(sa.select(callbacks.c.id).where(callbacks.c.sender_id == sender_id))]
+        ids = [
+            row[0]
+            for row in conn.execute(sa.select(callbacks.c.id).where(callbacks.c.sender_id == sender_id))
+        ]
         if ids:
             conn.execute(history.delete().where(history.c.request_id.in_(ids)))
             result.callbacks = conn.execute(callbacks.delete().where(callbacks.c.id.in_(ids))).rowcount or 0
     if AuditEntry.__tablename__ in present:
         detail = dict(requested_by=requested_by, channel=channel[:32], **asdict(result))
-        conn.execute(AuditEntry.__table__.insert().values(
-            at=utcnow(), user_id=user_id, username=username[:64], action="conversation_erased",
-            target=sender_reference(sender_id), detail=json.dumps(detail, ensure_ascii=False), ip=ip[:64],
-        ))
+        conn.execute(
+            AuditEntry.__table__.insert().values(
+                at=utcnow(),
+                user_id=user_id,
+                username=username[:64],
+                action="conversation_erased",
+                target=sender_reference(sender_id),
+                detail=json.dumps(detail, ensure_ascii=False),
+                ip=ip[:64],
+            )
+        )
     return result

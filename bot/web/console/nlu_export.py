@@ -1,4 +1,5 @@
 """Corrections from the NLU inbox as Rasa NLU training data (YAML, version "3.1")."""
+
 from __future__ import annotations
 
 import json
@@ -10,19 +11,26 @@ from bot.privacy import mask_pii
 def annotate(text: str, entities: List[dict]) -> str:
     """Insert Rasa's [text](entity) / [text]{"entity": e, "value": v} annotations."""
     spans = sorted(
-        (e for e in entities if isinstance(e.get("start"), int) and isinstance(e.get("end"), int)
-         and 0 <= e["start"] < e["end"] <= len(text)),
+        (
+            e
+            for e in entities
+            if isinstance(e.get("start"), int)
+            and isinstance(e.get("end"), int)
+            and 0 <= e["start"] < e["end"] <= len(text)
+        ),
         key=lambda e: e["start"],
     )
     out, cursor = [], 0
     for entity in spans:
         if entity["start"] < cursor:
             continue  # overlapping spans cannot be annotated
-        surface = text[entity["start"]:entity["end"]]
-        out.append(text[cursor:entity["start"]])
+        surface = text[entity["start"] : entity["end"]]
+        out.append(text[cursor : entity["start"]])
         value = entity.get("value")
         if value and value != surface:
-            out.append(f'[{surface}]{json.dumps({"entity": entity["entity"], "value": value}, ensure_ascii=False)}')
+            out.append(
+                f"[{surface}]{json.dumps({'entity': entity['entity'], 'value': value}, ensure_ascii=False)}"
+            )
         else:
             out.append(f"[{surface}]({entity['entity']})")
         cursor = entity["end"]

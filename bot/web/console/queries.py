@@ -4,6 +4,7 @@ Everything that builds SQL for the console lives here, in sync.py, in
 retention.py and in bot.web.console.store. The list uses keyset pagination on
 (last_ts, sender_id) so page N costs the same as page 1.
 """
+
 from __future__ import annotations
 
 import base64
@@ -17,8 +18,15 @@ from sqlalchemy.engine import Connection
 
 from bot.text import fold
 from bot.web.console.settings import VN_UTC_OFFSET
+from bot.web.console.store import (
+    ConversationFacet,
+    ConversationNote,
+    ConversationSummary,
+    ConversationTag,
+    DailyStat,
+    NluInboxItem,
+)
 from bot.web.console.sync import events_t, events_table_exists
-from bot.web.console.store import (ConversationFacet, ConversationNote, ConversationSummary, ConversationTag, DailyStat, NluInboxItem)
 
 summary_t = ConversationSummary.__table__
 facet_t = ConversationFacet.__table__
@@ -61,19 +69,33 @@ class ConversationFilter:
             pass
         status = get("status")
         return cls(
-            date_from=date("from"), date_to=date("to"), channel=get("channel")[:64], intent=get("intent")[:255],
-            fallback=get("fallback") == "1", low_confidence=get("low") == "1", threshold=threshold,
-            area=get("area")[:255], user_role=get("role")[:32], tag=get("tag")[:64],
-            status=status if status in REVIEW_STATUSES else "", text=get("q")[:200],
+            date_from=date("from"),
+            date_to=date("to"),
+            channel=get("channel")[:64],
+            intent=get("intent")[:255],
+            fallback=get("fallback") == "1",
+            low_confidence=get("low") == "1",
+            threshold=threshold,
+            area=get("area")[:255],
+            user_role=get("role")[:32],
+            tag=get("tag")[:64],
+            status=status if status in REVIEW_STATUSES else "",
+            text=get("q")[:200],
         )
 
     def as_args(self) -> Dict[str, str]:
         args = {
             "from": self.date_from.isoformat() if self.date_from else "",
             "to": self.date_to.isoformat() if self.date_to else "",
-            "channel": self.channel, "intent": self.intent, "fallback": "1" if self.fallback else "",
-            "low": "1" if self.low_confidence else "", "area": self.area, "role": self.user_role,
-            "tag": self.tag, "status": self.status, "q": self.text,
+            "channel": self.channel,
+            "intent": self.intent,
+            "fallback": "1" if self.fallback else "",
+            "low": "1" if self.low_confidence else "",
+            "area": self.area,
+            "role": self.user_role,
+            "tag": self.tag,
+            "status": self.status,
+            "q": self.text,
         }
         return {k: v for k, v in args.items() if v}
 
@@ -104,7 +126,9 @@ def filter_conditions(flt: ConversationFilter) -> List:
     for kind, value in (("intent", flt.intent), ("area", flt.area)):
         if value:
             conditions.append(
-                sa.exists().where(facet_t.c.sender_id == c.sender_id, facet_t.c.kind == kind, facet_t.c.value == value)
+                sa.exists().where(
+                    facet_t.c.sender_id == c.sender_id, facet_t.c.kind == kind, facet_t.c.value == value
+                )
             )
     if flt.tag:
         conditions.append(sa.exists().where(tag_t.c.sender_id == c.sender_id, tag_t.c.tag == flt.tag))
@@ -144,8 +168,9 @@ class Page:
     tags: Dict[str, List[str]] = field(default_factory=dict)
 
 
-def list_conversations(conn: Connection, flt: ConversationFilter, *, after: str = "", before: str = "",
-                       page_size: int = 50) -> Page:
+def list_conversations(
+    conn: Connection, flt: ConversationFilter, *, after: str = "", before: str = "", page_size: int = 50
+) -> Page:
     c = summary_t.c
     conditions = filter_conditions(flt)
     after_key, before_key = decode_cursor(after), decode_cursor(before)
@@ -157,8 +182,21 @@ def list_conversations(conn: Connection, flt: ConversationFilter, *, after: str 
         ts, sid = before_key
         conditions.append(sa.or_(c.last_ts > ts, sa.and_(c.last_ts == ts, c.sender_id > sid)))
     order = (c.last_ts.asc(), c.sender_id.asc()) if backwards else (c.last_ts.desc(), c.sender_id.desc())
-    columns = [c.sender_id, c.channel, c.first_ts, c.last_ts, c.user_messages, c.has_fallback, c.min_confidence,
-               c.user_role, c.intents, c.areas, c.preview, c.reviewed, c.flagged]
+    columns = [
+        c.sender_id,
+        c.channel,
+        c.first_ts,
+        c.last_ts,
+        c.user_messages,
+        c.has_fallback,
+        c.min_confidence,
+        c.user_role,
+        c.intents,
+        c.areas,
+        c.preview,
+        c.reviewed,
+        c.flagged,
+    ]
     query = sa.select(*columns).where(*conditions).order_by(*order).limit(page_size + 1)
     rows = [dict(r) for r in conn.execute(query).mappings()]
     more = len(rows) > page_size
@@ -178,12 +216,21 @@ def list_conversations(conn: Connection, flt: ConversationFilter, *, after: str 
 
 
 def count_conversations(conn: Connection, flt: ConversationFilter) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).select_from(summary_t).where(*filter_conditions(flt))).scalar_one())
+    return int(
+        conn.execute(
+            sa.select(sa.func.count()).select_from(summary_t).where(*filter_conditions(flt))
+        ).scalar_one()
+    )
 
 
 def iter_filtered_sender_ids(conn: Connection, flt: ConversationFilter, limit: int) -> List[str]:
     c = summary_t.c
-    query = sa.select(c.sender_id).where(*filter_conditions(flt)).order_by(c.last_ts.desc(), c.sender_id.desc()).limit(limit)
+    query = (
+        sa.select(c.sender_id)
+        .where(*filter_conditions(flt))
+        .order_by(c.last_ts.desc(), c.sender_id.desc())
+        .limit(limit)
+    )
     return [r[0] for r in conn.execute(query)]
 
 
@@ -191,7 +238,11 @@ def tags_for(conn: Connection, sender_ids: Sequence[str]) -> Dict[str, List[str]
     result: Dict[str, List[str]] = {}
     if not sender_ids:
         return result
-    query = sa.select(tag_t.c.sender_id, tag_t.c.tag).where(tag_t.c.sender_id.in_(list(sender_ids))).order_by(tag_t.c.tag)
+    query = (
+        sa.select(tag_t.c.sender_id, tag_t.c.tag)
+        .where(tag_t.c.sender_id.in_(list(sender_ids)))
+        .order_by(tag_t.c.tag)
+    )
     for sender_id, tag in conn.execute(query):
         result.setdefault(sender_id, []).append(tag)
     return result
@@ -199,7 +250,11 @@ def tags_for(conn: Connection, sender_ids: Sequence[str]) -> Dict[str, List[str]
 
 def distinct_values(conn: Connection) -> Dict[str, List[str]]:
     """Options for the filter drop-downs."""
-    channels = [r[0] for r in conn.execute(sa.select(daily_t.c.channel).distinct().order_by(daily_t.c.channel)) if r[0]]
+    channels = [
+        r[0]
+        for r in conn.execute(sa.select(daily_t.c.channel).distinct().order_by(daily_t.c.channel))
+        if r[0]
+    ]
     tags = [r[0] for r in conn.execute(sa.select(tag_t.c.tag).distinct().order_by(tag_t.c.tag))]
     return {"channels": channels, "tags": tags}
 
@@ -236,12 +291,19 @@ def transcript_events(conn: Connection, sender_id: str) -> List[Turn]:
         if event.type_name == "user":
             parse = data.get("parse_data") or {}
             intent = parse.get("intent") or {}
-            turns.append(Turn(
-                event_id=event.id, kind="user", timestamp=ts, text=data.get("text") or "",
-                intent=event.intent_name or intent.get("name") or "", confidence=intent.get("confidence"),
-                entities=[e for e in parse.get("entities") or [] if isinstance(e, dict)],
-                fallback=(event.intent_name == "nlu_fallback"), channel=data.get("input_channel") or "",
-            ))
+            turns.append(
+                Turn(
+                    event_id=event.id,
+                    kind="user",
+                    timestamp=ts,
+                    text=data.get("text") or "",
+                    intent=event.intent_name or intent.get("name") or "",
+                    confidence=intent.get("confidence"),
+                    entities=[e for e in parse.get("entities") or [] if isinstance(e, dict)],
+                    fallback=(event.intent_name == "nlu_fallback"),
+                    channel=data.get("input_channel") or "",
+                )
+            )
         elif event.type_name == "bot":
             text = data.get("text") or ""
             extra = data.get("data") or {}
@@ -253,11 +315,26 @@ def transcript_events(conn: Connection, sender_id: str) -> List[Turn]:
             name = event.action_name or data.get("name") or ""
             if name == "action_listen":
                 continue
-            turns.append(Turn(event_id=event.id, kind="action", timestamp=ts, name=name,
-                              confidence=data.get("confidence"), value=data.get("policy") or ""))
+            turns.append(
+                Turn(
+                    event_id=event.id,
+                    kind="action",
+                    timestamp=ts,
+                    name=name,
+                    confidence=data.get("confidence"),
+                    value=data.get("policy") or "",
+                )
+            )
         elif event.type_name == "slot":
-            turns.append(Turn(event_id=event.id, kind="slot", timestamp=ts, name=data.get("name") or "",
-                              value=json.dumps(data.get("value"), ensure_ascii=False)))
+            turns.append(
+                Turn(
+                    event_id=event.id,
+                    kind="slot",
+                    timestamp=ts,
+                    name=data.get("name") or "",
+                    value=json.dumps(data.get("value"), ensure_ascii=False),
+                )
+            )
     return turns
 
 
@@ -268,13 +345,18 @@ def conversation(conn: Connection, sender_id: str) -> Optional[dict]:
 
 def notes_for(conn: Connection, sender_id: str) -> List[dict]:
     t = ConversationNote.__table__
-    return [dict(r) for r in conn.execute(sa.select(t).where(t.c.sender_id == sender_id).order_by(t.c.id)).mappings()]
+    return [
+        dict(r)
+        for r in conn.execute(sa.select(t).where(t.c.sender_id == sender_id).order_by(t.c.id)).mappings()
+    ]
 
 
 # --- NLU inbox ------------------------------------------------------------------
 
 
-def inbox_items(conn: Connection, status: str = "open", *, limit: int = 100, before_event: Optional[int] = None) -> List[dict]:
+def inbox_items(
+    conn: Connection, status: str = "open", *, limit: int = 100, before_event: Optional[int] = None
+) -> List[dict]:
     query = sa.select(inbox_t).where(inbox_t.c.status == status)
     if before_event:
         query = query.where(inbox_t.c.event_id < before_event)
@@ -288,7 +370,11 @@ def inbox_counts(conn: Connection) -> Dict[str, int]:
 
 
 def corrected_examples(conn: Connection) -> List[dict]:
-    query = sa.select(inbox_t).where(inbox_t.c.status == "corrected").order_by(inbox_t.c.corrected_intent, inbox_t.c.event_id)
+    query = (
+        sa.select(inbox_t)
+        .where(inbox_t.c.status == "corrected")
+        .order_by(inbox_t.c.corrected_intent, inbox_t.c.event_id)
+    )
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
@@ -297,31 +383,52 @@ def corrected_examples(conn: Connection) -> List[dict]:
 
 def daily_series(conn: Connection, day_from: str, day_to: str) -> List[dict]:
     query = (
-        sa.select(daily_t.c.day, sa.func.sum(daily_t.c.conversations), sa.func.sum(daily_t.c.user_messages),
-                  sa.func.sum(daily_t.c.fallback_messages))
+        sa.select(
+            daily_t.c.day,
+            sa.func.sum(daily_t.c.conversations),
+            sa.func.sum(daily_t.c.user_messages),
+            sa.func.sum(daily_t.c.fallback_messages),
+        )
         .where(daily_t.c.day >= day_from, daily_t.c.day <= day_to)
-        .group_by(daily_t.c.day).order_by(daily_t.c.day)
+        .group_by(daily_t.c.day)
+        .order_by(daily_t.c.day)
     )
-    return [dict(day=d, conversations=int(c or 0), messages=int(m or 0), fallbacks=int(f or 0)) for d, c, m, f in conn.execute(query)]
+    return [
+        dict(day=d, conversations=int(c or 0), messages=int(m or 0), fallbacks=int(f or 0))
+        for d, c, m, f in conn.execute(query)
+    ]
 
 
 def by_channel(conn: Connection, day_from: str, day_to: str) -> List[dict]:
     query = (
-        sa.select(daily_t.c.channel, sa.func.sum(daily_t.c.conversations), sa.func.sum(daily_t.c.user_messages),
-                  sa.func.sum(daily_t.c.fallback_messages))
+        sa.select(
+            daily_t.c.channel,
+            sa.func.sum(daily_t.c.conversations),
+            sa.func.sum(daily_t.c.user_messages),
+            sa.func.sum(daily_t.c.fallback_messages),
+        )
         .where(daily_t.c.day >= day_from, daily_t.c.day <= day_to)
-        .group_by(daily_t.c.channel).order_by(sa.func.sum(daily_t.c.user_messages).desc())
+        .group_by(daily_t.c.channel)
+        .order_by(sa.func.sum(daily_t.c.user_messages).desc())
     )
-    return [dict(channel=ch or "(không rõ)", conversations=int(c or 0), messages=int(m or 0), fallbacks=int(f or 0))
-            for ch, c, m, f in conn.execute(query)]
+    return [
+        dict(
+            channel=ch or "(không rõ)", conversations=int(c or 0), messages=int(m or 0), fallbacks=int(f or 0)
+        )
+        for ch, c, m, f in conn.execute(query)
+    ]
 
 
-def facet_counts(conn: Connection, kind: str, ts_from: float, ts_to: float, limit: int = 15) -> List[Tuple[str, int]]:
+def facet_counts(
+    conn: Connection, kind: str, ts_from: float, ts_to: float, limit: int = 15
+) -> List[Tuple[str, int]]:
     c = summary_t.c
     query = (
         sa.select(facet_t.c.value, sa.func.count())
         .select_from(facet_t.join(summary_t, summary_t.c.sender_id == facet_t.c.sender_id))
         .where(facet_t.c.kind == kind, c.last_ts >= ts_from, c.first_ts < ts_to)
-        .group_by(facet_t.c.value).order_by(sa.func.count().desc(), facet_t.c.value).limit(limit)
+        .group_by(facet_t.c.value)
+        .order_by(sa.func.count().desc(), facet_t.c.value)
+        .limit(limit)
     )
     return [(value, int(n)) for value, n in conn.execute(query)]

@@ -1,5 +1,6 @@
 """Rasa's own names the console recognises a fallback by (Rasa's constants, not the
 NLU contract: the contract's intents and entities come from bot.vocabulary)."""
+
 FALLBACK_INTENT = "nlu_fallback"
 FALLBACK_ACTIONS = frozenset(
     {

@@ -10,6 +10,7 @@ are deleted with their history.
 "Older than the limit" is strict: a conversation whose last event is exactly
 at now - N days is kept.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -20,9 +21,15 @@ from typing import Optional
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from bot.handoff import CALLBACK_OPEN_STATUSES, CallbackRequest
+from bot.web.console.store import (
+    ConversationFacet,
+    ConversationNote,
+    ConversationSummary,
+    ConversationTag,
+    NluInboxItem,
+)
 from bot.web.console.sync import events_t, events_table_exists, sync_events
-from bot.handoff import CallbackRequest, CALLBACK_OPEN_STATUSES
-from bot.web.console.store import (ConversationFacet, ConversationNote, ConversationSummary, ConversationTag, NluInboxItem)
 
 _CHUNK = 500
 
@@ -34,7 +41,9 @@ class PurgeResult:
     callbacks: int = 0
 
 
-def purge(engine: Engine, days: int, *, now: Optional[float] = None, low_confidence: float = 0.6) -> PurgeResult:
+def purge(
+    engine: Engine, days: int, *, now: Optional[float] = None, low_confidence: float = 0.6
+) -> PurgeResult:
     if days < 1:
         raise ValueError("retention must be at least 1 day")
     now = time.time() if now is None else now
@@ -47,22 +56,31 @@ def purge(engine: Engine, days: int, *, now: Optional[float] = None, low_confide
         has_events = events_table_exists(conn)
         old = [r[0] for r in conn.execute(sa.select(summary.c.sender_id).where(summary.c.last_ts < cutoff))]
     for i in range(0, len(old), _CHUNK):
-        chunk = old[i:i + _CHUNK]
+        chunk = old[i : i + _CHUNK]
         with engine.begin() as conn:
             if has_events:
-                result.events += conn.execute(events_t.delete().where(events_t.c.sender_id.in_(chunk))).rowcount or 0
+                result.events += (
+                    conn.execute(events_t.delete().where(events_t.c.sender_id.in_(chunk))).rowcount or 0
+                )
             for table in (ConversationFacet.__table__, ConversationTag.__table__, ConversationNote.__table__):
                 conn.execute(table.delete().where(table.c.sender_id.in_(chunk)))
             inbox = NluInboxItem.__table__
             conn.execute(inbox.delete().where(inbox.c.sender_id.in_(chunk), inbox.c.status != "corrected"))
             conn.execute(inbox.update().where(inbox.c.sender_id.in_(chunk)).values(sender_id=None))
-            result.conversations += conn.execute(summary.delete().where(summary.c.sender_id.in_(chunk))).rowcount or 0
+            result.conversations += (
+                conn.execute(summary.delete().where(summary.c.sender_id.in_(chunk))).rowcount or 0
+            )
     callbacks = CallbackRequest.__table__
     cutoff_dt = dt.datetime.utcfromtimestamp(cutoff)
     with engine.begin() as conn:
-        ids = [r[0] for r in conn.execute(
-            sa.select(callbacks.c.id).where(callbacks.c.created_at < cutoff_dt,
-                                           callbacks.c.status.notin_(CALLBACK_OPEN_STATUSES)))]
+        ids = [
+            r[0]
+            for r in conn.execute(
+                sa.select(callbacks.c.id).where(
+                    callbacks.c.created_at < cutoff_dt, callbacks.c.status.notin_(CALLBACK_OPEN_STATUSES)
+                )
+            )
+        ]
         if ids:
             from bot.handoff import CallbackStatusChange
 

@@ -1,4 +1,5 @@
 """The console's view of the settings (bot.config.Settings), plus its signing secret."""
+
 from __future__ import annotations
 
 import os

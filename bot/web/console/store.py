@@ -5,10 +5,9 @@ here and in bot.web.console.sync / queries, and deleted from by retention.
 Every timestamp column is naive UTC (`utcnow()`); Rasa's event timestamps are
 float epoch seconds and are kept as such in the summary table.
 """
+
 from __future__ import annotations
 
-import datetime as dt
-import re
 from typing import Optional
 
 import sqlalchemy as sa
@@ -43,7 +42,9 @@ class ConsoleSession(Base):
     __tablename__ = "console_sessions"
 
     token_hash = sa.Column(sa.String(64), primary_key=True)
-    user_id = sa.Column(sa.Integer, sa.ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False, index=True)
+    user_id = sa.Column(
+        sa.Integer, sa.ForeignKey("console_users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
     created_at = sa.Column(sa.DateTime, nullable=False, default=utcnow)
     expires_at = sa.Column(sa.DateTime, nullable=False)
 
@@ -77,8 +78,16 @@ class AuditEntry(Base):
     ip = sa.Column(sa.String(64), nullable=False, default="")
 
 
-def audit(session: Session, action: str, *, user: Optional[ConsoleUser] = None, username: str = "",
-          target: str = "", detail: str = "", ip: str = "") -> AuditEntry:
+def audit(
+    session: Session,
+    action: str,
+    *,
+    user: Optional[ConsoleUser] = None,
+    username: str = "",
+    target: str = "",
+    detail: str = "",
+    ip: str = "",
+) -> AuditEntry:
     entry = AuditEntry(
         user_id=user.id if user else None,
         username=user.username if user else username,

@@ -12,6 +12,7 @@ lower id after a higher one is visible. A run therefore stops before an id gap
 whose next event is younger than GAP_GRACE_SECONDS; an older gap is a rolled
 back insert and is skipped.
 """
+
 from __future__ import annotations
 
 import datetime as dt
@@ -24,10 +25,10 @@ from typing import Dict, Iterable, List, Optional, Set
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from bot.db import utcnow
 from bot.text import fold
 from bot.web.console.rasa_names import FALLBACK_ACTIONS, FALLBACK_INTENT
 from bot.web.console.settings import VN_UTC_OFFSET
-from bot.db import utcnow
 from bot.web.console.store import ConversationFacet, ConversationSummary, DailyStat, NluInboxItem, SyncState
 
 logger = logging.getLogger(__name__)
@@ -76,10 +77,25 @@ class _Conv:
 
 def _new_row(sender_id: str, ts: float) -> dict:
     return dict(
-        sender_id=sender_id, channel="", first_ts=ts, last_ts=ts, user_messages=0, bot_messages=0,
-        has_fallback=False, min_confidence=None, user_role="", intents="", areas="", preview="",
-        search_text="", last_event_id=0, last_user_event_id=None, reviewed=False, flagged=False,
-        reviewed_by=None, reviewed_at=None,
+        sender_id=sender_id,
+        channel="",
+        first_ts=ts,
+        last_ts=ts,
+        user_messages=0,
+        bot_messages=0,
+        has_fallback=False,
+        min_confidence=None,
+        user_role="",
+        intents="",
+        areas="",
+        preview="",
+        search_text="",
+        last_event_id=0,
+        last_user_event_id=None,
+        reviewed=False,
+        flagged=False,
+        reviewed_by=None,
+        reviewed_at=None,
     )
 
 
@@ -112,8 +128,10 @@ class _Batch:
     def load(self, sender_ids: Iterable[str]) -> None:
         ids = list(sender_ids)
         for i in range(0, len(ids), _CHUNK):
-            chunk = ids[i:i + _CHUNK]
-            for row in self.conn.execute(sa.select(summary_t).where(summary_t.c.sender_id.in_(chunk))).mappings():
+            chunk = ids[i : i + _CHUNK]
+            for row in self.conn.execute(
+                sa.select(summary_t).where(summary_t.c.sender_id.in_(chunk))
+            ).mappings():
                 conv = _Conv(row=dict(row), is_new=False)
                 conv.intents = set(row["intents"].split())
                 conv.areas = set(row["areas"].split())
@@ -202,22 +220,37 @@ class _Batch:
             elif entity.get("entity") == "user_role" and entity.get("value"):
                 row["user_role"] = str(entity["value"])[:32]
         if isinstance(confidence, (int, float)) and intent_name != FALLBACK_INTENT:
-            row["min_confidence"] = confidence if row["min_confidence"] is None else min(row["min_confidence"], confidence)
+            row["min_confidence"] = (
+                confidence if row["min_confidence"] is None else min(row["min_confidence"], confidence)
+            )
         if intent_name == FALLBACK_INTENT:
             row["has_fallback"] = True
             counters[2] += 1
             predicted, predicted_conf = _top_real_intent(parse)
             if isinstance(predicted_conf, (int, float)):
-                row["min_confidence"] = predicted_conf if row["min_confidence"] is None else min(row["min_confidence"], predicted_conf)
+                row["min_confidence"] = (
+                    predicted_conf
+                    if row["min_confidence"] is None
+                    else min(row["min_confidence"], predicted_conf)
+                )
             self.inbox[event.id] = self._inbox_new(event, ts, text, predicted, predicted_conf, "fallback")
         elif isinstance(confidence, (int, float)) and confidence < self.low_confidence:
             self.inbox[event.id] = self._inbox_new(event, ts, text, intent_name, confidence, "low_confidence")
 
     def _inbox_new(self, event, ts, text, intent, confidence, reason) -> dict:
         return dict(
-            event_id=event.id, sender_id=event.sender_id, timestamp=ts, text=text or "",
-            predicted_intent=(intent or "")[:255], confidence=confidence, reason=reason, status="open",
-            corrected_intent=None, corrected_entities=None, corrected_by=None, corrected_at=None,
+            event_id=event.id,
+            sender_id=event.sender_id,
+            timestamp=ts,
+            text=text or "",
+            predicted_intent=(intent or "")[:255],
+            confidence=confidence,
+            reason=reason,
+            status="open",
+            corrected_intent=None,
+            corrected_entities=None,
+            corrected_by=None,
+            corrected_at=None,
         )
 
     def _fallback_action(self, conv: _Conv) -> None:
@@ -238,8 +271,14 @@ class _Batch:
             except ValueError:
                 data = {}
             intent = (data.get("parse_data") or {}).get("intent") or {}
-            item = self._inbox_new(event, float(event.timestamp or 0), data.get("text") or "",
-                                   event.intent_name or intent.get("name"), intent.get("confidence"), "fallback")
+            item = self._inbox_new(
+                event,
+                float(event.timestamp or 0),
+                data.get("text") or "",
+                event.intent_name or intent.get("name"),
+                intent.get("confidence"),
+                "fallback",
+            )
             self.inbox[user_event_id] = item
         else:
             item["reason"] = "fallback"
@@ -265,18 +304,30 @@ class _Batch:
         if inserts:
             conn.execute(summary_t.insert(), inserts)
         if updates:
-            columns = [c for c in summary_t.c.keys() if c not in ("sender_id", "reviewed", "flagged", "reviewed_by", "reviewed_at")]
-            stmt = summary_t.update().where(summary_t.c.sender_id == sa.bindparam("b_sender_id")).values(
-                {c: sa.bindparam(f"b_{c}") for c in columns}
+            columns = [
+                c
+                for c in summary_t.c.keys()
+                if c not in ("sender_id", "reviewed", "flagged", "reviewed_by", "reviewed_at")
+            ]
+            stmt = (
+                summary_t.update()
+                .where(summary_t.c.sender_id == sa.bindparam("b_sender_id"))
+                .values({c: sa.bindparam(f"b_{c}") for c in columns})
             )
-            conn.execute(stmt, [dict({f"b_{c}": r[c] for c in columns}, b_sender_id=r["sender_id"]) for r in updates])
+            conn.execute(
+                stmt, [dict({f"b_{c}": r[c] for c in columns}, b_sender_id=r["sender_id"]) for r in updates]
+            )
         if facets:
             conn.execute(facet_t.insert(), facets)
         new_items = [r for k, r in self.inbox.items() if k not in self.inbox_existing]
         if new_items:
             conn.execute(inbox_t.insert(), new_items)
         for event_id in self.inbox_existing:
-            conn.execute(inbox_t.update().where(inbox_t.c.event_id == event_id).values(reason=self.inbox[event_id]["reason"]))
+            conn.execute(
+                inbox_t.update()
+                .where(inbox_t.c.event_id == event_id)
+                .values(reason=self.inbox[event_id]["reason"])
+            )
         self.inbox.clear()
         self.inbox_existing.clear()
         for (day, channel), (conversations, messages, fallbacks) in self.daily.items():
@@ -290,8 +341,15 @@ class _Batch:
                 )
             )
             if result.rowcount == 0:
-                conn.execute(daily_t.insert().values(day=day, channel=channel, conversations=conversations,
-                                                     user_messages=messages, fallback_messages=fallbacks))
+                conn.execute(
+                    daily_t.insert().values(
+                        day=day,
+                        channel=channel,
+                        conversations=conversations,
+                        user_messages=messages,
+                        fallback_messages=fallbacks,
+                    )
+                )
         self.daily.clear()
 
 
@@ -301,11 +359,19 @@ def _lock_state(conn: Connection) -> int:
     result = conn.execute(state_t.update().where(state_t.c.name == STATE_NAME).values(updated_at=now))
     if result.rowcount == 0:
         conn.execute(state_t.insert().values(name=STATE_NAME, last_event_id=0, updated_at=now))
-    return int(conn.execute(sa.select(state_t.c.last_event_id).where(state_t.c.name == STATE_NAME)).scalar_one())
+    return int(
+        conn.execute(sa.select(state_t.c.last_event_id).where(state_t.c.name == STATE_NAME)).scalar_one()
+    )
 
 
-def sync_events(engine: Engine, *, low_confidence: float = 0.6, batch_size: int = 5000,
-                max_events: Optional[int] = None, now: Optional[float] = None) -> int:
+def sync_events(
+    engine: Engine,
+    *,
+    low_confidence: float = 0.6,
+    batch_size: int = 5000,
+    max_events: Optional[int] = None,
+    now: Optional[float] = None,
+) -> int:
     """Fold new events into the summary tables; returns how many events were processed."""
     with engine.connect() as probe:
         if not events_table_exists(probe):
@@ -335,7 +401,9 @@ def sync_events(engine: Engine, *, low_confidence: float = 0.6, batch_size: int 
             for event in usable:
                 batch.apply(event)
             batch.write()
-            conn.execute(state_t.update().where(state_t.c.name == STATE_NAME).values(last_event_id=usable[-1].id))
+            conn.execute(
+                state_t.update().where(state_t.c.name == STATE_NAME).values(last_event_id=usable[-1].id)
+            )
             processed += len(usable)
             if len(usable) < len(rows) or len(rows) < limit:
                 return processed

@@ -1,4 +1,5 @@
 """Routes of the counsellor console, served under /console."""
+
 from __future__ import annotations
 
 import asyncio
@@ -19,18 +20,26 @@ from sanic import Blueprint, response
 from sanic.exceptions import NotFound
 from sanic.request import Request
 
-from bot.db import get_engine, session_scope
+from bot import vocabulary
+from bot.db import get_engine, session_scope, utcnow
+from bot.handoff import CALLBACK_STATUSES, CallbackRequest, change_callback_status
 from bot.privacy import mask_pii
 from bot.web.console import auth, charts, queries
 from bot.web.console.erasure import erase_conversation
-from bot import vocabulary
 from bot.web.console.nlu_export import corrections_to_yaml
 from bot.web.console.retention import purge
 from bot.web.console.settings import VN_UTC_OFFSET, ConsoleSettings, get_console_settings
+from bot.web.console.store import (
+    ROLES,
+    AuditEntry,
+    ConsoleUser,
+    ConversationNote,
+    ConversationSummary,
+    ConversationTag,
+    NluInboxItem,
+    audit,
+)
 from bot.web.console.sync import sync_events
-from bot.handoff import CallbackRequest, CALLBACK_STATUSES, change_callback_status
-from bot.db import utcnow
-from bot.web.console.store import (ROLES, AuditEntry, ConsoleUser, ConversationNote, ConversationSummary, ConversationTag, NluInboxItem, audit)
 
 logger = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -56,8 +65,12 @@ def _pct(value) -> str:
     return "" if value is None else f"{float(value) * 100:.0f}%"
 
 
-_env = Environment(loader=FileSystemLoader(str(TEMPLATES)), autoescape=select_autoescape(["html"]),
-                   trim_blocks=True, lstrip_blocks=True)
+_env = Environment(
+    loader=FileSystemLoader(str(TEMPLATES)),
+    autoescape=select_autoescape(["html"]),
+    trim_blocks=True,
+    lstrip_blocks=True,
+)
 _env.filters["vntime"] = _vn_time
 _env.filters["pct"] = _pct
 _env.filters["segment"] = lambda value: quote(str(value), safe="")  # one URL path segment, "/" included
@@ -81,8 +94,13 @@ def render(request: Request, template: str, status: int = 200, **context) -> res
 
 
 def _forbidden(request: Request) -> response.HTTPResponse:
-    return render(request, "error.html", status=403, title="Không có quyền",
-                  message="Tài khoản của bạn không có quyền truy cập trang này.")
+    return render(
+        request,
+        "error.html",
+        status=403,
+        title="Không có quyền",
+        message="Tài khoản của bạn không có quyền truy cập trang này.",
+    )
 
 
 def _session_user(token: str) -> Optional[ConsoleUser]:
@@ -112,9 +130,16 @@ def page(role: Optional[str] = None):
                     return response.redirect(f"/console/login?{urlencode({'next': request.path})}")
                 return response.text("Phiên đăng nhập đã hết hạn.", status=401)
             request.ctx.user, request.ctx.token = user, token
-            if request.method == "POST" and not auth.csrf_valid(secret, token, (request.form or {}).get(auth.CSRF_FIELD)):
-                return render(request, "error.html", status=403, title="Yêu cầu không hợp lệ",
-                              message="Mã bảo vệ biểu mẫu (CSRF) không đúng hoặc đã hết hạn. Hãy tải lại trang.")
+            if request.method == "POST" and not auth.csrf_valid(
+                secret, token, (request.form or {}).get(auth.CSRF_FIELD)
+            ):
+                return render(
+                    request,
+                    "error.html",
+                    status=403,
+                    title="Yêu cầu không hợp lệ",
+                    message="Mã bảo vệ biểu mẫu (CSRF) không đúng hoặc đã hết hạn. Hãy tải lại trang.",
+                )
             if role and user.role != role:
                 return _forbidden(request)
             try:
@@ -131,7 +156,9 @@ def page(role: Optional[str] = None):
 
 def _sync(request: Request) -> None:
     try:
-        sync_events(get_engine(), low_confidence=settings(request).low_confidence, max_events=PAGE_SYNC_EVENTS)
+        sync_events(
+            get_engine(), low_confidence=settings(request).low_confidence, max_events=PAGE_SYNC_EVENTS
+        )
     except Exception:  # the page still shows what is already summarised
         logger.exception("console sync failed")
 
@@ -193,8 +220,11 @@ def _delete_cookie(resp, request: Request, name: str) -> None:
 def _login_page(request: Request, token: str, error: str = "", status: int = 200, username: str = ""):
     nxt = (_form(request, "next") if request.method == "POST" else request.args.get("next", "")) or ""
     html = _env.get_template("login.html").render(
-        user=None, csrf_token=auth.csrf_for(settings(request).secret, token), error=error,
-        next=nxt if (nxt or "").startswith("/console") else "/console/", username=username,
+        user=None,
+        csrf_token=auth.csrf_for(settings(request).secret, token),
+        error=error,
+        next=nxt if (nxt or "").startswith("/console") else "/console/",
+        username=username,
     )
     resp = response.html(html, status=status)
     _set_cookie(resp, request, auth.PRELOGIN_COOKIE, auth.sign(settings(request).secret, token), 3600)
@@ -211,11 +241,22 @@ async def login_form(request: Request):
 def _authenticate(cfg: ConsoleSettings, username: str, password: str, ip: str):
     """(session token, "") or (None, reason); argon2 and the database, run in a worker thread."""
     with session_scope() as session:
-        user, reason = auth.authenticate(session, username, password, ip, max_failures=cfg.login_max_failures,
-                                         window_minutes=cfg.login_window_minutes,
-                                         max_failures_per_ip=cfg.login_max_failures_per_ip)
+        user, reason = auth.authenticate(
+            session,
+            username,
+            password,
+            ip,
+            max_failures=cfg.login_max_failures,
+            window_minutes=cfg.login_window_minutes,
+            max_failures_per_ip=cfg.login_max_failures_per_ip,
+        )
         if user is None:
-            audit(session, "login_throttled" if reason == "throttled" else "login_failed", username=username[:64], ip=ip)
+            audit(
+                session,
+                "login_throttled" if reason == "throttled" else "login_failed",
+                username=username[:64],
+                ip=ip,
+            )
             return None, reason
         token = auth.open_session(session, user, cfg.session_hours)
         audit(session, "login", user=user, ip=ip)
@@ -228,7 +269,11 @@ async def login_submit(request: Request):
     pre = auth.unsign(cfg.secret, request.cookies.get(auth.PRELOGIN_COOKIE))
     if not auth.csrf_valid(cfg.secret, pre, _form(request, auth.CSRF_FIELD)):
         return _login_page(request, auth.new_token(), "Biểu mẫu đã hết hạn, vui lòng đăng nhập lại.", 403)
-    username, password, ip = _form(request, "username").lower(), (request.form or {}).get("password") or "", client_ip(request)
+    username, password, ip = (
+        _form(request, "username").lower(),
+        (request.form or {}).get("password") or "",
+        client_ip(request),
+    )
     token, reason = await asyncio.to_thread(_authenticate, cfg, username, password, ip)
     if token is None:
         if reason == "throttled":
@@ -236,7 +281,9 @@ async def login_submit(request: Request):
             return _login_page(request, pre, msg, 429, username)
         return _login_page(request, pre, "Tên đăng nhập hoặc mật khẩu không đúng.", 401, username)
     target = _form(request, "next")
-    resp = response.redirect(target if target.startswith("/console") and not target.startswith("//") else "/console/", status=303)
+    resp = response.redirect(
+        target if target.startswith("/console") and not target.startswith("//") else "/console/", status=303
+    )
     _set_cookie(resp, request, auth.SESSION_COOKIE, auth.sign(cfg.secret, token), cfg.session_hours * 3600)
     _delete_cookie(resp, request, auth.PRELOGIN_COOKIE)
     return resp
@@ -270,8 +317,13 @@ def conversation_list(request: Request):
     flt = queries.ConversationFilter.from_args(request.args, cfg.low_confidence)
     started = time.perf_counter()
     with get_engine().connect() as conn:
-        result = queries.list_conversations(conn, flt, after=request.args.get("after", ""),
-                                            before=request.args.get("before", ""), page_size=cfg.page_size)
+        result = queries.list_conversations(
+            conn,
+            flt,
+            after=request.args.get("after", ""),
+            before=request.args.get("before", ""),
+            page_size=cfg.page_size,
+        )
         total = queries.count_conversations(conn, flt)
         options = queries.distinct_values(conn)
     with session_scope() as session:
@@ -279,9 +331,20 @@ def conversation_list(request: Request):
     elapsed_ms = (time.perf_counter() - started) * 1000
     base_args = flt.as_args()
     return render(
-        request, "conversations.html", page=result, total=total, flt=flt, args=base_args,
-        query=urlencode(base_args), options=options, intents=vocabulary.intents() + ("nlu_fallback",),
-        areas=areas, area_labels={a.id: a.label for a in areas}, roles=vocabulary.slot_values("user_role"), elapsed_ms=elapsed_ms, urlencode=urlencode,
+        request,
+        "conversations.html",
+        page=result,
+        total=total,
+        flt=flt,
+        args=base_args,
+        query=urlencode(base_args),
+        options=options,
+        intents=vocabulary.intents() + ("nlu_fallback",),
+        areas=areas,
+        area_labels={a.id: a.label for a in areas},
+        roles=vocabulary.slot_values("user_role"),
+        elapsed_ms=elapsed_ms,
+        urlencode=urlencode,
     )
 
 
@@ -302,15 +365,19 @@ async def conversation_export(request: Request):
     stamp = dt.datetime.utcnow().strftime("%Y%m%d-%H%M")
     resp = await request.respond(
         content_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="hoi-thoai-{stamp}.csv"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": f'attachment; filename="hoi-thoai-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
     )
     buffer = io.StringIO()
     buffer.write("\ufeff")
-    csv.writer(buffer).writerow(["ma_hoi_thoai", "thoi_diem", "kenh", "nguoi_noi", "noi_dung", "intent",
-                                 "do_tin_cay", "thuc_the"])
+    csv.writer(buffer).writerow(
+        ["ma_hoi_thoai", "thoi_diem", "kenh", "nguoi_noi", "noi_dung", "intent", "do_tin_cay", "thuc_the"]
+    )
     await resp.send(buffer.getvalue())
     for i in range(0, len(sender_ids), 200):
-        await resp.send(await asyncio.to_thread(_export_rows, sender_ids[i:i + 200]))
+        await resp.send(await asyncio.to_thread(_export_rows, sender_ids[i : i + 200]))
     await resp.eof()
 
 
@@ -318,8 +385,14 @@ def _export_sender_ids(request: Request, flt: queries.ConversationFilter) -> lis
     with get_engine().connect() as conn:
         sender_ids = queries.iter_filtered_sender_ids(conn, flt, EXPORT_CONVERSATION_LIMIT)
     with session_scope() as session:
-        audit(session, "export_csv", user=request.ctx.user, ip=client_ip(request), target="conversations",
-              detail=json.dumps(dict(filter=flt.as_args(), conversations=len(sender_ids)), ensure_ascii=False))
+        audit(
+            session,
+            "export_csv",
+            user=request.ctx.user,
+            ip=client_ip(request),
+            target="conversations",
+            detail=json.dumps(dict(filter=flt.as_args(), conversations=len(sender_ids)), ensure_ascii=False),
+        )
     return sender_ids
 
 
@@ -333,8 +406,16 @@ def _export_rows(sender_ids: list) -> str:
                 channel = turn.channel or channel
                 if turn.kind == "user":
                     entities = ";".join(f"{e.get('entity')}={e.get('value')}" for e in turn.entities)
-                    row = [sender_id, _vn_time(turn.timestamp), channel, "người dùng", turn.text, turn.intent,
-                           "" if turn.confidence is None else f"{turn.confidence:.3f}", entities]
+                    row = [
+                        sender_id,
+                        _vn_time(turn.timestamp),
+                        channel,
+                        "người dùng",
+                        turn.text,
+                        turn.intent,
+                        "" if turn.confidence is None else f"{turn.confidence:.3f}",
+                        entities,
+                    ]
                 elif turn.kind == "bot":
                     row = [sender_id, _vn_time(turn.timestamp), channel, "trợ lý", turn.text, "", "", ""]
                 else:
@@ -369,8 +450,16 @@ def transcript(request: Request, sender_id: str):
     notes_by_event = {}
     for note in notes:
         notes_by_event.setdefault(note["event_id"], []).append(note)
-    return render(request, "transcript.html", summary=summary, turns=turns, tags=tags, notes=notes,
-                  notes_by_event=notes_by_event, back=request.args.get("back", ""))
+    return render(
+        request,
+        "transcript.html",
+        summary=summary,
+        turns=turns,
+        tags=tags,
+        notes=notes,
+        notes_by_event=notes_by_event,
+        back=request.args.get("back", ""),
+    )
 
 
 @bp.post("/conversations/<sender_id:str>/tags", unquote=True)
@@ -381,10 +470,15 @@ def add_tag(request: Request, sender_id: str):
         with session_scope() as session:
             if session.get(ConversationSummary, sender_id) is None:
                 raise NotFound("Không tìm thấy hội thoại")
-            exists = session.execute(sa.select(ConversationTag.id).where(ConversationTag.sender_id == sender_id,
-                                                                          ConversationTag.tag == tag)).first()
+            exists = session.execute(
+                sa.select(ConversationTag.id).where(
+                    ConversationTag.sender_id == sender_id, ConversationTag.tag == tag
+                )
+            ).first()
             if not exists:
-                session.add(ConversationTag(sender_id=sender_id, tag=tag, created_by=request.ctx.user.username))
+                session.add(
+                    ConversationTag(sender_id=sender_id, tag=tag, created_by=request.ctx.user.username)
+                )
     return _back(request, conversation_path(sender_id))
 
 
@@ -392,8 +486,11 @@ def add_tag(request: Request, sender_id: str):
 @page()
 def remove_tag(request: Request, sender_id: str):
     with session_scope() as session:
-        session.execute(sa.delete(ConversationTag).where(ConversationTag.sender_id == sender_id,
-                                                         ConversationTag.tag == _form(request, "tag")))
+        session.execute(
+            sa.delete(ConversationTag).where(
+                ConversationTag.sender_id == sender_id, ConversationTag.tag == _form(request, "tag")
+            )
+        )
     return _back(request, conversation_path(sender_id))
 
 
@@ -406,8 +503,14 @@ def add_note(request: Request, sender_id: str):
         with session_scope() as session:
             if session.get(ConversationSummary, sender_id) is None:
                 raise NotFound("Không tìm thấy hội thoại")
-            session.add(ConversationNote(sender_id=sender_id, body=mask_pii(body), author=request.ctx.user.username,
-                                         event_id=parse_id(event_id, BIGINT_MAX)))
+            session.add(
+                ConversationNote(
+                    sender_id=sender_id,
+                    body=mask_pii(body),
+                    author=request.ctx.user.username,
+                    event_id=parse_id(event_id, BIGINT_MAX),
+                )
+            )
     return _back(request, conversation_path(sender_id))
 
 
@@ -430,8 +533,11 @@ def mark_review(request: Request, sender_id: str):
 def erase_confirm(request: Request, sender_id: str):
     with get_engine().connect() as conn:
         summary = _conversation_or_404(conn, sender_id)
-        callbacks = conn.execute(sa.select(sa.func.count()).select_from(CallbackRequest.__table__)
-                                 .where(CallbackRequest.sender_id == sender_id)).scalar_one()
+        callbacks = conn.execute(
+            sa.select(sa.func.count())
+            .select_from(CallbackRequest.__table__)
+            .where(CallbackRequest.sender_id == sender_id)
+        ).scalar_one()
     return render(request, "erase.html", summary=summary, callbacks=callbacks, done=False)
 
 
@@ -445,8 +551,14 @@ def erase(request: Request, sender_id: str):
     with get_engine().begin() as conn:
         if queries.conversation(conn, sender_id) is None:
             raise NotFound("Không tìm thấy hội thoại")
-        result = erase_conversation(conn, sender_id, requested_by="counsellor", username=user.username,
-                                    user_id=user.id, ip=client_ip(request))
+        result = erase_conversation(
+            conn,
+            sender_id,
+            requested_by="counsellor",
+            username=user.username,
+            user_id=user.id,
+            ip=client_ip(request),
+        )
     return render(request, "erase.html", summary=None, callbacks=result.callbacks, done=True, result=result)
 
 
@@ -463,14 +575,26 @@ def inbox(request: Request):
     with get_engine().connect() as conn:
         items = queries.inbox_items(conn, status, limit=50, before_event=parse_id(before, BIGINT_MAX))
         counts = queries.inbox_counts(conn)
-    return render(request, "inbox.html", items=items, counts=counts, current=status, intents=vocabulary.intents(),
-                  entities=vocabulary.entities(), next_before=items[-1]["event_id"] if len(items) == 50 else None)
+    return render(
+        request,
+        "inbox.html",
+        items=items,
+        counts=counts,
+        current=status,
+        intents=vocabulary.intents(),
+        entities=vocabulary.entities(),
+        next_before=items[-1]["event_id"] if len(items) == 50 else None,
+    )
 
 
 def _entities_from_form(request: Request, text: str) -> list:
     entities = []
     for i in range(3):
-        name, surface, value = _form(request, f"entity_{i}"), _form(request, f"span_{i}"), _form(request, f"value_{i}")
+        name, surface, value = (
+            _form(request, f"entity_{i}"),
+            _form(request, f"span_{i}"),
+            _form(request, f"value_{i}"),
+        )
         if name not in vocabulary.entities() or not surface:
             continue
         start = text.find(surface)
@@ -499,8 +623,13 @@ def inbox_correct(request: Request, event_id: str):
         else:
             intent = _form(request, "intent")
             if intent not in vocabulary.intents():
-                return render(request, "error.html", status=400, title="Intent không hợp lệ",
-                              message="Hãy chọn một intent trong danh sách của hợp đồng NLU.")
+                return render(
+                    request,
+                    "error.html",
+                    status=400,
+                    title="Intent không hợp lệ",
+                    message="Hãy chọn một intent trong danh sách của hợp đồng NLU.",
+                )
             item.status, item.corrected_intent = "corrected", intent
             item.corrected_entities = json.dumps(_entities_from_form(request, item.text), ensure_ascii=False)
         item.corrected_by, item.corrected_at = request.ctx.user.username, utcnow()
@@ -513,10 +642,19 @@ def inbox_export(request: Request):
     with get_engine().connect() as conn:
         items = queries.corrected_examples(conn)
     with session_scope() as session:
-        audit(session, "export_nlu", user=request.ctx.user, ip=client_ip(request), target="nlu_inbox",
-              detail=json.dumps({"examples": len(items)}))
-    return response.text(corrections_to_yaml(items), content_type="application/x-yaml; charset=utf-8",
-                         headers={"Content-Disposition": 'attachment; filename="console_corrections.yml"'})
+        audit(
+            session,
+            "export_nlu",
+            user=request.ctx.user,
+            ip=client_ip(request),
+            target="nlu_inbox",
+            detail=json.dumps({"examples": len(items)}),
+        )
+    return response.text(
+        corrections_to_yaml(items),
+        content_type="application/x-yaml; charset=utf-8",
+        headers={"Content-Disposition": 'attachment; filename="console_corrections.yml"'},
+    )
 
 
 # --- callbacks -------------------------------------------------------------------
@@ -552,8 +690,21 @@ def callback_status(request: Request, request_id: str):
         if row is None:
             raise NotFound("Không tìm thấy yêu cầu gọi lại")
         if row.status != status:
-            change_callback_status(session, row, status, by=request.ctx.user.username, comment=mask_pii(_form(request, "comment"))[:1000])
-            audit(session, "callback_status", user=request.ctx.user, ip=client_ip(request), target=str(request_id), detail=status)
+            change_callback_status(
+                session,
+                row,
+                status,
+                by=request.ctx.user.username,
+                comment=mask_pii(_form(request, "comment"))[:1000],
+            )
+            audit(
+                session,
+                "callback_status",
+                user=request.ctx.user,
+                ip=client_ip(request),
+                target=str(request_id),
+                detail=status,
+            )
     return _back(request, "/console/callbacks")
 
 
@@ -572,7 +723,11 @@ def _analytics_range(request: Request):
     today = (dt.datetime.utcnow() + dt.timedelta(seconds=VN_UTC_OFFSET)).date()
     try:
         day_to = dt.date.fromisoformat(request.args.get("to", "")) if request.args.get("to") else today
-        day_from = dt.date.fromisoformat(request.args.get("from", "")) if request.args.get("from") else day_to - dt.timedelta(days=29)
+        day_from = (
+            dt.date.fromisoformat(request.args.get("from", ""))
+            if request.args.get("from")
+            else day_to - dt.timedelta(days=29)
+        )
     except ValueError:
         day_to, day_from = today, today - dt.timedelta(days=29)
     except OverflowError:  # "to" in year 1: no 30 days before it
@@ -585,9 +740,14 @@ def _analytics_range(request: Request):
 
 
 def _range_too_long(request: Request) -> response.HTTPResponse:
-    return render(request, "error.html", status=400, title="Khoảng thời gian quá dài",
-                  message=f"Thống kê chỉ xem được tối đa {MAX_ANALYTICS_DAYS} ngày mỗi lần. "
-                          "Hãy chọn ngày bắt đầu và ngày kết thúc gần nhau hơn.")
+    return render(
+        request,
+        "error.html",
+        status=400,
+        title="Khoảng thời gian quá dài",
+        message=f"Thống kê chỉ xem được tối đa {MAX_ANALYTICS_DAYS} ngày mỗi lần. "
+        "Hãy chọn ngày bắt đầu và ngày kết thúc gần nhau hơn.",
+    )
 
 
 def _analytics_data(conn, day_from: dt.date, day_to: dt.date) -> dict:
@@ -597,7 +757,9 @@ def _analytics_data(conn, day_from: dt.date, day_to: dt.date) -> dict:
     days = [(day_from + dt.timedelta(days=i)).isoformat() for i in range((day_to - day_from).days + 1)]
     daily = [by_day.get(d, dict(day=d, conversations=0, messages=0, fallbacks=0)) for d in days]
     for row in daily:
-        row["fallback_rate"] = round(100.0 * row["fallbacks"] / row["messages"], 1) if row["messages"] else 0.0
+        row["fallback_rate"] = (
+            round(100.0 * row["fallbacks"] / row["messages"], 1) if row["messages"] else 0.0
+        )
     return {
         "daily": daily,
         "intents": queries.facet_counts(conn, "intent", ts_from, ts_to),
@@ -616,11 +778,16 @@ CHART_COLUMNS = {
 
 def _chart_rows(name: str, data: dict):
     if name == "daily":
-        return [(r["day"], r["conversations"], r["messages"], r["fallbacks"], r["fallback_rate"]) for r in data["daily"]]
+        return [
+            (r["day"], r["conversations"], r["messages"], r["fallbacks"], r["fallback_rate"])
+            for r in data["daily"]
+        ]
     if name in ("intents", "areas"):
         return data[name]
     rate = lambda r: round(100.0 * r["fallbacks"] / r["messages"], 1) if r["messages"] else 0.0  # noqa: E731
-    return [(r["channel"], r["conversations"], r["messages"], r["fallbacks"], rate(r)) for r in data["channels"]]
+    return [
+        (r["channel"], r["conversations"], r["messages"], r["fallbacks"], rate(r)) for r in data["channels"]
+    ]
 
 
 @bp.get("/analytics")
@@ -635,22 +802,44 @@ def analytics(request: Request):
         data = _analytics_data(conn, day_from, day_to)
     days = [r["day"] for r in data["daily"]]
     svg = {
-        "volume": charts.line_chart(days, [("Hội thoại", [r["conversations"] for r in data["daily"]]),
-                                           ("Tin nhắn", [r["messages"] for r in data["daily"]])],
-                                    "Hội thoại và tin nhắn theo ngày"),
-        "fallback": charts.line_chart(days, [("Tỷ lệ fallback (%)", [r["fallback_rate"] for r in data["daily"]])],
-                                      "Tỷ lệ fallback theo ngày", unit="%"),
+        "volume": charts.line_chart(
+            days,
+            [
+                ("Hội thoại", [r["conversations"] for r in data["daily"]]),
+                ("Tin nhắn", [r["messages"] for r in data["daily"]]),
+            ],
+            "Hội thoại và tin nhắn theo ngày",
+        ),
+        "fallback": charts.line_chart(
+            days,
+            [("Tỷ lệ fallback (%)", [r["fallback_rate"] for r in data["daily"]])],
+            "Tỷ lệ fallback theo ngày",
+            unit="%",
+        ),
         "intents": charts.hbar_chart(data["intents"], "Intent phổ biến (số hội thoại)"),
         "areas": charts.hbar_chart(data["areas"], "Hội thoại theo địa bàn"),
-        "channels": charts.hbar_chart([(r["channel"], r["messages"]) for r in data["channels"]], "Tin nhắn theo kênh"),
+        "channels": charts.hbar_chart(
+            [(r["channel"], r["messages"]) for r in data["channels"]], "Tin nhắn theo kênh"
+        ),
     }
     total_msgs = sum(r["messages"] for r in data["daily"])
     total_fb = sum(r["fallbacks"] for r in data["daily"])
-    summary = dict(conversations=sum(r["conversations"] for r in data["daily"]), messages=total_msgs,
-                   fallback_rate=round(100.0 * total_fb / total_msgs, 1) if total_msgs else 0.0)
+    summary = dict(
+        conversations=sum(r["conversations"] for r in data["daily"]),
+        messages=total_msgs,
+        fallback_rate=round(100.0 * total_fb / total_msgs, 1) if total_msgs else 0.0,
+    )
     query = urlencode({"from": day_from.isoformat(), "to": day_to.isoformat()})
-    return render(request, "analytics.html", svg=svg, data=data, day_from=day_from, day_to=day_to, query=query,
-                  summary=summary)
+    return render(
+        request,
+        "analytics.html",
+        svg=svg,
+        data=data,
+        day_from=day_from,
+        day_to=day_to,
+        query=query,
+        summary=summary,
+    )
 
 
 @bp.get("/analytics/<filename:str>")
@@ -672,10 +861,19 @@ def analytics_csv(request: Request, filename: str):
     for row in _chart_rows(name, data):
         writer.writerow([_csv_cell(v) for v in row])
     with session_scope() as session:
-        audit(session, "export_chart", user=request.ctx.user, ip=client_ip(request), target=name,
-              detail=f"{day_from}..{day_to}")
-    return response.text(buffer.getvalue(), content_type="text/csv; charset=utf-8",
-                         headers={"Content-Disposition": f'attachment; filename="thong-ke-{name}-{day_from}-{day_to}.csv"'})
+        audit(
+            session,
+            "export_chart",
+            user=request.ctx.user,
+            ip=client_ip(request),
+            target=name,
+            detail=f"{day_from}..{day_to}",
+        )
+    return response.text(
+        buffer.getvalue(),
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="thong-ke-{name}-{day_from}-{day_to}.csv"'},
+    )
 
 
 # --- administration ----------------------------------------------------------------
@@ -687,8 +885,14 @@ def users(request: Request):
     with session_scope() as session:
         rows = session.execute(sa.select(ConsoleUser).order_by(ConsoleUser.username)).scalars().all()
         session.expunge_all()
-    return render(request, "users.html", rows=rows, roles=ROLES, error=request.args.get("error", ""),
-                  done=request.args.get("done", ""))
+    return render(
+        request,
+        "users.html",
+        rows=rows,
+        roles=ROLES,
+        error=request.args.get("error", ""),
+        done=request.args.get("done", ""),
+    )
 
 
 @bp.post("/users")
@@ -696,9 +900,21 @@ def users(request: Request):
 def users_create(request: Request):
     try:
         with session_scope() as session:
-            user = auth.create_user(session, _form(request, "username"), (request.form or {}).get("password") or "",
-                                    _form(request, "role"), _form(request, "full_name"))
-            audit(session, "user_create", user=request.ctx.user, ip=client_ip(request), target=user.username, detail=user.role)
+            user = auth.create_user(
+                session,
+                _form(request, "username"),
+                (request.form or {}).get("password") or "",
+                _form(request, "role"),
+                _form(request, "full_name"),
+            )
+            audit(
+                session,
+                "user_create",
+                user=request.ctx.user,
+                ip=client_ip(request),
+                target=user.username,
+                detail=user.role,
+            )
     except ValueError as exc:
         return response.redirect("/console/users?" + urlencode({"error": str(exc)}), status=303)
     return response.redirect("/console/users?" + urlencode({"done": "Đã tạo tài khoản."}), status=303)
@@ -724,7 +940,14 @@ def users_update(request: Request, user_id: str):
                 user.role = _form(request, "role")
             elif action == "password":
                 user.password_hash = auth.hash_password((request.form or {}).get("password") or "")
-            audit(session, "user_update", user=request.ctx.user, ip=client_ip(request), target=user.username, detail=action)
+            audit(
+                session,
+                "user_update",
+                user=request.ctx.user,
+                ip=client_ip(request),
+                target=user.username,
+                detail=action,
+            )
     except ValueError as exc:
         return response.redirect("/console/users?" + urlencode({"error": str(exc)}), status=303)
     return response.redirect("/console/users?" + urlencode({"done": "Đã cập nhật."}), status=303)
@@ -734,7 +957,9 @@ def users_update(request: Request, user_id: str):
 @page(role="admin")
 def audit_log(request: Request):
     with session_scope() as session:
-        rows = session.execute(sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(300)).scalars().all()
+        rows = (
+            session.execute(sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(300)).scalars().all()
+        )
         session.expunge_all()
     return render(request, "audit.html", rows=rows)
 
@@ -742,7 +967,12 @@ def audit_log(request: Request):
 @bp.get("/retention")
 @page(role="admin")
 def retention_page(request: Request):
-    return render(request, "retention.html", days=settings(request).retention_days, result=request.args.get("result", ""))
+    return render(
+        request,
+        "retention.html",
+        days=settings(request).retention_days,
+        result=request.args.get("result", ""),
+    )
 
 
 @bp.post("/retention")
@@ -750,11 +980,22 @@ def retention_page(request: Request):
 def retention_run(request: Request):
     days = parse_id(_form(request, "days"), MAX_RETENTION_DAYS)
     if days is None:
-        return render(request, "error.html", status=400, title="Số ngày không hợp lệ",
-                      message=f"Số ngày lưu giữ phải là số nguyên từ 1 đến {MAX_RETENTION_DAYS}.")
+        return render(
+            request,
+            "error.html",
+            status=400,
+            title="Số ngày không hợp lệ",
+            message=f"Số ngày lưu giữ phải là số nguyên từ 1 đến {MAX_RETENTION_DAYS}.",
+        )
     result = purge(get_engine(), days, low_confidence=settings(request).low_confidence)
     with session_scope() as session:
-        audit(session, "purge", user=request.ctx.user, ip=client_ip(request), detail=json.dumps(result.__dict__ | {"days": days}))
+        audit(
+            session,
+            "purge",
+            user=request.ctx.user,
+            ip=client_ip(request),
+            detail=json.dumps(result.__dict__ | {"days": days}),
+        )
     summary = f"Đã xóa {result.conversations} hội thoại ({result.events} sự kiện), {result.callbacks} yêu cầu gọi lại đã đóng."
     return response.redirect("/console/retention?" + urlencode({"result": summary}), status=303)
 
@@ -763,4 +1004,3 @@ def register(app) -> None:
     """Attach the console to the web app (called from bot.web.app.create_app)."""
     app.ctx.console_settings = get_console_settings()
     app.blueprint(bp)
-
