@@ -46,3 +46,19 @@ def test_cached_validator_rejects_what_rasa_rejects():
     )
     with pytest.raises(ValidationError, match="Failed to validate Action server response"):
         action._validate_action_result({"events": [{"no_event_key": 1}], "responses": []})
+
+
+def test_actions_keep_the_current_turn_contract():
+    """The action server gets the current turn's events only (speedups.send_current_turn_to_actions):
+    an action reading earlier events would silently see nothing, so none may read them."""
+    import re
+    from pathlib import Path
+
+    actions_dir = Path(__file__).resolve().parents[2] / "actions"
+    readers = [
+        f"{path.name}:{number}"
+        for path in sorted(actions_dir.glob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
+        if re.search(r"tracker\.(events|applied_events)\b", line)
+    ]
+    assert readers == [], f"actions reading the event history (use slots instead): {readers}"
