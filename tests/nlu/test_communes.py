@@ -100,3 +100,25 @@ def test_ordinary_words_are_not_communes(matcher):
     # "hợp lý" (reasonable) is only xã Hợp Lý with its prefix
     assert _areas(matcher, "học phí có hợp lý không") == []
     assert _areas(matcher, "em ở xã Hợp Lý") == ["hop_ly"]
+
+
+HELDOUT = Path("tests/nlu/heldout_communes.yml")
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("style", ["accented", "plain", "teencode"])
+def test_blind_commune_set_is_recognised_in_every_style(style):
+    """The blind set (tests/nlu/heldout_communes.yml, 3 x 36 units), parsed by the trained
+    model: area F1 per style at least the contract's entity threshold (0.95)."""
+    from rasa.core.agent import Agent
+
+    from bot.nlu import evaluation as ev
+    from tests.procs import MODEL_PATH
+    from tests.services import require
+
+    require(MODEL_PATH.exists(), f"trained model {MODEL_PATH} (run `make model`)")
+    examples = [e for e in ev.load_heldout(HELDOUT) if e["style"] == style]
+    assert len(examples) == 36 and len({e["entities"][0]["value"] for e in examples}) == 36
+    results, _ = ev.parse_all(Agent.load(str(MODEL_PATH)), [e["text"] for e in examples])
+    f1 = ev.score(examples, results)[style]["entity"]["area"]["f1"]
+    assert f1 >= 0.95, (style, f1)
