@@ -26,10 +26,20 @@ def run_migrations() -> None:
             context.run_migrations()
         return
     with get_engine(url).connect() as conn:
-        context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
-        with context.begin_transaction():
-            context.run_migrations()
-        conn.commit()
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            # Batch mode rebuilds a SQLite table (copy, drop, rename); with foreign keys
+            # enforced, dropping a table other rows point at fails on a database that
+            # holds data. SQLite ignores this pragma inside a transaction: set it first.
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        try:
+            context.configure(connection=conn, target_metadata=target_metadata, render_as_batch=True)
+            with context.begin_transaction():
+                context.run_migrations()
+            conn.commit()
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
 
 
 run_migrations()
