@@ -31,7 +31,7 @@ import aiohttp  # noqa: E402
 
 from bot.migrations import runner  # noqa: E402
 from tests.fakes.fake_zalo import FakeZalo  # noqa: E402
-from tests.fakes.zalo_events import APP_ID, APP_SECRET, OA_ID, OA_SECRET, signed, text_event  # noqa: E402
+from tests.fakes.zalo_events import APP_ID, APP_SECRET, rasa_env, signed, text_event  # noqa: E402
 from tests.procs import MODEL_PATH, action_server, rasa_server  # noqa: E402
 
 TEXTS = [
@@ -102,19 +102,7 @@ def main() -> int:
     db_url = f"sqlite:///{tmp / 'assistant.db'}"
     runner.upgrade(db_url)
     fake = FakeZalo(app_id=APP_ID, app_secret=APP_SECRET).start()
-    env = {
-        "DATABASE_URL": db_url,
-        "REDIS_URL": "",
-        "ZALO_APP_ID": APP_ID,
-        "ZALO_OA_ID": OA_ID,
-        "ZALO_OA_SECRET_KEY": OA_SECRET,
-        "ZALO_APP_SECRET_KEY": APP_SECRET,
-        "ZALO_ACCESS_TOKEN": fake.access_token,
-        "ZALO_REFRESH_TOKEN": fake.refresh_token,
-        "ZALO_API_BASE_URL": fake.url,
-        "ZALO_OAUTH_BASE_URL": fake.url,
-        "ZALO_MAX_SENDS_PER_SECOND": "0",
-    }
+    env = rasa_env(fake, db_url, ZALO_MAX_SENDS_PER_SECOND="0")
     if args.workers:
         env["ZALO_WORKERS"] = args.workers
     if args.claim_budget:

@@ -31,7 +31,7 @@ from bot.channels.guard import MAX_MESSAGE_CHARS, TOO_LONG_TEXT
 from bot.channels.store import ZaloStore
 from bot.migrations import runner
 from tests.fakes.fake_zalo import FakeZalo
-from tests.fakes.zalo_events import APP_ID, APP_SECRET, OA_ID, OA_SECRET, signed, text_event
+from tests.fakes.zalo_events import APP_ID, APP_SECRET, rasa_env, signed, text_event
 from tests.procs import MODEL_PATH, action_server, rasa_server
 from tests.services import require
 
@@ -47,22 +47,14 @@ LONG_INPUTS = {
 
 
 def zalo_env(fake: FakeZalo, db_url: str, **extra: str):
-    return {
-        "DATABASE_URL": db_url,
-        "REDIS_URL": "",
-        "MESSAGE_CONCURRENCY": "1",
-        "ZALO_APP_ID": APP_ID,
-        "ZALO_OA_ID": OA_ID,
-        "ZALO_OA_SECRET_KEY": OA_SECRET,
-        "ZALO_APP_SECRET_KEY": APP_SECRET,
-        "ZALO_ACCESS_TOKEN": fake.access_token,
-        "ZALO_REFRESH_TOKEN": fake.refresh_token,
-        "ZALO_API_BASE_URL": fake.url,
-        "ZALO_OAUTH_BASE_URL": fake.url,
-        "ZALO_BACKOFF_BASE_SECONDS": "0.05",
-        "ZALO_BACKOFF_CAP_SECONDS": "0.2",
+    return rasa_env(
+        fake,
+        db_url,
+        MESSAGE_CONCURRENCY="1",
+        ZALO_BACKOFF_BASE_SECONDS="0.05",
+        ZALO_BACKOFF_CAP_SECONDS="0.2",
         **extra,
-    }
+    )
 
 
 @pytest.fixture(scope="module")

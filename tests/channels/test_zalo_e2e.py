@@ -19,10 +19,9 @@ from tests.fakes.fake_zalo import FakeZalo
 from tests.fakes.zalo_events import (
     APP_ID,
     APP_SECRET,
-    OA_ID,
-    OA_SECRET,
     follow_event,
     media_event,
+    rasa_env,
     signed,
     text_event,
 )
@@ -40,20 +39,7 @@ def stack(tmp_path_factory):
     db_url = f"sqlite:///{tmp_path_factory.mktemp('zalo-e2e') / 'assistant.db'}"
     runner.upgrade(db_url)
     fake = FakeZalo(app_id=APP_ID, app_secret=APP_SECRET).start()
-    env = {
-        "DATABASE_URL": db_url,
-        "REDIS_URL": "",
-        "ZALO_APP_ID": APP_ID,
-        "ZALO_OA_ID": OA_ID,
-        "ZALO_OA_SECRET_KEY": OA_SECRET,
-        "ZALO_APP_SECRET_KEY": APP_SECRET,
-        "ZALO_ACCESS_TOKEN": fake.access_token,
-        "ZALO_REFRESH_TOKEN": fake.refresh_token,
-        "ZALO_API_BASE_URL": fake.url,
-        "ZALO_OAUTH_BASE_URL": fake.url,
-        "ZALO_BACKOFF_BASE_SECONDS": "0.05",
-        "ZALO_BACKOFF_CAP_SECONDS": "0.2",
-    }
+    env = rasa_env(fake, db_url, ZALO_BACKOFF_BASE_SECONDS="0.05", ZALO_BACKOFF_CAP_SECONDS="0.2")
     actions = action_server(env={"DATABASE_URL": db_url}).start()
     try:
         rasa = rasa_server(actions.url + "/webhook", env=env).start()

@@ -91,3 +91,20 @@ def signed(
         "X-ZEvent-Signature": signature_header(app_id, raw, str(event["timestamp"]), secret),
     }
     return raw, headers
+
+
+def rasa_env(fake, db_url: str, **extra: str) -> Dict[str, str]:
+    """Environment of a Rasa server whose Zalo channel talks to `fake` (tests/fakes/fake_zalo.py)."""
+    return {
+        "DATABASE_URL": db_url,
+        "REDIS_URL": "",
+        "ZALO_APP_ID": APP_ID,
+        "ZALO_OA_ID": OA_ID,
+        "ZALO_OA_SECRET_KEY": OA_SECRET,
+        "ZALO_APP_SECRET_KEY": APP_SECRET,
+        "ZALO_ACCESS_TOKEN": fake.access_token,
+        "ZALO_REFRESH_TOKEN": fake.refresh_token,
+        "ZALO_API_BASE_URL": fake.url,
+        "ZALO_OAUTH_BASE_URL": fake.url,
+        **extra,
+    }
