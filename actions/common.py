@@ -121,10 +121,12 @@ def learner(tracker: Tracker) -> str:
 
 # ------------------------------------------------------------------ worry
 
+# Matched on folded text, so "sợ không" and "(thiểu) số không" look alike: a "so" right after
+# "thieu" is the number word, and "mắng" (scolded) needs its subject, as "mang" is also "bring".
 _WORRY = re.compile(
-    r"\b(so truot|so thi|so khong|so ko|so k|so bi|so lam|so qua|em so|e so|con so|chau so|lo lam|lo qua|"
-    r"lo lang|toi lo|chi lo|em lo|e lo|buon|chan qua|ap luc|stress|khoc|mang|that vong|tuyet vong|hoang|tu ti|"
-    r"xau ho|khong biet lam sao|ko biet lam sao|k biet lam sao|hoc kem|hoc doi)\b"
+    r"(?<!thieu )\b(so truot|so thi|so khong|so ko|so k|so bi|so lam|so qua|em so|e so|con so|chau so|lo lam|"
+    r"lo qua|lo lang|toi lo|chi lo|em lo|e lo|buon|chan qua|ap luc|stress|khoc|bi mang|me mang|bo mang|"
+    r"that vong|tuyet vong|hoang|tu ti|xau ho|khong biet lam sao|ko biet lam sao|k biet lam sao|hoc kem|hoc doi)\b"
 )
 
 

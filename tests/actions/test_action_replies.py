@@ -198,3 +198,20 @@ def test_two_stage_fallback_offers_only_topics(top, offered):
         assert messages[0]["buttons"][0]["payload"] == f"/{top}"
     else:
         assert "nói lại" in texts(messages)
+
+
+@pytest.mark.parametrize(
+    "text, worried",
+    [
+        ("em sợ trượt cấp 3, bố mẹ mắng", True),
+        ("e so truot cap 3 lam, me mang suot", True),
+        ("lo lắng quá không biết chọn gì", True),
+        ("Hộ nghèo người Kinh có được hỗ trợ giống hộ nghèo dân tộc thiểu số không?", False),
+        ("dan toc thieu so khong duoc ho tro a", False),
+        ("đi học nghề cần mang theo những giấy tờ gì", False),
+    ],
+)
+def test_worry_is_read_from_worry_words_not_look_alikes(text, worried):
+    from actions.common import is_worried
+
+    assert is_worried(text) is worried
