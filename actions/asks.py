@@ -74,6 +74,13 @@ def _make_ask_action(slot: str):
 ASK_ACTIONS = [_make_ask_action(slot) for slot in QUESTIONS]
 
 
+def reply_with_menu(dispatcher: CollectingDispatcher, tracker: Tracker, text: str) -> None:
+    """`text` and the menu; a worried message gets reassurance and the menu instead."""
+    if is_worried(tracker.latest_message.get("text")):
+        text = reassurance(tracker) + " Mình có thể giúp gì trước?"
+    dispatcher.utter_message(text=text, buttons=menu_buttons(tracker))
+
+
 class ActionOutOfScope(Action):
     """Out of scope: say so and show the menu; a worried message gets reassurance and options first."""
 
@@ -83,14 +90,12 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
-        if is_worried(tracker.latest_message.get("text")):
-            text = reassurance(tracker) + " Mình có thể giúp gì trước?"
-        else:
-            text = (
-                f"Câu này mình chưa giúp được. Mình trả lời về: các trình độ học nghề, lộ trình 9+, miễn học phí "
-                f"và hỗ trợ, trường học nghề gần nhà; hoặc {you(tracker)} nhờ thầy cô tư vấn gọi lại."
-            )
-        dispatcher.utter_message(text=text, buttons=menu_buttons(tracker))
+        reply_with_menu(
+            dispatcher,
+            tracker,
+            f"Câu này mình chưa giúp được. Mình trả lời về: các trình độ học nghề, lộ trình 9+, miễn học phí "
+            f"và hỗ trợ, trường học nghề gần nhà; hoặc {you(tracker)} nhờ thầy cô tư vấn gọi lại.",
+        )
         return []
 
 
@@ -103,14 +108,11 @@ class ActionDefaultFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
-        if is_worried(tracker.latest_message.get("text")):
-            text = reassurance(tracker) + " Mình có thể giúp gì trước?"
-        else:
-            text = (
-                f"Xin lỗi, mình chưa hiểu ý {you(tracker)}. Hãy hỏi lại ngắn gọn hơn, hoặc chọn một chủ đề "
-                "bên dưới."
-            )
-        dispatcher.utter_message(text=text, buttons=menu_buttons(tracker))
+        reply_with_menu(
+            dispatcher,
+            tracker,
+            f"Xin lỗi, mình chưa hiểu ý {you(tracker)}. Hãy hỏi lại ngắn gọn hơn, hoặc chọn một chủ đề bên dưới.",
+        )
         return [UserUtteranceReverted()]
 
 
