@@ -30,6 +30,7 @@ from actions.common import (
     say,
     slot_value,
     today,
+    vn_date,
     you,
 )
 from actions.programmes import contact_text, next_step
@@ -76,6 +77,7 @@ def new_level_answer(session, tracker: Tracker):
             f"{level.name}: {level.description}",
             f"Thời gian học: {level.duration}. Vào học: {level.entry}.",
             cite(level),
+            level.notes,
             confidence_words(level),
         ]
         return lines, [level]
@@ -284,7 +286,11 @@ def combined_route_answer(session, tracker: Tracker):
         )
         new_level = queries.get_level(session, "trung_hoc_nghe")
         if new_level is not None:
-            lines.append(f"Sắp tới: {new_level.name} ({new_level.description})")
+            lines.append(
+                f"Từ 1/1/2026 có thêm {new_level.name.lower()} ({new_level.description[0].lower()}"
+                f"{new_level.description[1:].rstrip('.')}); 9+ chuyển sang cấp mới thế nào thì chưa có "
+                f"hướng dẫn trong dữ liệu của mình, {you(tracker)} hỏi trường hoặc Sở GD&ĐT Phú Thọ."
+            )
             cited.append(new_level)
     words = confidence_words(level)
     if words and topic not in ("cost", "where"):
@@ -316,6 +322,28 @@ class ActionCombinedRoute(CatalogAction):
 # ------------------------------------------------------------------ schools
 
 
+PATHWAY_RULE = "lien_thong_trung_cap_cao_dang"  # the THPT-culture condition for moving up to cao đẳng
+_DECISION = re.compile(r"QĐ\s*\d+/QĐ-[A-ZĐ&]+")
+
+
+def status_change_line(session, school) -> str:
+    """ "Trường CĐ Kinh tế - Kỹ thuật Vĩnh Phúc nay là Trường CĐ Kỹ thuật - Công nghệ Vĩnh Phúc:
+    đổi tên và nhận sáp nhập Trường CĐ Nghề Vĩnh Phúc theo QĐ 1974/QĐ-BLĐTBXH ngày 29/11/2024." """
+    successor = school.successor
+    decision = _DECISION.search(school.citation or "")
+    basis = f" theo {decision.group(0)}" if decision else ""
+    since = f" ngày {vn_date(school.status_since)}" if school.status_since else ""
+    if school.is_renamed:
+        absorbed = [
+            other.name
+            for other in queries.all_records(session, "institutions")
+            if other.successor_id == successor.id and other.status == "merged_into"
+        ]
+        merged = f" và nhận sáp nhập {', '.join(absorbed)}" if absorbed else ""
+        return f"{school.name} nay là {successor.name}: cùng một trường, đổi tên{merged}{basis}{since}."
+    return f"{school.name} đã sáp nhập vào {successor.name}{basis}{since}."
+
+
 def school_answer(session, tracker: Tracker, school_value: Optional[str]):
     school = queries.lookup_institution(session, school_value) if school_value else None
     if school is None:
@@ -336,7 +364,7 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
     lines: List[str] = []
     cited = [school]
     if not school.is_active and school.successor is not None:
-        lines.append(f"{school.name} đã sáp nhập vào {school.successor.name}.")
+        lines.append(status_change_line(session, school))
         school = school.successor
         cited.append(school)
     levels = [queries.get_level(session, l) for l in (school.level_ids or [])]
@@ -466,6 +494,7 @@ class ActionFurtherStudy(CatalogAction):
         trung_cap = queries.get_level(session, "trung_cap")
         cao_dang = queries.get_level(session, "cao_dang")
         lines: List[str] = []
+        cited_rules: List[Any] = []
         text = fold(tracker.latest_message.get("text") or "")
         if trung_cap is not None:
             if re.search(r"\b(bang cap 3|bang thpt|bang tot nghiep thpt)\b", text):
@@ -477,6 +506,14 @@ class ActionFurtherStudy(CatalogAction):
                 "Có, nếu có bằng tốt nghiệp THPT (hoặc đủ khối lượng văn hóa THPT): học xong trung cấp có thể "
                 f"học lên cao đẳng, rồi đại học. Cụ thể: {trung_cap.after}."
             )
+            rule = queries.get_policy(session, PATHWAY_RULE)
+            if rule is not None:
+                basis = (rule.citation or "").split(" (")[0]
+                lines.append(
+                    f"Căn cứ: {basis}. {rule.conditions} {rule.notes or ''}".strip()
+                    + (f" {confidence_words(rule)}" if confidence_words(rule) else "")
+                )
+                cited_rules.append(rule)
         if cao_dang is not None:
             lines.append(f"Vào cao đẳng: {cao_dang.entry}. Sau cao đẳng: {cao_dang.after}.")
         if not lines:
@@ -494,7 +531,7 @@ class ActionFurtherStudy(CatalogAction):
                 SOURCES_BUTTON,
             ],
         )
-        return [SlotSet("last_topic", "further_study"), sources_event(levels)]
+        return [SlotSet("last_topic", "further_study"), sources_event(levels + cited_rules)]
 
 
 class ActionComparePaths(CatalogAction):
