@@ -144,6 +144,8 @@ def contact_text(institution) -> str:
         if institution.address
         else "Địa chỉ: chưa có trong dữ liệu của mình"
     ]
+    if not institution.name_verified:
+        parts.insert(0, "tên chính xác chưa được xác nhận, hỏi Sở GD&ĐT Phú Thọ")
     if institution.phone:
         parts.append(f"ĐT: {institution.phone}")
     if institution.website:
