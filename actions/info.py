@@ -33,7 +33,7 @@ from actions.common import (
     vn_date,
     you,
 )
-from actions.programmes import contact_text, next_step
+from actions.programmes import combined_route_places, contact_text, mentions_nine_plus, next_step
 from bot.catalog import queries
 from bot.text import fold
 
@@ -114,6 +114,27 @@ def level_line(level) -> str:
     return f"• {level.name}: thời gian: {level.duration}; vào học: {level.entry}; học xong: {level.after}."
 
 
+NEW_LAWS = ("luat_124_2025_gdnn", "luat_123_2025_giao_duc")
+_ASKS_LAW = re.compile(r"\b(luat|123/2025|124/2025|qh15|hieu luc)\b")
+
+
+def laws_answer(session, tracker: Tracker):
+    """(lines, cited) for "luật GDNN mới là luật số mấy, hiệu lực khi nào": the laws in force
+    since 1/1/2026, what they change for a grade-9 student, and what is not settled."""
+    lines: List[str] = []
+    cited: List[Any] = []
+    for law in filter(None, (queries.get_policy(session, i) for i in NEW_LAWS)):
+        since = f", hiệu lực từ {vn_date(law.valid_from)}" if law.valid_from else ""
+        lines.append(f"{law.title} (số {law.legal_basis_number}{since}): {law.conditions}")
+        cited.append(law)
+    if not lines:
+        return [
+            "Các luật mới về giáo dục nghề nghiệp chưa có trong dữ liệu của mình; hỏi Sở GD&ĐT Phú Thọ."
+        ], []
+    lines += [law.notes for law in cited if law.notes]
+    return lines, cited
+
+
 class ActionVocationalLevels(CatalogAction):
     def name(self) -> Text:
         return "action_vocational_levels"
@@ -121,6 +142,20 @@ class ActionVocationalLevels(CatalogAction):
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         wanted = [v for v in latest_entities(tracker, "level") if v in LEVEL_IDS]
         topic = subtopic(tracker.latest_message.get("text"))
+        if _ASKS_LAW.search(fold(tracker.latest_message.get("text") or "")) and not wanted:
+            lines, cited = laws_answer(session, tracker)
+            say(
+                dispatcher,
+                lines,
+                [
+                    {
+                        "title": "Trung học nghề là gì",
+                        "payload": '/ask_vocational_levels{"level":"trung_hoc_nghe"}',
+                    },
+                    SOURCES_BUTTON,
+                ],
+            )
+            return [SlotSet("last_topic", "vocational_levels"), sources_event(cited)]
         if asks_new_level(tracker) and len(wanted) <= 1:
             lines, cited = new_level_answer(session, tracker)
             say(
@@ -266,16 +301,9 @@ def combined_route_answer(session, tracker: Tracker):
         )
         lines.append(f"Học xong: {level.after}.")
     elif topic == "where":
-        schools = queries.institutions_with_combined_route(session, area=area.id if area else None)
-        near = f", gần {area.name} nhất trước" if area else ""
-        if schools:
-            lines.append(f"Nơi dạy 9+ có trong dữ liệu của mình{near}:")
-            for school in schools[:4]:
-                lines.append(f"• {school.name}. {contact_text(school)}.")
-                cited.append(school)
-        else:
-            lines.append("Nơi dạy 9+ chưa có trong dữ liệu của mình.")
-        lines.append(next_step(tracker, schools[0] if schools else None))
+        where, schools = combined_route_places(session, tracker, area)
+        lines += where
+        cited += schools
     else:
         lines.append(
             f"9+ là lộ trình cho học sinh xong lớp 9: học một nghề trình độ trung cấp cùng lúc với văn hóa "
@@ -491,6 +519,11 @@ class ActionFurtherStudy(CatalogAction):
         return "action_further_study"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
+        if mentions_nine_plus(tracker.latest_message.get("text")):
+            # "học 9+ xong có thi đại học được không": the 9+ route's own answer
+            texts, buttons, cited = combined_route_answer(session, tracker)
+            say(dispatcher, texts, buttons)
+            return [SlotSet("last_topic", "combined_route"), sources_event(cited)]
         trung_cap = queries.get_level(session, "trung_cap")
         cao_dang = queries.get_level(session, "cao_dang")
         lines: List[str] = []

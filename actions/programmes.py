@@ -172,6 +172,28 @@ def next_step(tracker: Tracker, school=None) -> str:
     )
 
 
+_NINE_PLUS_FOLDED = re.compile(r"\b(9 ?cong|chin cong|vua hoc nghe vua hoc van hoa)\b")
+
+
+def mentions_nine_plus(text: Any) -> bool:
+    """ "9+", "9 +", "9 cộng", "vừa học nghề vừa học văn hóa" (fold() drops the "+")."""
+    text = text if isinstance(text, str) else ""
+    return bool(re.search(r"9\s*\+", text)) or bool(_NINE_PLUS_FOLDED.search(fold(text)))
+
+
+def combined_route_places(session, tracker: Tracker, area) -> tuple:
+    """(lines, schools): where the 9+ route is taught, nearest to `area` first, and whom to ask."""
+    schools = queries.institutions_with_combined_route(session, area=area.id if area else None)[:4]
+    near = f", gần {queries.area_label(session, area.id) or area.name} nhất trước" if area else ""
+    if schools:
+        lines = [f"Nơi dạy 9+ có trong dữ liệu của mình{near}:"]
+        lines += [f"• {school.name}. {contact_text(school)}." for school in schools]
+    else:
+        lines = ["Nơi dạy 9+ chưa có trong dữ liệu của mình."]
+    lines.append(next_step(tracker, schools[0] if schools else None))
+    return lines, schools
+
+
 def programme_line(index: int, hit) -> str:
     programme, institution = hit.programme, hit.institution
     level = programme.level.name.lower() if programme.level else "trình độ cần hỏi trường"
@@ -302,6 +324,18 @@ class ActionFindProgrammes(CatalogAction):
             trades = interest_trades(session, tracker, row)
             # keep a single trade for follow-ups ("ở Bình Xuyên", "trung cấp"); "not in our data" keeps none
             events.append(SlotSet("occupation", trades[0] if len(trades) == 1 else None))
+        elif tracker.get_slot("occupation") == NO_VALUE and mentions_nine_plus(
+            tracker.latest_message.get("text")
+        ):
+            area_id = slot_value(tracker, "area")
+            area = queries.lookup_area(session, area_id) if area_id else None
+            lines, cited = combined_route_places(session, tracker, area)
+            buttons = [
+                {"title": "9+ học mấy năm", "payload": "/ask_combined_route"},
+                {"title": "Học phí 9+", "payload": '/ask_combined_route{"level":"trung_cap"}'},
+                SOURCES_BUTTON,
+            ]
+            events.append(SlotSet("occupation", None))
         elif tracker.get_slot("occupation") == NO_VALUE:
             lines, buttons, cited = find_programmes_answer(session, tracker)
             lines.insert(
@@ -358,6 +392,8 @@ class ValidateProgrammeForm(FormValidationAction):
             except CatalogUnavailable:
                 known = []
             return {"occupation": known[0] if len(known) == 1 else NO_VALUE}
+        if mentions_nine_plus(text) and not tracker.get_slot("occupation"):
+            return {"occupation": NO_VALUE}  # "học 9+ ở đâu": the route's places, no trade needed
         if tracker.get_slot("requested_slot") != "occupation":
             return {}
         intent = (tracker.latest_message.get("intent") or {}).get("name")
