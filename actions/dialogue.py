@@ -31,7 +31,8 @@ from actions.common import (
 from actions.info import combined_route_answer
 from actions.policies import support_policy_answer
 from actions.programmes import find_programmes_answer, interest_answer, interest_of
-from bot.catalog import models, queries
+from bot.catalog import models
+from bot.catalog.rules import policies_superseded_by
 from bot.text import fold
 
 INTENT_DESCRIPTIONS = {
@@ -209,7 +210,7 @@ class ActionShowSources(CatalogAction):
                 replaced = sorted(
                     {
                         p.legal_basis_number
-                        for p in queries.policies_superseded_by(session, record.id)
+                        for p in policies_superseded_by(session, record.id)
                         if p.legal_basis_number
                     }
                 )

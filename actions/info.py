@@ -33,7 +33,9 @@ from actions.common import (
     you,
 )
 from actions.programmes import contact_text, next_step
-from bot.catalog import queries
+from bot.catalog.names import get_level, lookup_area, lookup_institution, lookup_occupation
+from bot.catalog.rules import applicable_policies
+from bot.catalog.search import find_programmes, institutions_with_combined_route
 from bot.text import fold
 
 # The contract's level ids (nlu-contract.md), lowest first.
@@ -70,7 +72,7 @@ def asks_new_level(tracker: Tracker) -> bool:
 
 def new_level_answer(session, tracker: Tracker):
     """Trung học nghề (Luật GDNN 124/2025): the catalogue's record, or an honest gap and whom to ask."""
-    level = queries.get_level(session, NEW_LEVEL)
+    level = get_level(session, NEW_LEVEL)
     if level is not None:
         lines = [
             f"{level.name}: {level.description}",
@@ -131,7 +133,7 @@ class ActionVocationalLevels(CatalogAction):
                 ],
             )
             return [SlotSet("last_topic", "vocational_levels"), sources_event(cited)]
-        levels = [l for l in (queries.get_level(session, i) for i in (wanted or LEVEL_IDS)) if l]
+        levels = [l for l in (get_level(session, i) for i in (wanted or LEVEL_IDS)) if l]
         lines: List[str] = []
         levels.sort(key=lambda l: l.rank)
         if len(levels) == 1:
@@ -183,9 +185,9 @@ def other_duration(level) -> str:
 
 def combined_route_answer(session, tracker: Tracker):
     """(bubbles, buttons, cited records) for the sub-topic the user asked about."""
-    level = queries.get_level(session, COMBINED_ROUTE_LEVEL)
+    level = get_level(session, COMBINED_ROUTE_LEVEL)
     area_id = slot_value(tracker, "area")
-    area = queries.lookup_area(session, area_id) if area_id else None
+    area = lookup_area(session, area_id) if area_id else None
     text = tracker.latest_message.get("text")
     topic = subtopic(text)
     who = learner(tracker)
@@ -218,7 +220,7 @@ def combined_route_answer(session, tracker: Tracker):
         main = next(
             (
                 p
-                for p in queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
+                for p in applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
                 if p.benefit_kind == "mien_hoc_phi"
                 and p.percent == 100
                 and p.required_diploma == "thcs"
@@ -232,7 +234,7 @@ def combined_route_answer(session, tracker: Tracker):
                 f"Phần học nghề trung cấp của 9+: miễn 100% học phí cho học sinh xong lớp 9. {cite(main)}"
             )
             cited.append(main)
-        in_force = queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
+        in_force = applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
         culture = next(
             (
                 p
@@ -264,7 +266,7 @@ def combined_route_answer(session, tracker: Tracker):
         )
         lines.append(f"Học xong: {level.after}.")
     elif topic == "where":
-        schools = queries.institutions_with_combined_route(session, area=area.id if area else None)
+        schools = institutions_with_combined_route(session, area=area.id if area else None)
         near = f", gần {area.name} nhất trước" if area else ""
         if schools:
             lines.append(f"Nơi dạy 9+ có trong dữ liệu của mình{near}:")
@@ -282,7 +284,7 @@ def combined_route_answer(session, tracker: Tracker):
         lines.append(
             "Học xong có bằng trung cấp; thi đỗ tốt nghiệp THPT thì có thêm bằng THPT để học tiếp cao đẳng, đại học."
         )
-        new_level = queries.get_level(session, "trung_hoc_nghe")
+        new_level = get_level(session, "trung_hoc_nghe")
         if new_level is not None:
             lines.append(f"Sắp tới: {new_level.name} ({new_level.description})")
             cited.append(new_level)
@@ -317,10 +319,10 @@ class ActionCombinedRoute(CatalogAction):
 
 
 def school_answer(session, tracker: Tracker, school_value: Optional[str]):
-    school = queries.lookup_institution(session, school_value) if school_value else None
+    school = lookup_institution(session, school_value) if school_value else None
     if school is None:
         known = []
-        for hit in queries.find_programmes(session, limit=200):
+        for hit in find_programmes(session, limit=200):
             if hit.institution not in known:
                 known.append(hit.institution)
         buttons = [
@@ -339,7 +341,7 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
         lines.append(f"{school.name} đã sáp nhập vào {school.successor.name}.")
         school = school.successor
         cited.append(school)
-    levels = [queries.get_level(session, l) for l in (school.level_ids or [])]
+    levels = [get_level(session, l) for l in (school.level_ids or [])]
     level_names = ", ".join(l.name.lower() for l in levels if l) or "chưa có trong dữ liệu của mình"
     lines.append(f"{school.name}: {contact_text(school)}.")
     lines.append(f"Trình độ đào tạo: {level_names}.")
@@ -351,7 +353,7 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
     lines.append(f"Lộ trình 9+: {route[school.runs_combined_route]}.")
     occupations = [
         h.programme.occupation.name
-        for h in queries.find_programmes(session, limit=200)
+        for h in find_programmes(session, limit=200)
         if h.institution.id == school.id
     ]
     if occupations:
@@ -392,12 +394,10 @@ class ActionAdmission(CatalogAction):
         level_ids = [v for v in latest_entities(tracker, "level") if v in LEVEL_IDS] or (
             [slot_value(tracker, "level")] if slot_value(tracker, "level") else ["trung_cap"]
         )
-        levels = sorted(
-            (l for l in (queries.get_level(session, i) for i in level_ids) if l), key=lambda l: l.rank
-        )
+        levels = sorted((l for l in (get_level(session, i) for i in level_ids) if l), key=lambda l: l.rank)
         lines = [f"Vào học {l.name.lower()}: {l.entry}." for l in levels]
         school_value = (latest_entities(tracker, "school") or [None])[-1] or slot_value(tracker, "school")
-        school = queries.lookup_institution(session, school_value) if school_value else None
+        school = lookup_institution(session, school_value) if school_value else None
         if school is not None and not school.is_active and school.successor is not None:
             school = school.successor
         lines.append("Hồ sơ, hạn nộp, cách xét tuyển và chỉ tiêu năm nay chưa có trong dữ liệu của mình.")
@@ -420,7 +420,7 @@ class ActionCareerProspects(CatalogAction):
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         value = (latest_entities(tracker, "occupation") or [None])[-1] or slot_value(tracker, "occupation")
-        occupation = queries.lookup_occupation(session, value) if value else None
+        occupation = lookup_occupation(session, value) if value else None
         tiers = {"quoc_te": "quốc tế", "asean": "ASEAN", "quoc_gia": "quốc gia"}
         lines: List[str] = []
         cited: List[Any] = []
@@ -436,10 +436,7 @@ class ActionCareerProspects(CatalogAction):
                     f"Đây là nghề trọng điểm cấp {tiers.get(occupation.key_tier, occupation.key_tier)}."
                 )
             schools = sorted(
-                {
-                    h.institution.name
-                    for h in queries.find_programmes(session, occupation=occupation.id, limit=5)
-                }
+                {h.institution.name for h in find_programmes(session, occupation=occupation.id, limit=5)}
             )
             if schools:
                 lines.append("Nơi dạy trong tỉnh: " + ", ".join(schools) + ".")
@@ -463,8 +460,8 @@ class ActionFurtherStudy(CatalogAction):
         return "action_further_study"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        trung_cap = queries.get_level(session, "trung_cap")
-        cao_dang = queries.get_level(session, "cao_dang")
+        trung_cap = get_level(session, "trung_cap")
+        cao_dang = get_level(session, "cao_dang")
         lines: List[str] = []
         text = fold(tracker.latest_message.get("text") or "")
         if trung_cap is not None:
@@ -502,7 +499,7 @@ class ActionComparePaths(CatalogAction):
         return "action_compare_paths"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        level = queries.get_level(session, COMBINED_ROUTE_LEVEL)
+        level = get_level(session, COMBINED_ROUTE_LEVEL)
         lines: List[str] = []
         if is_worried(tracker.latest_message.get("text")):
             lines.append(reassurance(tracker))
@@ -520,7 +517,7 @@ class ActionComparePaths(CatalogAction):
             )
         exemptions = [
             p
-            for p in queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
+            for p in applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
             if p.benefit_kind == "mien_hoc_phi"
             and p.required_diploma == "thcs"
             and not p.is_unverified

@@ -34,7 +34,8 @@ from actions.common import (
     vn_money,
     you,
 )
-from bot.catalog import queries
+from bot.catalog.names import get_group, get_level, lookup_area
+from bot.catalog.rules import applicable_policies, area_specific_policies
 from bot.text import fold
 
 DEFAULT_LEVEL = "trung_cap"  # a grade-9 leaver's usual question
@@ -103,7 +104,7 @@ def _sort_key(policy, level_id: str):
 def group_names(session, groups: List[str]) -> str:
     names = []
     for group in groups:
-        record = queries.get_group(session, group)
+        record = get_group(session, group)
         names.append((record.name if record else group).lower())
     return ", ".join(names)
 
@@ -111,15 +112,13 @@ def group_names(session, groups: List[str]) -> str:
 def support_policy_answer(session, tracker: Tracker):
     """(bubbles, buttons, cited records)."""
     level_id = slot_value(tracker, "level") or DEFAULT_LEVEL
-    level = queries.get_level(session, level_id) or queries.get_level(session, DEFAULT_LEVEL)
+    level = get_level(session, level_id) or get_level(session, DEFAULT_LEVEL)
     level_id = level.id if level else DEFAULT_LEVEL
     area_id = slot_value(tracker, "area")
-    area = queries.lookup_area(session, area_id) if area_id else None
+    area = lookup_area(session, area_id) if area_id else None
     groups = slot_list(tracker, "beneficiary_group")
     on = today()
-    found = queries.applicable_policies(
-        session, level=level_id, area=area.id if area else None, groups=groups, on=on
-    )
+    found = applicable_policies(session, level=level_id, area=area.id if area else None, groups=groups, on=on)
     found = [p for p in found if groups_hold(p, groups)]
     # A grade-9 leaver has no THPT diploma yet: those policies are named in one line, not listed.
     needs_thpt = [p for p in found if p.required_diploma == "thpt"]
@@ -221,11 +220,7 @@ def support_policy_answer(session, tracker: Tracker):
         cited.append(policy)
     if main is not None and main.confidence != "V":
         lines.append(confidence_words(main))
-    if (
-        area is not None
-        and area.kind != "province"
-        and not queries.area_specific_policies(session, area.id, on=on)
-    ):
+    if area is not None and area.kind != "province" and not area_specific_policies(session, area.id, on=on):
         lines.append(
             f"{area.name}: dữ liệu của mình chưa có chính sách riêng của địa phương; muốn chắc chắn, "
             f"{you(tracker)} hỏi {WHOM_TO_ASK}."

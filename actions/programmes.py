@@ -33,7 +33,8 @@ from actions.common import (
     yes_no,
     you,
 )
-from bot.catalog import queries
+from bot.catalog.names import get_level, get_occupation, lookup_area, lookup_occupation
+from bot.catalog.search import find_programmes
 from bot.text import fold
 
 logger = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ def message_occupations(tracker: Tracker) -> List[str]:
 
 def interest_trades(session, tracker: Tracker, row) -> List[str]:
     """The row's trades the catalogue has, narrowed to the one the user named ("điện công nghiệp")."""
-    known = [i for i in row[3] if queries.get_occupation(session, i) is not None]
+    known = [i for i in row[3] if get_occupation(session, i) is not None]
     named = [i for i in known if i in message_occupations(tracker)]
     return named or known
 
@@ -190,10 +191,8 @@ def filter_buttons(
                 found.append(lid)
     buttons = []
     for lid in found:
-        level = queries.get_level(session, lid)
-        if level is not None and queries.find_programmes(
-            session, occupation=occupation_id, level=lid, limit=1
-        ):
+        level = get_level(session, lid)
+        if level is not None and find_programmes(session, occupation=occupation_id, level=lid, limit=1):
             buttons.append(
                 {"title": f"Chỉ {level.name.lower()}", "payload": f'/find_programme{{"level":"{lid}"}}'}
             )
@@ -203,14 +202,14 @@ def filter_buttons(
 def find_programmes_answer(session, tracker: Tracker, occupation_ids: Optional[List[str]] = None):
     """(lines, buttons, cited) for the occupation / level / area slots (every level unless one is chosen)."""
     ids = occupation_ids or ([slot_value(tracker, "occupation")] if slot_value(tracker, "occupation") else [])
-    occupations = [o for o in (queries.lookup_occupation(session, i) for i in ids) if o]
+    occupations = [o for o in (lookup_occupation(session, i) for i in ids) if o]
     level_id = slot_value(tracker, "level")
-    level = queries.get_level(session, level_id) if level_id else None
+    level = get_level(session, level_id) if level_id else None
     area_id = slot_value(tracker, "area")
-    area = queries.lookup_area(session, area_id) if area_id else None
+    area = lookup_area(session, area_id) if area_id else None
     hits = []
     for occupation in occupations or [None]:
-        hits += queries.find_programmes(
+        hits += find_programmes(
             session,
             occupation=occupation.id if occupation else None,
             level=level.id if level else None,
@@ -270,7 +269,7 @@ def interest_answer(session, tracker: Tracker, row):
         return lines, buttons, cited
     lines = [f"Thích {liked} thì có thể học nghề {trade}. Nơi dạy nghề này chưa có trong dữ liệu của mình."]
     buttons: List[Dict[str, str]] = []
-    close = [queries.get_occupation(session, i) for i in nearby]
+    close = [get_occupation(session, i) for i in nearby]
     close = [o for o in close if o is not None]
     if close:
         lines.append("Nghề gần giống có trong dữ liệu: " + ", ".join(o.name for o in close) + ".")
@@ -323,7 +322,7 @@ class ActionAskOccupation(CatalogAction):
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         occupations = []
-        for hit in queries.find_programmes(session, limit=200):
+        for hit in find_programmes(session, limit=200):
             if hit.programme.occupation not in occupations:
                 occupations.append(hit.programme.occupation)
         buttons = [{"title": o.name, "payload": f'/inform{{"occupation":"{o.id}"}}'} for o in occupations[:7]]
