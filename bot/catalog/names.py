@@ -4,18 +4,21 @@
 "vinh_tuong", "vinh tuongg"); `resolve_id(session, Model, value)` gives the id
 for an id or a name (the other catalogue modules accept both through it).
 An ambiguous name resolves to nothing: the lookup never guesses between two
-entities.
+entities. A typo is forgiven under the rule the NLU gazetteer uses
+(`bot/aliases.py`), so the slot validators never accept what the NLU refuses
+for its spelling.
 """
 
 from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.aliases import AliasMatcher
 from bot.catalog.models import Area, BeneficiaryGroup, Institution, Level, Occupation, Policy
 from bot.text import fold
 
@@ -76,9 +79,8 @@ _SUFFIXES = ("cu",)  # "(cũ)" = former
 
 @dataclass(frozen=True)
 class _AliasIndex:
-    exact: Dict[str, Optional[str]]  # folded key -> id (None when ambiguous)
-    keys_by_length: Dict[int, List[str]]
-    stripped: Dict[str, Optional[str]]  # key with "xã", "huyện", ... removed -> id (weaker than `exact`)
+    exact: Dict[str, Optional[str]]  # folded key, with and without spaces -> id (None when ambiguous)
+    typos: AliasMatcher[str]  # the unambiguous keys as written (with spaces) -> id
 
 
 _index_cache: Dict[Tuple[str, type], Tuple[Any, _AliasIndex]] = {}
@@ -100,14 +102,18 @@ def _strip_affixes(key: str, prefixes: Sequence[str]) -> str:
     return key
 
 
-def _full_keys(text: str) -> Set[str]:
-    folded = " ".join(fold(text.replace("_", " ").replace(".", " ")).split())
-    return {k for k in (folded, folded.replace(" ", "")) if k}  # "vinhtuong" typed without spaces
+def _folded(text: str) -> str:
+    return " ".join(fold(text.replace("_", " ").replace(".", " ")).split())
 
 
-def _stripped_keys(text: str, prefixes: Sequence[str]) -> Set[str]:
-    stripped = _strip_affixes(" ".join(fold(text.replace("_", " ").replace(".", " ")).split()), prefixes)
-    return {k for k in (stripped, stripped.replace(" ", "")) if k}
+def _full_keys(text: str) -> List[str]:
+    folded = _folded(text)
+    return [k for k in (folded, folded.replace(" ", "")) if k]  # "vinhtuong" typed without spaces
+
+
+def _stripped_keys(text: str, prefixes: Sequence[str]) -> List[str]:
+    stripped = _strip_affixes(_folded(text), prefixes)
+    return [k for k in (stripped, stripped.replace(" ", "")) if k]
 
 
 def _add_key(table: Dict[str, Optional[str]], key: str, entity_id: str) -> None:
@@ -123,19 +129,21 @@ def _build_index(model: type, rows: Sequence[Tuple[str, str, List[str]]]) -> _Al
     prefixes = _PREFIXES[model]
     exact: Dict[str, Optional[str]] = {}
     stripped: Dict[str, Optional[str]] = {}
+    spaced = set()  # the keys as written; a typo is measured against these (spaces count)
     for entity_id, name, aliases in rows:
         for text in [entity_id, name, *(aliases or [])]:
-            for key in _full_keys(text):
+            full, bare = _full_keys(text), _stripped_keys(text, prefixes)
+            spaced.update(keys[0] for keys in (full, bare) if keys)
+            for key in full:
                 _add_key(exact, key, entity_id)
-            for key in _stripped_keys(text, prefixes):
+            for key in bare:
                 _add_key(stripped, key, entity_id)
     merged = dict(stripped)
     merged.update(exact)
-    by_length: Dict[int, List[str]] = {}
-    for key, value in merged.items():
-        if value is not None:
-            by_length.setdefault(len(key), []).append(key)
-    return _AliasIndex(exact=merged, keys_by_length=by_length, stripped=stripped)
+    typos = AliasMatcher(
+        (key, value, True) for key, value in sorted(merged.items()) if value is not None and key in spaced
+    )
+    return _AliasIndex(exact=merged, typos=typos)
 
 
 def _alias_index(session: Session, model: type) -> _AliasIndex:
@@ -154,32 +162,6 @@ def _alias_index(session: Session, model: type) -> _AliasIndex:
     return index
 
 
-def _edit_distance(a: str, b: str, limit: int) -> int:
-    """Levenshtein distance, giving up (returning limit + 1) once it exceeds `limit`."""
-    if abs(len(a) - len(b)) > limit:
-        return limit + 1
-    previous = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        current = [i]
-        best = i
-        for j, cb in enumerate(b, 1):
-            cost = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (ca != cb))
-            current.append(cost)
-            best = min(best, cost)
-        if best > limit:
-            return limit + 1
-        previous = current
-    return previous[-1]
-
-
-def _typo_budget(length: int) -> int:
-    if length >= 9:
-        return 2
-    if length >= 5:
-        return 1
-    return 0  # short forms ("VT", "IT", "tc") must match exactly
-
-
 def _resolve(session: Session, model: type, text: Optional[str]) -> Optional[str]:
     if not text or not isinstance(text, str):
         return None
@@ -188,22 +170,9 @@ def _resolve(session: Session, model: type, text: Optional[str]) -> Optional[str
         for key in sorted(candidates, key=len, reverse=True):
             if key in index.exact:
                 return index.exact[key]  # None when ambiguous
-    query = _strip_affixes(" ".join(fold(text.replace("_", " ").replace(".", " ")).split()), _PREFIXES[model])
-    budget = _typo_budget(len(query))
-    if budget == 0:
-        return None
-    best: Dict[int, Set[str]] = {}
-    for length in range(len(query) - budget, len(query) + budget + 1):
-        for key in index.keys_by_length.get(length, ()):
-            if _typo_budget(len(key)) == 0:
-                continue
-            distance = _edit_distance(query, key, budget)
-            if distance <= budget:
-                best.setdefault(distance, set()).add(index.exact[key])
-    for distance in sorted(best):
-        ids = best[distance]
-        return next(iter(ids)) if len(ids) == 1 else None
-    return None
+    query = _strip_affixes(_folded(text), _PREFIXES[model])
+    ids = {index.typos.owner(key) for key in index.typos.one_typo(query)}
+    return ids.pop() if len(ids) == 1 else None  # one typo of two names: no guess
 
 
 def _lookup(session: Session, model: type, text: str):
