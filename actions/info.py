@@ -35,7 +35,7 @@ from actions.common import (
 from actions.programmes import contact_text, next_step
 from bot.catalog.names import get_level, lookup_area, lookup_institution, lookup_occupation
 from bot.catalog.rules import applicable_policies
-from bot.catalog.search import find_programmes, institutions_with_combined_route
+from bot.catalog.search import institutions_teaching, institutions_with_combined_route, occupations_taught
 from bot.text import fold
 
 # The contract's level ids (nlu-contract.md), lowest first.
@@ -152,7 +152,7 @@ class ActionVocationalLevels(CatalogAction):
             header = "Giáo dục nghề nghiệp có các trình độ (thấp đến cao):"
             lines.append(header)
             lines += [level_line(l) for l in levels]
-        lines.append(cite(levels[0]) if cite(levels[0]) else "")
+        lines.append(cite(levels[0]))
         words = {confidence_words(l) for l in levels} - {""}
         lines += sorted(words)[:1]
         say(
@@ -191,10 +191,6 @@ def combined_route_answer(session, tracker: Tracker):
     text = tracker.latest_message.get("text")
     topic = subtopic(text)
     who = learner(tracker)
-    lines: List[str] = []
-    cited: List[Any] = [level]
-    if is_worried(text):
-        lines.append(reassurance(tracker))
     if asks_new_level(tracker):
         lines, cited = new_level_answer(session, tracker)
         return (
@@ -202,6 +198,10 @@ def combined_route_answer(session, tracker: Tracker):
             [{"title": "Lộ trình 9+", "payload": "/ask_combined_route"}, SOURCES_BUTTON],
             cited,
         )
+    lines: List[str] = []
+    cited: List[Any] = [level]
+    if is_worried(text):
+        lines.append(reassurance(tracker))
     if level is None:
         return (
             [
@@ -217,10 +217,11 @@ def combined_route_answer(session, tracker: Tracker):
         )
         lines.append(f"Học xong trung cấp: {level.after}.")
     elif topic == "cost":
+        in_force = applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
         main = next(
             (
                 p
-                for p in applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
+                for p in in_force
                 if p.benefit_kind == "mien_hoc_phi"
                 and p.percent == 100
                 and p.required_diploma == "thcs"
@@ -234,7 +235,6 @@ def combined_route_answer(session, tracker: Tracker):
                 f"Phần học nghề trung cấp của 9+: miễn 100% học phí cho học sinh xong lớp 9. {cite(main)}"
             )
             cited.append(main)
-        in_force = applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
         culture = next(
             (
                 p
@@ -321,13 +321,9 @@ class ActionCombinedRoute(CatalogAction):
 def school_answer(session, tracker: Tracker, school_value: Optional[str]):
     school = lookup_institution(session, school_value) if school_value else None
     if school is None:
-        known = []
-        for hit in find_programmes(session, limit=200):
-            if hit.institution not in known:
-                known.append(hit.institution)
         buttons = [
             {"title": s.name.replace("Trường ", "")[:60], "payload": f'/ask_school_info{{"school":"{s.id}"}}'}
-            for s in known[:5]
+            for s in institutions_teaching(session, limit=5)
         ]
         return (
             [f"{you(tracker, True)} muốn hỏi trường nào? Chọn bên dưới hoặc gõ tên trường."],
@@ -351,13 +347,9 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
         None: "chưa rõ có dạy 9+ không (hỏi trường)",
     }
     lines.append(f"Lộ trình 9+: {route[school.runs_combined_route]}.")
-    occupations = [
-        h.programme.occupation.name
-        for h in find_programmes(session, limit=200)
-        if h.institution.id == school.id
-    ]
+    occupations = occupations_taught(session, institution=school.id)
     if occupations:
-        lines.append("Nghề có trong dữ liệu của mình: " + ", ".join(dict.fromkeys(occupations)) + ".")
+        lines.append("Nghề có trong dữ liệu của mình: " + ", ".join(o.name for o in occupations) + ".")
     lines.append(confidence_words(school))
     if not (school.phone or school.website):
         lines.append(next_step(tracker))
@@ -435,9 +427,7 @@ class ActionCareerProspects(CatalogAction):
                 lines.append(
                     f"Đây là nghề trọng điểm cấp {tiers.get(occupation.key_tier, occupation.key_tier)}."
                 )
-            schools = sorted(
-                {h.institution.name for h in find_programmes(session, occupation=occupation.id, limit=5)}
-            )
+            schools = sorted(i.name for i in institutions_teaching(session, occupation=occupation.id))
             if schools:
                 lines.append("Nơi dạy trong tỉnh: " + ", ".join(schools) + ".")
         lines.append(

@@ -34,7 +34,7 @@ from actions.common import (
     you,
 )
 from bot.catalog.names import get_level, get_occupation, lookup_area, lookup_occupation
-from bot.catalog.search import find_programmes
+from bot.catalog.search import find_programmes, occupations_taught
 from bot.text import fold
 
 logger = logging.getLogger(__name__)
@@ -321,11 +321,10 @@ class ActionAskOccupation(CatalogAction):
         return "action_ask_occupation"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        occupations = []
-        for hit in find_programmes(session, limit=200):
-            if hit.programme.occupation not in occupations:
-                occupations.append(hit.programme.occupation)
-        buttons = [{"title": o.name, "payload": f'/inform{{"occupation":"{o.id}"}}'} for o in occupations[:7]]
+        buttons = [
+            {"title": o.name, "payload": f'/inform{{"occupation":"{o.id}"}}'}
+            for o in occupations_taught(session, limit=7)
+        ]
         buttons.append({"title": "Chưa biết học nghề gì", "payload": "/start_interest_quiz"})
         dispatcher.utter_message(
             text=f"{you(tracker, True)} muốn học nghề gì? Chọn bên dưới, gõ tên nghề, hoặc kể điều {you(tracker)} thích làm.",

@@ -1,5 +1,9 @@
 """Programme search: where an occupation is taught, nearest first.
 
+`find_programmes` gives programmes; `institutions_teaching` and
+`occupations_taught` give the distinct schools / occupations of the same
+search, in its order (the actions list those, never de-duplicating themselves).
+
 Conventions: a programme with `level_id` None has an unconfirmed level and
 matches any level its institution teaches; `combined_route` None means unknown
 and is taken from the institution's `runs_combined_route` (YAML `runs_9plus`)
@@ -9,7 +13,7 @@ when filtering.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Iterable, List, Optional, Union
+from typing import Any, Iterable, List, Optional, Set, Union
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -33,11 +37,18 @@ def find_programmes(
     level: Optional[str] = None,
     area: Optional[str] = None,
     combined_route: Optional[bool] = None,
-    limit: int = 5,
+    limit: Optional[int] = 5,
+    institution: Optional[str] = None,
 ) -> List[ProgrammeHit]:
-    """Programmes at active institutions, nearest to `area` first (unknown distance last)."""
+    """Programmes at active institutions (or at `institution`, if active), nearest to
+    `area` first (unknown distance last); `limit` None: all of them."""
     statement = select(Programme, Institution).join(Institution, Programme.institution_id == Institution.id)
     statement = statement.where(Institution.status == "active")
+    if institution is not None:
+        institution_id = resolve_id(session, Institution, institution)
+        if institution_id is None:
+            return []
+        statement = statement.where(Institution.id == institution_id)
     if occupation is not None:
         occupation_id = resolve_id(session, Occupation, occupation)
         if occupation_id is None:
@@ -86,7 +97,34 @@ def find_programmes(
             h.programme.id,
         )
     )
-    return hits[: max(limit, 0)]
+    return hits if limit is None else hits[: max(limit, 0)]
+
+
+def _distinct(records: Iterable[Any], limit: Optional[int]) -> List[Any]:
+    seen: Set[str] = set()
+    found = []
+    for record in records:
+        if limit is not None and len(found) >= limit:
+            break
+        if record.id not in seen:
+            seen.add(record.id)
+            found.append(record)
+    return found
+
+
+def institutions_teaching(
+    session: Session, occupation: Optional[str] = None, limit: Optional[int] = 5
+) -> List[Institution]:
+    """Active institutions with a recorded programme (of `occupation`), each once, in search order."""
+    return _distinct((h.institution for h in find_programmes(session, occupation, limit=None)), limit)
+
+
+def occupations_taught(
+    session: Session, institution: Optional[str] = None, limit: Optional[int] = None
+) -> List[Occupation]:
+    """Occupations with a programme at an active institution (at `institution`), each once, in search order."""
+    hits = find_programmes(session, institution=institution, limit=None)
+    return _distinct((h.programme.occupation for h in hits), limit)
 
 
 def institutions_with_combined_route(session: Session, area: Optional[str] = None) -> List[Institution]:
@@ -129,16 +167,3 @@ def occupations_by_riasec(
             scored.append((-score, confidence_rank(occupation), occupation.name, occupation))
     scored.sort(key=lambda item: item[:3])
     return [item[3] for item in scored[: max(limit, 0)]]
-
-
-def programmes_of_institution(session: Session, institution: str) -> List[Programme]:
-    """Every programme recorded at an institution (by id or name), best-sourced first."""
-    institution_id = resolve_id(session, Institution, institution)
-    if institution_id is None:
-        return []
-    rows = (
-        session.execute(select(Programme).where(Programme.institution_id == institution_id))
-        .unique()
-        .scalars()
-    )
-    return sorted(rows, key=lambda p: (confidence_rank(p), p.occupation.name, p.level_id or ""))

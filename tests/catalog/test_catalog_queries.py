@@ -32,7 +32,13 @@ from bot.catalog.names import (
 )
 from bot.catalog.present import confidence_phrase, short_citation, sources_of, user_facing_texts
 from bot.catalog.rules import applicable_policies, area_specific_policies, district_support
-from bot.catalog.search import find_programmes, institutions_with_combined_route, occupations_by_riasec
+from bot.catalog.search import (
+    find_programmes,
+    institutions_teaching,
+    institutions_with_combined_route,
+    occupations_by_riasec,
+    occupations_taught,
+)
 from bot.catalog.tables import all_records
 
 TODAY = dt.date(2026, 12, 1)
@@ -390,6 +396,25 @@ def test_programme_filters(session):
     assert find_programmes(session, occupation="phi công") == []
     # merged schools are never offered
     assert all(h.institution.status == "active" for h in find_programmes(session, limit=50))
+
+
+def test_distinct_schools_and_occupations_follow_the_search(session):
+    hits = find_programmes(session, limit=None)
+    schools = institutions_teaching(session, limit=None)
+    assert [s.id for s in schools] == list(dict.fromkeys(h.institution.id for h in hits))
+    assert len(hits) > len(schools) > 2  # some schools teach several programmes
+    assert institutions_teaching(session, limit=2) == schools[:2]
+    occupations = occupations_taught(session)
+    assert [o.id for o in occupations] == list(dict.fromkeys(h.programme.occupation_id for h in hits))
+    school = schools[0]
+    assert [o.id for o in occupations_taught(session, institution=school.name)] == list(
+        dict.fromkeys(h.programme.occupation_id for h in hits if h.institution.id == school.id)
+    )
+    assert occupations_taught(session, institution="nowhere") == []
+    welders = institutions_teaching(session, occupation="han")
+    assert welders and {s.id for s in welders} == {
+        h.institution.id for h in find_programmes(session, occupation="han", limit=None)
+    }
 
 
 def test_riasec_and_combined_route_institutions(session):
