@@ -1,7 +1,7 @@
 """Formatting, register, citations and catalogue access shared by every action.
 
-House rules (docs/architecture.md): actions read slots, call `bot.catalog.queries`
-and format; nothing here opens a database at import time. Every reply is
+House rules (docs/architecture.md): actions read slots, call the catalogue's query
+modules (`bot.catalog.names`, `geography`, `rules`, `search`) and format; nothing here opens a database at import time. Every reply is
 Vietnamese, addresses a student as "em" and a parent as "anh/chị" (neutral
 "bạn" while the role is unknown), fits one Zalo message and cites where each
 fact comes from and when it was checked.
@@ -325,7 +325,7 @@ class CatalogAction(Action, metaclass=abc.ABCMeta):
 
 def validated_id(value: Any, kind: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[str]:
     """The canonical id for an area / level / occupation, NO_VALUE kept, None (ask again) when unknown."""
-    from bot.catalog import queries
+    from bot.catalog.names import lookup_area, lookup_level, lookup_occupation
 
     if isinstance(value, list):
         value = value[-1] if value else None
@@ -334,9 +334,9 @@ def validated_id(value: Any, kind: str, dispatcher: CollectingDispatcher, tracke
     if value == NO_VALUE:
         return NO_VALUE
     lookup = {
-        "area": queries.lookup_area,
-        "level": queries.lookup_level,
-        "occupation": queries.lookup_occupation,
+        "area": lookup_area,
+        "level": lookup_level,
+        "occupation": lookup_occupation,
     }[kind]
     try:
         with catalog_session() as session:

@@ -33,7 +33,10 @@ from actions.common import (
 from actions.info import combined_route_answer
 from actions.policies import support_policy_answer
 from actions.programmes import contact_text, find_programmes_answer, interest_answer, interest_of
-from bot.catalog import models, queries
+from bot.catalog import models
+from bot.catalog.geography import area_label
+from bot.catalog.rules import policies_superseded_by
+from bot.catalog.search import institutions_with_combined_route
 from bot.text import fold
 
 INTENT_DESCRIPTIONS = {
@@ -101,8 +104,8 @@ class ActionDefaultAskAffirmation(Action):
 def area_answer(session, tracker: Tracker, area_id: str, greeting: str = "") -> List[str]:
     """An area given with no question yet: today's name with the former district, and the
     nearest places that teach the 9+ route (the usual question of a grade-9 family)."""
-    label = queries.area_label(session, area_id) or area_id
-    schools = queries.institutions_with_combined_route(session, area=area_id)[:3]
+    label = area_label(session, area_id) or area_id
+    schools = institutions_with_combined_route(session, area=area_id)[:3]
     lines = [f"{greeting}{'n' if greeting else 'N'}hà {you(tracker)} ở {label}."]
     if schools:
         lines.append("Nơi dạy 9+ (trung cấp + văn hóa THPT) gần nhất trong dữ liệu của mình:")
@@ -231,7 +234,7 @@ class ActionShowSources(CatalogAction):
                 replaced = sorted(
                     {
                         p.legal_basis_number
-                        for p in queries.policies_superseded_by(session, record.id)
+                        for p in policies_superseded_by(session, record.id)
                         if p.legal_basis_number
                     }
                 )

@@ -34,7 +34,10 @@ from actions.common import (
     you,
 )
 from actions.programmes import combined_route_places, contact_text, mentions_nine_plus, next_step
-from bot.catalog import queries
+from bot.catalog.names import get_level, get_policy, lookup_area, lookup_institution, lookup_occupation
+from bot.catalog.rules import applicable_policies
+from bot.catalog.search import institutions_teaching, occupations_taught
+from bot.catalog.tables import all_records
 from bot.text import fold
 
 # The contract's level ids (nlu-contract.md), lowest first.
@@ -71,7 +74,7 @@ def asks_new_level(tracker: Tracker) -> bool:
 
 def new_level_answer(session, tracker: Tracker):
     """Trung học nghề (Luật GDNN 124/2025): the catalogue's record, or an honest gap and whom to ask."""
-    level = queries.get_level(session, NEW_LEVEL)
+    level = get_level(session, NEW_LEVEL)
     if level is not None:
         lines = [
             f"{level.name}: {level.description}",
@@ -123,7 +126,7 @@ def laws_answer(session, tracker: Tracker):
     since 1/1/2026, what they change for a grade-9 student, and what is not settled."""
     lines: List[str] = []
     cited: List[Any] = []
-    for law in filter(None, (queries.get_policy(session, i) for i in NEW_LAWS)):
+    for law in filter(None, (get_policy(session, i) for i in NEW_LAWS)):
         since = f", hiệu lực từ {vn_date(law.valid_from)}" if law.valid_from else ""
         lines.append(f"{law.title} (số {law.legal_basis_number}{since}): {law.conditions}")
         cited.append(law)
@@ -168,7 +171,7 @@ class ActionVocationalLevels(CatalogAction):
                 ],
             )
             return [SlotSet("last_topic", "vocational_levels"), sources_event(cited)]
-        levels = [l for l in (queries.get_level(session, i) for i in (wanted or LEVEL_IDS)) if l]
+        levels = [l for l in (get_level(session, i) for i in (wanted or LEVEL_IDS)) if l]
         lines: List[str] = []
         levels.sort(key=lambda l: l.rank)
         if len(levels) == 1:
@@ -187,7 +190,7 @@ class ActionVocationalLevels(CatalogAction):
             header = "Giáo dục nghề nghiệp có các trình độ (thấp đến cao):"
             lines.append(header)
             lines += [level_line(l) for l in levels]
-        lines.append(cite(levels[0]) if cite(levels[0]) else "")
+        lines.append(cite(levels[0]))
         words = {confidence_words(l) for l in levels} - {""}
         lines += sorted(words)[:1]
         say(
@@ -220,16 +223,12 @@ def other_duration(level) -> str:
 
 def combined_route_answer(session, tracker: Tracker):
     """(bubbles, buttons, cited records) for the sub-topic the user asked about."""
-    level = queries.get_level(session, COMBINED_ROUTE_LEVEL)
+    level = get_level(session, COMBINED_ROUTE_LEVEL)
     area_id = slot_value(tracker, "area")
-    area = queries.lookup_area(session, area_id) if area_id else None
+    area = lookup_area(session, area_id) if area_id else None
     text = tracker.latest_message.get("text")
     topic = subtopic(text)
     who = learner(tracker)
-    lines: List[str] = []
-    cited: List[Any] = [level]
-    if is_worried(text):
-        lines.append(reassurance(tracker))
     if asks_new_level(tracker):
         lines, cited = new_level_answer(session, tracker)
         return (
@@ -237,6 +236,10 @@ def combined_route_answer(session, tracker: Tracker):
             [{"title": "Lộ trình 9+", "payload": "/ask_combined_route"}, SOURCES_BUTTON],
             cited,
         )
+    lines: List[str] = []
+    cited: List[Any] = [level]
+    if is_worried(text):
+        lines.append(reassurance(tracker))
     if level is None:
         return (
             [
@@ -252,10 +255,11 @@ def combined_route_answer(session, tracker: Tracker):
         )
         lines.append(f"Học xong trung cấp: {level.after}.")
     elif topic == "cost":
+        in_force = applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
         main = next(
             (
                 p
-                for p in queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
+                for p in in_force
                 if p.benefit_kind == "mien_hoc_phi"
                 and p.percent == 100
                 and p.required_diploma == "thcs"
@@ -269,7 +273,6 @@ def combined_route_answer(session, tracker: Tracker):
                 f"Phần học nghề trung cấp của 9+: miễn 100% học phí cho học sinh xong lớp 9. {cite(main)}"
             )
             cited.append(main)
-        in_force = queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
         culture = next(
             (
                 p
@@ -312,7 +315,7 @@ def combined_route_answer(session, tracker: Tracker):
         lines.append(
             "Học xong có bằng trung cấp; thi đỗ tốt nghiệp THPT thì có thêm bằng THPT để học tiếp cao đẳng, đại học."
         )
-        new_level = queries.get_level(session, "trung_hoc_nghe")
+        new_level = get_level(session, "trung_hoc_nghe")
         if new_level is not None:
             lines.append(
                 f"Từ 1/1/2026 có thêm {new_level.name.lower()} ({new_level.description[0].lower()}"
@@ -364,7 +367,7 @@ def status_change_line(session, school) -> str:
     if school.is_renamed:
         absorbed = [
             other.name
-            for other in queries.all_records(session, "institutions")
+            for other in all_records(session, "institutions")
             if other.successor_id == successor.id and other.status == "merged_into"
         ]
         merged = f" và nhận sáp nhập {', '.join(absorbed)}" if absorbed else ""
@@ -373,15 +376,11 @@ def status_change_line(session, school) -> str:
 
 
 def school_answer(session, tracker: Tracker, school_value: Optional[str]):
-    school = queries.lookup_institution(session, school_value) if school_value else None
+    school = lookup_institution(session, school_value) if school_value else None
     if school is None:
-        known = []
-        for hit in queries.find_programmes(session, limit=200):
-            if hit.institution not in known:
-                known.append(hit.institution)
         buttons = [
             {"title": s.name.replace("Trường ", "")[:60], "payload": f'/ask_school_info{{"school":"{s.id}"}}'}
-            for s in known[:5]
+            for s in institutions_teaching(session, limit=5)
         ]
         return (
             [f"{you(tracker, True)} muốn hỏi trường nào? Chọn bên dưới hoặc gõ tên trường."],
@@ -395,7 +394,7 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
         lines.append(status_change_line(session, school))
         school = school.successor
         cited.append(school)
-    levels = [queries.get_level(session, l) for l in (school.level_ids or [])]
+    levels = [get_level(session, l) for l in (school.level_ids or [])]
     level_names = ", ".join(l.name.lower() for l in levels if l) or "chưa có trong dữ liệu của mình"
     lines.append(f"{school.name}: {contact_text(school)}.")
     lines.append(f"Trình độ đào tạo: {level_names}.")
@@ -405,13 +404,9 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
         None: "chưa rõ có dạy 9+ không (hỏi trường)",
     }
     lines.append(f"Lộ trình 9+: {route[school.runs_combined_route]}.")
-    occupations = [
-        h.programme.occupation.name
-        for h in queries.find_programmes(session, limit=200)
-        if h.institution.id == school.id
-    ]
+    occupations = occupations_taught(session, institution=school.id)
     if occupations:
-        lines.append("Nghề có trong dữ liệu của mình: " + ", ".join(dict.fromkeys(occupations)) + ".")
+        lines.append("Nghề có trong dữ liệu của mình: " + ", ".join(o.name for o in occupations) + ".")
     lines.append(confidence_words(school))
     if not (school.phone or school.website):
         lines.append(next_step(tracker))
@@ -448,12 +443,10 @@ class ActionAdmission(CatalogAction):
         level_ids = [v for v in latest_entities(tracker, "level") if v in LEVEL_IDS] or (
             [slot_value(tracker, "level")] if slot_value(tracker, "level") else ["trung_cap"]
         )
-        levels = sorted(
-            (l for l in (queries.get_level(session, i) for i in level_ids) if l), key=lambda l: l.rank
-        )
+        levels = sorted((l for l in (get_level(session, i) for i in level_ids) if l), key=lambda l: l.rank)
         lines = [f"Vào học {l.name.lower()}: {l.entry}." for l in levels]
         school_value = (latest_entities(tracker, "school") or [None])[-1] or slot_value(tracker, "school")
-        school = queries.lookup_institution(session, school_value) if school_value else None
+        school = lookup_institution(session, school_value) if school_value else None
         if school is not None and not school.is_active and school.successor is not None:
             school = school.successor
         lines.append("Hồ sơ, hạn nộp, cách xét tuyển và chỉ tiêu năm nay chưa có trong dữ liệu của mình.")
@@ -476,7 +469,7 @@ class ActionCareerProspects(CatalogAction):
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         value = (latest_entities(tracker, "occupation") or [None])[-1] or slot_value(tracker, "occupation")
-        occupation = queries.lookup_occupation(session, value) if value else None
+        occupation = lookup_occupation(session, value) if value else None
         tiers = {"quoc_te": "quốc tế", "asean": "ASEAN", "quoc_gia": "quốc gia"}
         lines: List[str] = []
         cited: List[Any] = []
@@ -491,12 +484,7 @@ class ActionCareerProspects(CatalogAction):
                 lines.append(
                     f"Đây là nghề trọng điểm cấp {tiers.get(occupation.key_tier, occupation.key_tier)}."
                 )
-            schools = sorted(
-                {
-                    h.institution.name
-                    for h in queries.find_programmes(session, occupation=occupation.id, limit=5)
-                }
-            )
+            schools = sorted(i.name for i in institutions_teaching(session, occupation=occupation.id))
             if schools:
                 lines.append("Nơi dạy trong tỉnh: " + ", ".join(schools) + ".")
         lines.append(
@@ -524,8 +512,8 @@ class ActionFurtherStudy(CatalogAction):
             texts, buttons, cited = combined_route_answer(session, tracker)
             say(dispatcher, texts, buttons)
             return [SlotSet("last_topic", "combined_route"), sources_event(cited)]
-        trung_cap = queries.get_level(session, "trung_cap")
-        cao_dang = queries.get_level(session, "cao_dang")
+        trung_cap = get_level(session, "trung_cap")
+        cao_dang = get_level(session, "cao_dang")
         lines: List[str] = []
         cited_rules: List[Any] = []
         text = fold(tracker.latest_message.get("text") or "")
@@ -539,7 +527,7 @@ class ActionFurtherStudy(CatalogAction):
                 "Có, nếu có bằng tốt nghiệp THPT (hoặc đủ khối lượng văn hóa THPT): học xong trung cấp có thể "
                 f"học lên cao đẳng, rồi đại học. Cụ thể: {trung_cap.after}."
             )
-            rule = queries.get_policy(session, PATHWAY_RULE)
+            rule = get_policy(session, PATHWAY_RULE)
             if rule is not None:
                 basis = (rule.citation or "").split(" (")[0]
                 lines.append(
@@ -572,7 +560,7 @@ class ActionComparePaths(CatalogAction):
         return "action_compare_paths"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        level = queries.get_level(session, COMBINED_ROUTE_LEVEL)
+        level = get_level(session, COMBINED_ROUTE_LEVEL)
         lines: List[str] = []
         if is_worried(tracker.latest_message.get("text")):
             lines.append(reassurance(tracker))
@@ -590,7 +578,7 @@ class ActionComparePaths(CatalogAction):
             )
         exemptions = [
             p
-            for p in queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
+            for p in applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
             if p.benefit_kind == "mien_hoc_phi"
             and p.required_diploma == "thcs"
             and not p.is_unverified

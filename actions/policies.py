@@ -35,7 +35,11 @@ from actions.common import (
     vn_money,
     you,
 )
-from bot.catalog import queries
+from bot.catalog.geography import area_label
+from bot.catalog.names import get_group, get_level, lookup_area
+from bot.catalog.present import short_citation
+from bot.catalog.rules import applicable_policies, district_support
+from bot.catalog.tables import all_records
 from bot.text import fold
 
 DEFAULT_LEVEL = "trung_cap"  # a grade-9 leaver's usual question
@@ -80,13 +84,13 @@ def travel_lines(
     courses under 3 months, 15 km or more from home), say so with the condition."""
     travel = [
         p
-        for p in queries.applicable_policies(session, groups=groups, on=today())
+        for p in applicable_policies(session, groups=groups, on=today())
         if p.benefit_kind == "di_lai" and groups_hold(p, groups)
     ]
     lines = []
     for policy in travel[:2]:
         levels = ", ".join(
-            (queries.get_level(session, l).name.lower() if queries.get_level(session, l) else l)
+            (get_level(session, l).name.lower() if get_level(session, l) else l)
             for l in policy.level_ids or []
         )
         only = f" (chỉ khi học {levels})" if levels and level_id not in (policy.level_ids or []) else ""
@@ -113,7 +117,7 @@ def graduate_lines(session, tracker: Tracker) -> tuple:
     cited: List[Any] = []
     support = [
         p
-        for p in queries.all_records(session, "policies")
+        for p in all_records(session, "policies")
         if p.required_diploma == "thpt" and p.benefit_kind == "ho_tro_hang_thang"
     ]
     support.sort(key=lambda p: (p.valid_to is not None and p.valid_to < on, -(p.amount_vnd or 0)))
@@ -127,14 +131,14 @@ def graduate_lines(session, tracker: Tracker) -> tuple:
         amounts = ", ".join(
             f"{vn_money(p.amount_vnd)}/tháng khi học "
             + " hoặc ".join(
-                (queries.get_level(session, l).name.lower() if queries.get_level(session, l) else l)
+                (get_level(session, l).name.lower() if get_level(session, l) else l)
                 for l in p.level_ids or []
             )
             + (" chất lượng cao" if "chất lượng cao" in p.title else "")
             for p in sorted(expired, key=lambda p: p.amount_vnd or 0)
         )
         lines.append(
-            f"{queries.short_citation(first)} của tỉnh Vĩnh Phúc (cũ) chỉ áp dụng giai đoạn "
+            f"{short_citation(first)} của tỉnh Vĩnh Phúc (cũ) chỉ áp dụng giai đoạn "
             f"{first.valid_from.year if first.valid_from else 2021}-{first.valid_to.year}, đã hết hiệu lực: "
             f"{amounts}, trả một lần SAU khi tốt nghiệp và đi làm đủ 12 tháng liên tục tại một doanh nghiệp "
             "trong tỉnh. Người tốt nghiệp năm 2025 có thể chỉ đủ điều kiện nhận trong năm 2026-2027; việc chi "
@@ -148,12 +152,12 @@ def graduate_lines(session, tracker: Tracker) -> tuple:
 def local_lines(session, tracker: Tracker, area) -> tuple:
     """ "ở Vĩnh Tường có hỗ trợ gì": the former district's own support where the catalogue
     has one, the end of district budgets on 1/7/2025, and today's communes/wards."""
-    found = queries.district_support(session, area.id, on=today())
+    found = district_support(session, area.id, on=today())
     if found is None:
         return [], []
     lines: List[str] = []
     cited: List[Any] = [area]
-    place = queries.area_label(session, area.id) or area.name
+    place = area_label(session, area.id) or area.name
     if found.past:
         for policy in found.past[:2]:
             until = f" (đến {vn_date(policy.valid_to)})" if policy.valid_to else ""
@@ -212,7 +216,7 @@ def _sort_key(policy, level_id: str):
 def group_names(session, groups: List[str]) -> str:
     names = []
     for group in groups:
-        record = queries.get_group(session, group)
+        record = get_group(session, group)
         names.append((record.name if record else group).lower())
     return ", ".join(names)
 
@@ -220,15 +224,13 @@ def group_names(session, groups: List[str]) -> str:
 def support_policy_answer(session, tracker: Tracker):
     """(bubbles, buttons, cited records)."""
     level_id = slot_value(tracker, "level") or DEFAULT_LEVEL
-    level = queries.get_level(session, level_id) or queries.get_level(session, DEFAULT_LEVEL)
+    level = get_level(session, level_id) or get_level(session, DEFAULT_LEVEL)
     level_id = level.id if level else DEFAULT_LEVEL
     area_id = slot_value(tracker, "area")
-    area = queries.lookup_area(session, area_id) if area_id else None
+    area = lookup_area(session, area_id) if area_id else None
     groups = slot_list(tracker, "beneficiary_group")
     on = today()
-    found = queries.applicable_policies(
-        session, level=level_id, area=area.id if area else None, groups=groups, on=on
-    )
+    found = applicable_policies(session, level=level_id, area=area.id if area else None, groups=groups, on=on)
     found = [p for p in found if groups_hold(p, groups)]
     # A grade-9 leaver has no THPT diploma yet: those policies are named in one line, not listed.
     needs_thpt = [p for p in found if p.required_diploma == "thpt"]

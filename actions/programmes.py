@@ -33,7 +33,9 @@ from actions.common import (
     yes_no,
     you,
 )
-from bot.catalog import queries
+from bot.catalog.geography import area_label
+from bot.catalog.names import get_level, get_occupation, lookup_area, lookup_occupation
+from bot.catalog.search import find_programmes, institutions_with_combined_route, occupations_taught
 from bot.text import fold
 
 logger = logging.getLogger(__name__)
@@ -133,7 +135,7 @@ def message_occupations(tracker: Tracker) -> List[str]:
 
 def interest_trades(session, tracker: Tracker, row) -> List[str]:
     """The row's trades the catalogue has, narrowed to the one the user named ("điện công nghiệp")."""
-    known = [i for i in row[3] if queries.get_occupation(session, i) is not None]
+    known = [i for i in row[3] if get_occupation(session, i) is not None]
     named = [i for i in known if i in message_occupations(tracker)]
     return named or known
 
@@ -183,8 +185,8 @@ def mentions_nine_plus(text: Any) -> bool:
 
 def combined_route_places(session, tracker: Tracker, area) -> tuple:
     """(lines, schools): where the 9+ route is taught, nearest to `area` first, and whom to ask."""
-    schools = queries.institutions_with_combined_route(session, area=area.id if area else None)[:4]
-    near = f", gần {queries.area_label(session, area.id) or area.name} nhất trước" if area else ""
+    schools = institutions_with_combined_route(session, area=area.id if area else None)[:4]
+    near = f", gần {area_label(session, area.id) or area.name} nhất trước" if area else ""
     if schools:
         lines = [f"Nơi dạy 9+ có trong dữ liệu của mình{near}:"]
         lines += [f"• {school.name}. {contact_text(school)}." for school in schools]
@@ -214,10 +216,8 @@ def filter_buttons(
                 found.append(lid)
     buttons = []
     for lid in found:
-        level = queries.get_level(session, lid)
-        if level is not None and queries.find_programmes(
-            session, occupation=occupation_id, level=lid, limit=1
-        ):
+        level = get_level(session, lid)
+        if level is not None and find_programmes(session, occupation=occupation_id, level=lid, limit=1):
             buttons.append(
                 {"title": f"Chỉ {level.name.lower()}", "payload": f'/find_programme{{"level":"{lid}"}}'}
             )
@@ -227,14 +227,14 @@ def filter_buttons(
 def find_programmes_answer(session, tracker: Tracker, occupation_ids: Optional[List[str]] = None):
     """(lines, buttons, cited) for the occupation / level / area slots (every level unless one is chosen)."""
     ids = occupation_ids or ([slot_value(tracker, "occupation")] if slot_value(tracker, "occupation") else [])
-    occupations = [o for o in (queries.lookup_occupation(session, i) for i in ids) if o]
+    occupations = [o for o in (lookup_occupation(session, i) for i in ids) if o]
     level_id = slot_value(tracker, "level")
-    level = queries.get_level(session, level_id) if level_id else None
+    level = get_level(session, level_id) if level_id else None
     area_id = slot_value(tracker, "area")
-    area = queries.lookup_area(session, area_id) if area_id else None
+    area = lookup_area(session, area_id) if area_id else None
     hits = []
     for occupation in occupations or [None]:
-        hits += queries.find_programmes(
+        hits += find_programmes(
             session,
             occupation=occupation.id if occupation else None,
             level=level.id if level else None,
@@ -294,7 +294,7 @@ def interest_answer(session, tracker: Tracker, row):
         return lines, buttons, cited
     lines = [f"Thích {liked} thì có thể học nghề {trade}. Nơi dạy nghề này chưa có trong dữ liệu của mình."]
     buttons: List[Dict[str, str]] = []
-    close = [queries.get_occupation(session, i) for i in nearby]
+    close = [get_occupation(session, i) for i in nearby]
     close = [o for o in close if o is not None]
     if close:
         lines.append("Nghề gần giống có trong dữ liệu: " + ", ".join(o.name for o in close) + ".")
@@ -328,7 +328,7 @@ class ActionFindProgrammes(CatalogAction):
             tracker.latest_message.get("text")
         ):
             area_id = slot_value(tracker, "area")
-            area = queries.lookup_area(session, area_id) if area_id else None
+            area = lookup_area(session, area_id) if area_id else None
             lines, cited = combined_route_places(session, tracker, area)
             buttons = [
                 {"title": "9+ học mấy năm", "payload": "/ask_combined_route"},
@@ -358,11 +358,10 @@ class ActionAskOccupation(CatalogAction):
         return "action_ask_occupation"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        occupations = []
-        for hit in queries.find_programmes(session, limit=200):
-            if hit.programme.occupation not in occupations:
-                occupations.append(hit.programme.occupation)
-        buttons = [{"title": o.name, "payload": f'/inform{{"occupation":"{o.id}"}}'} for o in occupations[:7]]
+        buttons = [
+            {"title": o.name, "payload": f'/inform{{"occupation":"{o.id}"}}'}
+            for o in occupations_taught(session, limit=7)
+        ]
         buttons.append({"title": "Chưa biết học nghề gì", "payload": "/start_interest_quiz"})
         dispatcher.utter_message(
             text=f"{you(tracker, True)} muốn học nghề gì? Chọn bên dưới, gõ tên nghề, hoặc kể điều {you(tracker)} thích làm.",

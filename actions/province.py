@@ -22,7 +22,8 @@ from actions.common import (
     vn_date,
     you,
 )
-from bot.catalog import queries
+from bot.catalog.names import get_policy
+from bot.catalog.present import short_citation
 from bot.text import fold
 
 PLAN_2030 = "kh_220_2023_vp"
@@ -34,13 +35,13 @@ CALLBACK_BUTTON = {"title": "Nhờ thầy cô gọi lại", "payload": "/request
 
 def plan_answer(session, tracker):
     """(bubbles, buttons, cited records) for "tỉnh có mục tiêu bao nhiêu % học sinh học nghề"."""
-    plan = queries.get_policy(session, PLAN_2030)
-    earlier = queries.get_policy(session, TARGET_2025)
+    plan = get_policy(session, PLAN_2030)
+    earlier = get_policy(session, TARGET_2025)
     lines: List[str] = []
     cited: List[Any] = []
     if plan is not None:
         lines.append(
-            f"Theo {queries.short_citation(plan)} ngày {vn_date(plan.legal_basis_date)} của UBND tỉnh "
+            f"Theo {short_citation(plan)} ngày {vn_date(plan.legal_basis_date)} của UBND tỉnh "
             f"Vĩnh Phúc (cũ). {plan.conditions}"
         )
         lines.append(
@@ -64,8 +65,8 @@ def plan_answer(session, tracker):
 
 def contact_answer(session, tracker):
     """(bubbles, buttons, cited records) for "hỏi về học nghề thì liên hệ cơ quan nào"."""
-    moved = queries.get_policy(session, SECTOR_MOVE)
-    districts = queries.get_policy(session, DISTRICTS_ENDED)
+    moved = get_policy(session, SECTOR_MOVE)
+    districts = get_policy(session, DISTRICTS_ENDED)
     text = fold(tracker.latest_message.get("text") or "")
     lines: List[str] = []
     cited: List[Any] = []

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import pytest
 
+from bot.catalog.geography import area_label, units_of_former_district
+from bot.catalog.names import get_institution, get_policy
 from tests.conversation.chat import joined, new_sender, payloads, send
 
 pytestmark = [pytest.mark.model, pytest.mark.slow, pytest.mark.postgres]
@@ -24,10 +26,9 @@ def ask(stack, text: str) -> str:
 )
 def test_renamed_college_is_the_same_school_under_its_new_name(stack, catalog, text):
     from actions.common import vn_date
-    from bot.catalog import queries
 
-    old = queries.get_institution(catalog, "cd_ktkt_vinh_phuc")
-    absorbed = queries.get_institution(catalog, "cd_nghe_vinh_phuc")
+    old = get_institution(catalog, "cd_ktkt_vinh_phuc")
+    absorbed = get_institution(catalog, "cd_nghe_vinh_phuc")
     assert old.is_renamed and absorbed.status == "merged_into"
     reply = ask(stack, text)
     first = reply.split("\n")[0]
@@ -38,19 +39,17 @@ def test_renamed_college_is_the_same_school_under_its_new_name(stack, catalog, t
 
 
 def test_absorbed_college_names_its_successor_and_the_decision(stack, catalog):
-    from bot.catalog import queries
 
-    absorbed = queries.get_institution(catalog, "cd_nghe_vinh_phuc")
+    absorbed = get_institution(catalog, "cd_nghe_vinh_phuc")
     first = ask(stack, "cd nghe vinh phuc gio la truong nao").split("\n")[0]
     assert f"đã sáp nhập vào {absorbed.successor.name}" in first and "1974/QĐ-BLĐTBXH" in first
 
 
 def test_nq_19_for_2025_graduates(stack, catalog):
     from actions.common import vn_money
-    from bot.catalog import queries
 
-    nq19 = queries.get_policy(catalog, "nq_19_2021_vp_trung_cap")
-    nq36 = queries.get_policy(catalog, "nq_36_2025_pt_ho_tro_hang_thang")
+    nq19 = get_policy(catalog, "nq_19_2021_vp_trung_cap")
+    nq36 = get_policy(catalog, "nq_36_2025_pt_ho_tro_hang_thang")
     reply = ask(stack, "Con tôi tốt nghiệp THPT năm 2025 học trung cấp có được tỉnh hỗ trợ tiền không?")
     assert not reply.startswith("Có:"), (
         "the 100% exemption after grade 9 is not the answer for a THPT graduate"
@@ -63,9 +62,8 @@ def test_nq_19_for_2025_graduates(stack, catalog):
 
 
 def test_plan_220_target(stack, catalog):
-    from bot.catalog import queries
 
-    plan = queries.get_policy(catalog, "kh_220_2023_vp")
+    plan = get_policy(catalog, "kh_220_2023_vp")
     assert "40%" in plan.conditions
     for text in ("Tỉnh có mục tiêu bao nhiêu phần trăm học sinh học nghề?", "ke hoach 220 la gi v ad"):
         messages = send(stack, new_sender(), text)
@@ -83,18 +81,16 @@ def test_the_right_office_is_named(stack, text):
 
 
 def test_nd_238_group_2_shows_its_condition(stack, catalog):
-    from bot.catalog import queries
 
-    policy = queries.get_policy(catalog, "nd_238_2025_nguoi_co_cong")
+    policy = get_policy(catalog, "nd_238_2025_nguoi_co_cong")
     reply = ask(stack, "con thương binh học nghề có được miễn học phí không")
     assert policy.conditions in reply and "238/2025/NĐ-CP" in reply
 
 
 def test_qd_46_amount_needs_every_condition(stack, catalog):
     from actions.common import vn_money
-    from bot.catalog import queries
 
-    both = queries.get_policy(catalog, "qd_46_2015_ho_ngheo_dtts")
+    both = get_policy(catalog, "qd_46_2015_ho_ngheo_dtts")
     assert both.groups_mode == "all" and set(both.group_ids) == {"ho_ngheo", "dan_toc_thieu_so"}
     sender = new_sender()
     kinh = joined(send(stack, sender, "nhà em hộ nghèo, em học sơ cấp được hỗ trợ gì"))
@@ -112,9 +108,8 @@ def test_lien_thong_has_its_basis_and_condition(stack, catalog):
 
 
 def test_district_support_as_it_was_and_as_it_is(stack, catalog):
-    from bot.catalog import queries
 
-    units = queries.units_of_former_district(catalog, "vinh_tuong")
+    units = units_of_former_district(catalog, "vinh_tuong")
     assert len(units) > 1
     reply = ask(stack, "ở Vĩnh Tường có hỗ trợ gì cho học sinh học nghề")
     assert "miễn 100% học phí" in reply, "today's national support"
@@ -123,9 +118,8 @@ def test_district_support_as_it_was_and_as_it_is(stack, catalog):
 
 
 def test_commune_of_today_with_its_former_district(stack, catalog):
-    from bot.catalog import queries
 
-    label = queries.area_label(catalog, "binh_nguyen")
+    label = area_label(catalog, "binh_nguyen")
     assert label and "Bình Xuyên" in label
     reply = ask(stack, "e o xa binh nguyen, muon hoc han o dau")
     assert "Bình Nguyên" in reply and "Hàn" in reply
