@@ -32,6 +32,7 @@ from actions.common import (
     today,
     you,
 )
+from actions.lean import ask_lean
 from actions.programmes import contact_text, next_step
 from bot.catalog import queries
 from bot.text import fold
@@ -538,4 +539,4 @@ class ActionComparePaths(CatalogAction):
                 {"title": "Gặp tư vấn viên", "payload": "/request_human"},
             ],
         )
-        return [SlotSet("last_topic", "compare_paths"), sources_event(cited)]
+        return [SlotSet("last_topic", "compare_paths"), sources_event(cited)] + ask_lean(dispatcher, tracker)

@@ -15,6 +15,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
 from actions.common import CatalogAction, join_lines, menu_buttons, say, slot_value, wants_stop, yes_no
+from actions.lean import ask_lean
 from actions.programmes import interest_answer, interest_of
 from bot.catalog import queries
 
@@ -179,4 +180,4 @@ class ActionQuizResult(CatalogAction):
             return reset + [SlotSet("flow_exit", None)]
         text, buttons = quiz_result(session, tracker)
         dispatcher.utter_message(text=text, buttons=buttons)
-        return reset + [SlotSet("last_topic", "interest_quiz")]
+        return reset + [SlotSet("last_topic", "interest_quiz")] + ask_lean(dispatcher, tracker)
