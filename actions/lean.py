@@ -61,7 +61,9 @@ def acknowledgement(tracker: Tracker, value: str) -> str:
     parent = user_role(tracker) == "parent"
     if value == lean.CHUA_BIET:
         if parent:
-            return "Dạ, cảm ơn anh/chị. Chưa chọn được cũng không sao ạ; anh/chị cứ hỏi mình về từng hướng nhé."
+            return (
+                "Dạ, cảm ơn anh/chị. Chưa chọn được cũng không sao ạ; anh/chị cứ hỏi mình về từng hướng nhé."
+            )
         return "Cảm ơn em. Chưa chọn được cũng không sao, nhiều bạn lớp 9 cũng vậy; em cứ hỏi mình về từng hướng nhé."
     if parent:
         return f"Dạ, cảm ơn anh/chị, mình ghi nhận: cháu đang nghiêng về {CHOSEN[value]}. Anh/chị cứ hỏi tiếp nhé."
