@@ -39,12 +39,12 @@ def lean_buttons() -> List[Dict[str, str]]:
 def question(tracker: Tracker) -> str:
     if user_role(tracker) == "parent":
         return (
-            "Anh/chị cho mình hỏi thêm một câu (không bắt buộc): hiện cháu đang nghiêng về hướng nào ạ? "
-            "Câu trả lời chỉ dùng để thống kê chung, không kèm tên hay số điện thoại."
+            "Anh/chị cho mình hỏi thêm: hiện cháu đang nghiêng về hướng nào ạ? (Không bắt buộc; câu trả lời "
+            "chỉ dùng để thống kê chung, không kèm tên hay số điện thoại.)"
         )
     return (
-        "Cho mình hỏi thêm một câu (không bắt buộc): hiện em đang nghiêng về hướng nào? "
-        "Câu trả lời chỉ dùng để thống kê chung, không kèm tên em."
+        "Hiện em đang nghiêng về hướng nào? (Không bắt buộc; câu trả lời chỉ dùng để thống kê chung, "
+        "không kèm tên em.)"
     )
 
 

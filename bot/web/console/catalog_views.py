@@ -9,6 +9,7 @@ build_report on the maintained YAML files) laid out as a page.
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 from sanic import response
 from sanic.exceptions import NotFound
@@ -52,6 +53,24 @@ SECTION_LABELS = {
     "expired_linked": "Chính sách đã hết hiệu lực nhưng vẫn được dẫn tới",
     "no_contact": "Cơ sở đào tạo chưa có số điện thoại hoặc trang web",
 }
+# The report's item notes (bot/catalog/report.py, English for the command line) in Vietnamese.
+ITEM_PHRASES = (
+    ("no successor recorded", "chưa ghi văn bản thay thế"),
+    ("named as successor of", "được ghi là văn bản thay thế của"),
+    ("expired ", "hết hiệu lực "),
+    ("valid to ", "hiệu lực đến "),
+    ("checked ", "kiểm tra lần cuối "),
+)
+_ISO_DATE = re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b")
+
+
+def item_text(item: str) -> str:
+    """ "policies:x (expired 2025-09-02, no successor recorded)" as the page shows it."""
+    for english, vietnamese in ITEM_PHRASES:
+        item = item.replace(english, vietnamese)
+    return _ISO_DATE.sub(r"\3/\2/\1", item)
+
+
 QUEUE_FILTERS = {"open": error_reports.OPEN_STATUSES, **{s: (s,) for s in error_reports.STATUSES}}
 QUEUE_FILTERS["all"] = error_reports.STATUSES
 
@@ -77,6 +96,7 @@ def catalog_health(request: Request):
         counts=counts,
         open_reports=sum(counts.get(s, 0) for s in error_reports.OPEN_STATUSES),
         STATUS_LABELS=error_reports.STATUS_LABELS,
+        item_text=item_text,
     )
 
 

@@ -191,6 +191,7 @@ def streaming_page(request: Request):
         query=query,
         k=streaming.K_ANONYMITY,
         vocational=[lean.LABELS[v] for v in lean.VOCATIONAL],
+        month_label=streaming.month_label,
     )
 
 
