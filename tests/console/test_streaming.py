@@ -335,3 +335,26 @@ def test_a_conversation_moves_when_its_area_or_answer_changes_and_aggregates_out
     with engine.connect() as conn:
         assert conn.execute(sa.select(sa.func.count()).select_from(streaming.conv_t)).scalar_one() == 0
     assert cells() == (leans, topics)  # numbers without personal data stay, like the daily counters
+
+
+def test_rebuild_counts_a_database_synced_before_the_streaming_tables(streaming_db):
+    from bot.db import get_engine
+    from bot.web.console import streaming
+
+    engine = get_engine(streaming_db)
+
+    def state():
+        with engine.connect() as conn:
+            return (
+                sorted(streaming.lean_counts(conn, "2025-01", "2025-12")),
+                sorted(streaming.topic_counts(conn, "2025-01", "2025-12")),
+                sorted(conn.execute(sa.select(streaming.conv_t)).all()),
+            )
+
+    before = state()
+    with engine.begin() as conn:  # as the upgrade leaves it: summaries synced, streaming tables empty
+        for table in (streaming.conv_t, streaming.stat_t, streaming.topic_t):
+            conn.execute(table.delete())
+    assert state()[0] == []
+    assert streaming.rebuild(engine, batch_size=7) == len(SEED)
+    assert state() == before

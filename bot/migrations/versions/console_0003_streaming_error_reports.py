@@ -1,5 +1,8 @@
 """Counsellor console: the streaming view's tables and the "sai thông tin" reports (issue 16).
 
+On a database that already holds conversations, run `python -m bot console
+streaming-rebuild` once afterwards: the sync only counts events it has not seen.
+
 Revision ID: console_0003_streaming
 Revises: console_0002
 Create Date: 2026-12-07

@@ -495,3 +495,53 @@ def _topics(
     for items in out.values():
         items.sort(key=lambda t: (-t.conversations, t.kind, t.value))
     return out
+
+
+# --- counting again from the stored events ------------------------------------------
+
+
+def rebuild(engine, batch_size: int = 5000) -> int:
+    """Count the streaming tables again from the events still stored, up to the last
+    synced event; returns the number of conversations counted.
+
+    For a database that held conversations before these tables existed (run once after
+    the upgrade: `python -m bot console streaming-rebuild`). Conversations already
+    deleted by retention are not in the events any more, so their numbers are lost.
+    Holds the sync lock throughout, so page loads wait instead of counting twice.
+    """
+    from bot.web.console.store import ConversationSummary
+    from bot.web.console.sync import _lock_state, events_t, events_table_exists
+
+    summary_t = ConversationSummary.__table__
+    with engine.begin() as conn:
+        last_id = _lock_state(conn)
+        for table in (conv_t, stat_t, topic_t):
+            conn.execute(table.delete())
+        if not events_table_exists(conn):
+            return 0
+        after = 0
+        while True:
+            rows = conn.execute(
+                sa.select(events_t)
+                .where(events_t.c.id > after, events_t.c.id <= last_id)
+                .order_by(events_t.c.id)
+                .limit(batch_size)
+            ).all()
+            if not rows:
+                break
+            senders = sorted({r.sender_id for r in rows})
+            fold = StreamingFold(conn)
+            fold.load(senders)
+            for event in rows:
+                try:
+                    data = json.loads(event.data) if event.data else {}
+                except ValueError:
+                    data = {}
+                fold.apply(event.sender_id, event.type_name, event.intent_name, data)
+            summaries = []
+            for i in range(0, len(senders), _CHUNK):
+                query = sa.select(summary_t).where(summary_t.c.sender_id.in_(senders[i : i + _CHUNK]))
+                summaries += [dict(r) for r in conn.execute(query).mappings()]
+            fold.write(summaries)
+            after = rows[-1].id
+        return int(conn.execute(sa.select(sa.func.count()).select_from(conv_t)).scalar_one())
