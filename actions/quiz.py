@@ -17,7 +17,7 @@ from rasa_sdk.forms import FormValidationAction
 from actions.common import CatalogAction, join_lines, menu_buttons, say, slot_value, wants_stop, yes_no
 from actions.lean import ask_lean
 from actions.programmes import interest_answer, interest_of
-from bot.catalog import queries
+from bot.catalog.search import find_programmes, occupations_by_riasec
 
 YES, NO = "co", "khong"
 
@@ -135,13 +135,13 @@ def quiz_result(session, tracker: Tracker):
         )
         return join_lines(lines), [{"title": "Gặp tư vấn viên", "payload": "/request_human"}]
     lines.append("Nhóm sở thích nổi bật: " + "; ".join(TYPE_NAMES[c] for c in codes) + ".")
-    occupations = queries.occupations_by_riasec(session, codes, limit=4)
+    occupations = occupations_by_riasec(session, codes, limit=4)
     area_id = slot_value(tracker, "area")
     buttons = []
     if occupations:
         lines.append("Một số nghề có thể hợp:")
         for occupation in occupations:
-            hits = queries.find_programmes(session, occupation=occupation.id, area=area_id, limit=1)
+            hits = find_programmes(session, occupation=occupation.id, area=area_id, limit=1)
             where = (
                 f"có dạy tại {hits[0].institution.name}" if hits else "nơi dạy chưa có trong dữ liệu của mình"
             )

@@ -1,6 +1,6 @@
-"""The optional streaming question through the real stack (issue 16): the action server and
-the Rasa server (tests/procs.py) on one SQLite database holding the catalogue, Rasa's
-events and the console's tables, so the console's real sync can count what was stored.
+"""The optional streaming question through the real stack (issue 16): the action server
+and the Rasa server of tests/conversation/conftest.py; the console's real sync then counts
+what Rasa stored in its tracker database.
 
 Asked after the comparison of grade 10 with vocational training and at the end of the
 quiz; answered by a button or in words; asked at most once; never in the way.
@@ -8,18 +8,15 @@ quiz; answered by a button or in words; asked at most once; never in the way.
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import uuid
-from typing import Dict, Iterator, List
+import time
+from typing import Dict
 
 import pytest
-import requests
 import sqlalchemy as sa
 
-from tests import procs
+from tests.conversation.chat import joined, new_sender, payloads, send
 
-pytestmark = [pytest.mark.model, pytest.mark.slow]
+pytestmark = [pytest.mark.model, pytest.mark.slow, pytest.mark.postgres]
 
 QUESTION = "đang nghiêng về hướng nào"
 LEAN_PAYLOADS = [
@@ -30,64 +27,14 @@ LEAN_PAYLOADS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[Dict[str, object]]:
-    assert procs.MODEL_PATH.exists(), "run `make model` first"
-    url = f"sqlite:///{tmp_path_factory.mktemp('lean') / 'assistant.db'}"
-    env = {"DATABASE_URL": url}
-    for args in (["db", "upgrade"], ["catalog", "import", str(procs.ROOT / "data" / "catalog")]):
-        subprocess.run(
-            [sys.executable, "-m", "bot", *args],
-            cwd=procs.ROOT,
-            check=True,
-            capture_output=True,
-            env={**__import__("os").environ, **env},
-        )
-    actions = procs.action_server(env=env).start()
-    try:
-        rasa = procs.rasa_server(actions.url + "/webhook", env=env).start()
-    except Exception:
-        actions.stop()
-        raise
-    try:
-        yield {"rasa": rasa, "url": url}
-    finally:
-        rasa.stop()
-        actions.stop()
-        from bot.db import dispose_engines
-
-        dispose_engines()
-
-
-def send(stack, sender: str, text: str) -> List[Dict]:
-    reply = requests.post(
-        stack["rasa"].url + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
-    )
-    assert reply.status_code == 200, reply.text
-    assert reply.json(), f"no reply to {text!r}"
-    return reply.json()
-
-
-def joined(messages: List[Dict]) -> str:
-    return "\n".join(m.get("text") or "" for m in messages)
-
-
-def payloads(messages: List[Dict]) -> List[str]:
-    return [b["payload"] for m in messages for b in m.get("buttons") or []]
-
-
-def new_sender() -> str:
-    return "lean-" + uuid.uuid4().hex[:10]
-
-
 def streaming_rows(stack) -> Dict[str, str]:
     """Sync the console from the events Rasa stored; sender -> stored answer ("" = none)."""
     from bot.db import get_engine
     from bot.web.console.streaming import conv_t
     from bot.web.console.sync import sync_events
 
-    engine = get_engine(stack["url"])
-    sync_events(engine, now=__import__("time").time() + 3600)
+    engine = get_engine(stack["tracker_url"])
+    sync_events(engine, now=time.time() + 3600)
     with engine.connect() as conn:
         return dict(conn.execute(sa.select(conv_t.c.sender_id, conv_t.c.lean)).all())
 

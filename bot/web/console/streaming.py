@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection
 from bot import lean
 from bot.db import Base
 from bot.web.console.rasa_names import FALLBACK_INTENT
-from bot.web.console.settings import VN_UTC_OFFSET
+from bot.web.console.settings import VN_TZ
 
 K_ANONYMITY = 5
 SMALL, DERIVED = "small", "derived"  # why a cell is hidden: "< 5" / would reveal a "< 5" cell
@@ -105,7 +105,7 @@ topic_t = StreamingTopic.__table__
 
 
 def vn_month(timestamp: float) -> str:
-    return dt.datetime.utcfromtimestamp(timestamp + VN_UTC_OFFSET).strftime("%Y-%m")
+    return dt.datetime.fromtimestamp(timestamp, VN_TZ).strftime("%Y-%m")
 
 
 def _last_value(value) -> Optional[str]:

@@ -19,10 +19,11 @@ from sanic import response
 from sanic.request import Request
 
 from bot import lean
-from bot.catalog import queries as catalog
+from bot.catalog.geography import current_units, former_district
+from bot.catalog.names import get_area, get_occupation, get_policy
 from bot.db import get_engine, session_scope
 from bot.web.console import charts, streaming
-from bot.web.console.settings import VN_UTC_OFFSET
+from bot.web.console.settings import VN_TZ
 from bot.web.console.store import ROLES, audit
 from bot.web.console.views import _csv_cell, _sync, bp, client_ip, page, render
 
@@ -54,7 +55,7 @@ LEVEL_LABELS = {"total": "Toàn bộ", "district": "Huyện cũ", "commune": "X�
 
 
 def _this_month() -> str:
-    return (dt.datetime.utcnow() + dt.timedelta(seconds=VN_UTC_OFFSET)).strftime("%Y-%m")
+    return dt.datetime.now(VN_TZ).strftime("%Y-%m")
 
 
 def _month(text: str) -> Optional[str]:
@@ -85,13 +86,13 @@ _places: Dict[Tuple[str, str], Tuple[float, Optional[streaming.Place]]] = {}
 
 
 def _place(session, area_id: str) -> Optional[streaming.Place]:
-    area = catalog.get_area(session, area_id)
+    area = get_area(session, area_id)
     if area is None:
         return None
-    district = catalog.former_district(session, area_id)
+    district = former_district(session, area_id)
     commune = None
     if area.kind in ("commune", "ward"):
-        units = catalog.current_units(session, area_id)
+        units = current_units(session, area_id)
         commune = units[0] if len(units) == 1 else None
     return streaming.Place(
         district=district.id if district else streaming.UNKNOWN_AREA,
@@ -117,7 +118,7 @@ def places(area_ids: Iterable[str], url: Optional[str] = None) -> Dict[str, stre
 
 def topic_label(session, kind: str, value: str) -> str:
     if kind == "occupation":
-        occupation = catalog.get_occupation(session, value)
+        occupation = get_occupation(session, value)
         return occupation.name if occupation else value
     return value  # intent names (bot.vocabulary) until the domain's label table is merged
 
@@ -133,7 +134,7 @@ def _report(request: Request) -> streaming.StreamingReport:
 
 def _target_source() -> str:
     with session_scope() as session:
-        plan = catalog.get_policy(session, TARGET_POLICY)
+        plan = get_policy(session, TARGET_POLICY)
         if plan is None:
             return ""
         issued = plan.legal_basis_date.strftime("%d/%m/%Y") if plan.legal_basis_date else ""
