@@ -129,7 +129,8 @@ def learner(tracker: Tracker) -> str:
 _WORRY = re.compile(
     r"(?<!thieu )\b(so truot|so thi|so khong|so ko|so k|so bi|so lam|so qua|em so|e so|con so|chau so|lo lam|"
     r"lo qua|lo lang|toi lo|chi lo|em lo|e lo|buon|chan qua|ap luc|stress|khoc|bi mang|me mang|bo mang|"
-    r"that vong|tuyet vong|hoang|tu ti|xau ho|khong biet lam sao|ko biet lam sao|k biet lam sao|hoc kem|hoc doi)\b"
+    r"that vong|tuyet vong|hoang|tu ti|xau ho|khong biet lam sao|ko biet lam sao|k biet lam sao|hoc kem|hoc doi|"
+    r"hoc yeu|coi thuong|bi che|che cuoi|khinh|khong co tuong lai|ko co tuong lai|lo chau|lo cho con)\b"
 )
 
 
@@ -137,7 +138,17 @@ def is_worried(text: Any) -> bool:
     return isinstance(text, str) and bool(_WORRY.search(fold(text)))
 
 
+_STIGMA = re.compile(r"\b(coi thuong|bi che|che cuoi|khinh|xau ho|tu ti)\b")
+
+
 def reassurance(tracker: Tracker) -> str:
+    if _STIGMA.search(fold(tracker.latest_message.get("text") or "")):
+        who = "con" if user_role(tracker) == "parent" else "em"
+        return (
+            f"{'Anh/chị' if who == 'con' else 'Em'} đừng lo: học nghề là một lựa chọn chính đáng, không có gì phải "
+            f"ngại. Nhiều bạn chọn học nghề để sớm có nghề vững; học 9+ thì {who} vẫn có thể lấy bằng THPT và học "
+            "tiếp cao đẳng, đại học."
+        )
     if user_role(tracker) == "parent":
         return (
             "Anh/chị đừng quá lo ạ. Sau lớp 9 con có nhiều đường đi: thi lớp 10, học nghề (trung cấp, 9+ vừa học "

@@ -35,6 +35,7 @@ from actions.common import (
 )
 from actions.lean import ask_lean
 from actions.programmes import combined_route_places, contact_text, mentions_nine_plus, next_step
+from bot.catalog.admissions import admission_calendar
 from bot.catalog.names import get_level, get_policy, lookup_area, lookup_institution, lookup_occupation
 from bot.catalog.rules import applicable_policies
 from bot.catalog.search import institutions_teaching, occupations_taught
@@ -65,6 +66,9 @@ def subtopic(text: Any) -> Optional[str]:
 
 
 NEW_LEVEL = "trung_hoc_nghe"
+_ASKS_CONFIRM = re.compile(
+    r"\b(co dung khong|dung khong|dung ko|phai khong|phai ko|co that|co phai|nghe noi)\b"
+)
 
 
 def asks_new_level(tracker: Tracker) -> bool:
@@ -77,8 +81,12 @@ def new_level_answer(session, tracker: Tracker):
     """Trung học nghề (Luật GDNN 124/2025): the catalogue's record, or an honest gap and whom to ask."""
     level = get_level(session, NEW_LEVEL)
     if level is not None:
+        law = get_policy(session, "luat_123_2025_giao_duc")
+        confirm = ""
+        if law is not None and _ASKS_CONFIRM.search(fold(tracker.latest_message.get("text") or "")):
+            confirm = f"Có, từ {vn_date(law.valid_from)} (Luật {law.legal_basis_number}). "
         lines = [
-            f"{level.name}: {level.description}",
+            f"{confirm}{level.name}: {level.description}",
             f"Thời gian học: {level.duration}. Vào học: {level.entry}.",
             cite(level),
             level.notes,
@@ -436,6 +444,39 @@ class ActionSchoolInfo(CatalogAction):
 # ------------------------------------------------------------------ admission, prospects, further study, compare
 
 
+_ASKS_GRADE_10 = re.compile(r"\b(lop 10|cap 3|cap ba|thpt cong lap|thi vao 10|thi chuyen|nguyen vong)\b")
+
+
+def calendar_lines(session, tracker: Tracker, text: str):
+    """(lines, events): the latest admission calendar in the catalogue, the grade-10 exam when
+    asked about it, else the vocational intake; past dates said as past, the next year's as missing."""
+    events = admission_calendar(session)
+    if not events:
+        return ["Lịch tuyển sinh chưa có trong dữ liệu của mình."], []
+    on = today()
+    tracks = ("lop_10", "chung") if _ASKS_GRADE_10.search(text) else ("9plus", "trung_cap", "trung_hoc_nghe")
+    chosen = [e for e in events if e.track in tracks]
+    year = events[0].school_year
+    lines = [f"Lịch tuyển sinh năm học {year} (năm gần nhất có trong dữ liệu của mình):"]
+    for event in chosen[:4]:
+        when = ""
+        if event.date_from:
+            until = f"-{vn_date(event.date_to)}" if event.date_to and event.date_to != event.date_from else ""
+            when = f" ({vn_date(event.date_from)}{until}{', đã qua' if event.has_passed(on) else ''})"
+        elif event.date_to:
+            when = f" (trước {vn_date(event.date_to)}{', đã qua' if event.has_passed(on) else ''})"
+        extra = f" {event.description}" if event.description and event.track == "lop_10" else ""
+        lines.append(f"• {event.title}{when}.{extra} {confidence_words(event)}".rstrip())
+    if any(e.has_passed(on) for e in chosen):
+        plan = next((e for e in events if e.track == "chung" and e.date_from), None)
+        issued = f" (kế hoạch năm học {year} được ban hành ngày {vn_date(plan.date_from)})" if plan else ""
+        lines.append(
+            f"Lịch của năm học sau chưa có trong dữ liệu của mình{issued}; {you(tracker)} hỏi trường THCS "
+            "hoặc Sở GD&ĐT Phú Thọ."
+        )
+    return lines, chosen
+
+
 class ActionAdmission(CatalogAction):
     def name(self) -> Text:
         return "action_admission"
@@ -450,7 +491,15 @@ class ActionAdmission(CatalogAction):
         school = lookup_institution(session, school_value) if school_value else None
         if school is not None and not school.is_active and school.successor is not None:
             school = school.successor
-        lines.append("Hồ sơ, hạn nộp, cách xét tuyển và chỉ tiêu năm nay chưa có trong dữ liệu của mình.")
+        text = fold(tracker.latest_message.get("text") or "")
+        calendar, events = calendar_lines(session, tracker, text)
+        lines = calendar + lines if _ASKS_GRADE_10.search(text) else lines + calendar
+        law = get_policy(session, "luat_123_2025_giao_duc")
+        if law is not None and law.notes and not _ASKS_GRADE_10.search(text):
+            lines.append(f"Giấy tờ: {law.notes} {cite(law)}")
+        lines.append(
+            "Hồ sơ chi tiết, hạn nộp và chỉ tiêu của từng trường năm nay chưa có trong dữ liệu của mình."
+        )
         lines.append(next_step(tracker, school))
         say(
             dispatcher,
@@ -461,7 +510,10 @@ class ActionAdmission(CatalogAction):
                 SOURCES_BUTTON,
             ],
         )
-        return [SlotSet("last_topic", "admission"), sources_event(levels + ([school] if school else []))]
+        return [
+            SlotSet("last_topic", "admission"),
+            sources_event(levels + events + ([law] if law else []) + ([school] if school else [])),
+        ]
 
 
 class ActionCareerProspects(CatalogAction):

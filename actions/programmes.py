@@ -84,13 +84,19 @@ INTERESTS: List[Tuple[str, str, str, Tuple[str, ...], Tuple[str, ...]]] = [
     ),
     (r"dien tu", "điện tử", "Điện tử công nghiệp", ("dien_tu_cong_nghiep",), ()),
     (
-        r"\bdien\b|sua dien",
+        r"\bdien\b|sua dien|do dien|sua quat|sua den|lap dien",
         "điện",
         "Điện dân dụng, điện công nghiệp",
         ("dien_dan_dung", "dien_cong_nghiep"),
         (),
     ),
-    (r"may va|may quan ao|thoi trang|may mac", "may mặc", "May thời trang", ("may_thoi_trang",), ()),
+    (
+        r"may va|may quan ao|thoi trang|may mac|thiet ke quan ao",
+        "may mặc",
+        "May thời trang",
+        ("may_thoi_trang",),
+        (),
+    ),
     (
         r"cham soc nguoi|y ta|dieu duong|benh nhan|cham nguoi om",
         "chăm sóc người bệnh",
@@ -110,8 +116,10 @@ INTERESTS: List[Tuple[str, str, str, Tuple[str, ...], Tuple[str, ...]]] = [
     (r"\bhan\b", "hàn", "Hàn", ("han",), ()),
     (r"co khi|tien phay|gia cong", "cơ khí", "Cắt gọt kim loại", ("cat_got_kim_loai",), ()),
 ]
-_INTEREST_CUE = re.compile(r"\b(thich|me|dam me|yeu thich|so thich|muon|hop|gioi|khoai|hoc|day|lam nghe)\b")
-_LIKING = re.compile(r"\b(thich|me|dam me|yeu thich|so thich|khoai)\b")
+_INTEREST_CUE = re.compile(
+    r"\b(thich|thik|me|dam me|yeu thich|so thich|muon|hop|gioi|khoai|hoc|day|lam nghe)\b"
+)
+_LIKING = re.compile(r"\b(thich|thik|me|dam me|yeu thich|so thich|khoai)\b")
 
 
 def interest_of(text: Any):
@@ -232,21 +240,34 @@ def find_programmes_answer(session, tracker: Tracker, occupation_ids: Optional[L
     level = get_level(session, level_id) if level_id else None
     area_id = slot_value(tracker, "area")
     area = lookup_area(session, area_id) if area_id else None
-    hits = []
-    for occupation in occupations or [None]:
-        hits += find_programmes(
-            session,
-            occupation=occupation.id if occupation else None,
-            level=level.id if level else None,
-            area=area.id if area else None,
-            limit=MAX_OPTIONS,
-        )
-    hits.sort(key=lambda h: (h.distance_km is None, h.distance_km or 0.0))
-    hits = hits[:MAX_OPTIONS]
+
+    def search(level_filter):
+        found = []
+        for occupation in occupations or [None]:
+            found += find_programmes(
+                session,
+                occupation=occupation.id if occupation else None,
+                level=level_filter.id if level_filter else None,
+                area=area.id if area else None,
+                limit=MAX_OPTIONS,
+            )
+        found.sort(key=lambda h: (h.distance_km is None, h.distance_km or 0.0))
+        return found[:MAX_OPTIONS]
+
+    hits = search(level)
     what = " / ".join(o.name for o in occupations) or "học nghề"
     at_level = f" trình độ {level.name.lower()}" if level else ""
     lines: List[str] = []
     cited: List[Any] = list(occupations)
+    if not hits and level is not None and occupations:
+        # nothing at the asked level: say so, then show the other levels (never a dead end)
+        hits = search(None)
+        if hits:
+            lines.append(
+                f"Nơi dạy {what}{at_level} chưa có trong dữ liệu của mình; dưới đây là các trình độ khác, "
+                f"{you(tracker)} hỏi trường xem có mở {level.name.lower()} không."
+            )
+            level, at_level = None, ""
     if not hits:
         lines.append(f"Nơi dạy {what}{at_level} chưa có trong dữ liệu của mình.")
         lines.append(next_step(tracker))
