@@ -39,7 +39,6 @@ from bot.web.console.settings import VN_TZ
 
 K_ANONYMITY = 5
 SMALL, DERIVED = "small", "derived"  # why a cell is hidden: "< 5" / would reveal a "< 5" cell
-ROLES = ("student", "parent", "")
 # Intents that are not a topic a family asks about: small talk, answers, meta requests.
 NON_TOPIC_INTENTS = frozenset(
     {
@@ -266,10 +265,6 @@ def topic_counts(conn: Connection, month_from: str, month_to: str) -> List[Tuple
         .having(total > 0)
     )
     return [(a, k, v, int(n)) for a, k, v, n in conn.execute(query)]
-
-
-def first_month(conn: Connection) -> Optional[str]:
-    return conn.execute(sa.select(sa.func.min(stat_t.c.month)).where(stat_t.c.conversations > 0)).scalar()
 
 
 # --- privacy: k-anonymity with complementary suppression ---------------------------
