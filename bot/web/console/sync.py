@@ -2,8 +2,8 @@
 
 Incremental by event id: each run reads events with id > last synced id, in
 id order, in batches, and folds them into one summary row per conversation
-(sender_id), the facet rows used by the intent/area filters, the NLU inbox and
-the daily counters. Runs are serialised by first writing the sync-state row
+(sender_id), the facet rows used by the intent/area filters, the NLU inbox,
+the daily counters and the streaming view's tables (streaming.py). Runs are serialised by first writing the sync-state row
 (a row lock on PostgreSQL, the write lock on SQLite), so two page loads never
 count an event twice.
 
@@ -30,6 +30,7 @@ from bot.text import fold
 from bot.web.console.rasa_names import FALLBACK_ACTIONS, FALLBACK_INTENT
 from bot.web.console.settings import VN_TZ
 from bot.web.console.store import ConversationFacet, ConversationSummary, DailyStat, NluInboxItem, SyncState
+from bot.web.console.streaming import StreamingFold
 
 logger = logging.getLogger(__name__)
 
@@ -124,6 +125,7 @@ class _Batch:
         self.inbox: Dict[int, dict] = {}  # new or changed inbox rows
         self.inbox_existing: Set[int] = set()
         self.daily: Dict[tuple, List[int]] = {}
+        self.streaming = StreamingFold(conn)
 
     def load(self, sender_ids: Iterable[str]) -> None:
         ids = list(sender_ids)
@@ -136,6 +138,7 @@ class _Batch:
                 conv.intents = set(row["intents"].split())
                 conv.areas = set(row["areas"].split())
                 self.convs[row["sender_id"]] = conv
+        self.streaming.load(ids)
 
     def _daily(self, ts: float, channel: str) -> List[int]:
         key = (vn_day(ts), channel or "")
@@ -168,6 +171,7 @@ class _Batch:
             logger.warning("events.id=%s has invalid JSON; counted without details", event.id)
             data = {}
         kind = event.type_name
+        self.streaming.apply(sender_id, kind, event.intent_name, data)
         if kind == "user":
             self._user(conv, event, ts, data)
         elif kind == "bot":
@@ -286,6 +290,7 @@ class _Batch:
 
     def write(self) -> None:
         conn = self.conn
+        self.streaming.write([conv.row for conv in self.convs.values()])
         inserts, updates, facets = [], [], []
         for conv in self.convs.values():
             row = conv.row
