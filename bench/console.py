@@ -31,6 +31,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "console")]
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+from bot.vocabulary import catalogue_records  # noqa: E402
+
 INTENTS = [
     ("find_programme", "em muốn học {occ} ở {area_text}"),
     ("ask_support_policy", "học trung cấp ở {area_text} có được miễn học phí không"),
@@ -42,17 +44,8 @@ INTENTS = [
     ("greet", "chào ad"),
     ("request_human", "cho em gặp thầy cô tư vấn"),
 ]
-AREAS = [
-    ("vinh_yen", "Vĩnh Yên"),
-    ("phuc_yen", "Phúc Yên"),
-    ("binh_xuyen", "Bình Xuyên"),
-    ("yen_lac", "Yên Lạc"),
-    ("vinh_tuong", "Vĩnh Tường"),
-    ("tam_duong", "Tam Dương"),
-    ("tam_dao", "Tam Đảo"),
-    ("lap_thach", "Lập Thạch"),
-    ("song_lo", "Sông Lô"),
-]
+# The former districts and cities, named the way people write them (their first alias).
+AREAS = [(a["id"], a["aliases"][0]) for a in catalogue_records("areas") if a["kind"] in ("district", "city")]
 OCCUPATIONS = ["điện công nghiệp", "công nghệ ô tô", "hàn", "công nghệ thông tin", "kế toán"]
 CHANNELS = ["socketio", "socketio", "zalo", "zalo", "zalo", "rest"]
 
