@@ -28,8 +28,8 @@ Rules, in order:
   the catalogue aliases under the rule the catalogue lookups share
   (`bot/aliases.py`): the same letters once spaces are removed ("vinhyen",
   "ôtô", "dien congnghiep") match; long enough aliases also match with one
-  typo ("dien cong nghep"; not "hoat hinh" for "hoi thinh": two edits with the
-  spaces) if the first letter is right, and here only if one of the typed
+  typo inside a typed word ("dien cong nghep", "vinhung"; not "hoat hinh" for
+  "hoi thinh") if the first letter is right, and here only if one of the typed
   words is unknown (not in the training vocabulary): "dan toi" (dẫn tôi) is
   not "dân tộc";
 - longest match wins, then leftmost; exact before space-free before one typo.
