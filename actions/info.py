@@ -30,12 +30,15 @@ from actions.common import (
     say,
     slot_value,
     today,
+    vn_date,
     you,
 )
-from actions.programmes import contact_text, next_step
-from bot.catalog.names import get_level, lookup_area, lookup_institution, lookup_occupation
+from actions.programmes import combined_route_places, contact_text, mentions_nine_plus, next_step
+from bot.catalog.admissions import admission_calendar
+from bot.catalog.names import get_level, get_policy, lookup_area, lookup_institution, lookup_occupation
 from bot.catalog.rules import applicable_policies
-from bot.catalog.search import institutions_teaching, institutions_with_combined_route, occupations_taught
+from bot.catalog.search import institutions_teaching, occupations_taught
+from bot.catalog.tables import all_records
 from bot.text import fold
 
 # The contract's level ids (nlu-contract.md), lowest first.
@@ -62,6 +65,9 @@ def subtopic(text: Any) -> Optional[str]:
 
 
 NEW_LEVEL = "trung_hoc_nghe"
+_ASKS_CONFIRM = re.compile(
+    r"\b(co dung khong|dung khong|dung ko|phai khong|phai ko|co that|co phai|nghe noi)\b"
+)
 
 
 def asks_new_level(tracker: Tracker) -> bool:
@@ -74,10 +80,15 @@ def new_level_answer(session, tracker: Tracker):
     """Trung học nghề (Luật GDNN 124/2025): the catalogue's record, or an honest gap and whom to ask."""
     level = get_level(session, NEW_LEVEL)
     if level is not None:
+        law = get_policy(session, "luat_123_2025_giao_duc")
+        confirm = ""
+        if law is not None and _ASKS_CONFIRM.search(fold(tracker.latest_message.get("text") or "")):
+            confirm = f"Có, từ {vn_date(law.valid_from)} (Luật {law.legal_basis_number}). "
         lines = [
-            f"{level.name}: {level.description}",
+            f"{confirm}{level.name}: {level.description}",
             f"Thời gian học: {level.duration}. Vào học: {level.entry}.",
             cite(level),
+            level.notes,
             confidence_words(level),
         ]
         return lines, [level]
@@ -114,6 +125,27 @@ def level_line(level) -> str:
     return f"• {level.name}: thời gian: {level.duration}; vào học: {level.entry}; học xong: {level.after}."
 
 
+NEW_LAWS = ("luat_124_2025_gdnn", "luat_123_2025_giao_duc")
+_ASKS_LAW = re.compile(r"\b(luat|123/2025|124/2025|qh15|hieu luc)\b")
+
+
+def laws_answer(session, tracker: Tracker):
+    """(lines, cited) for "luật GDNN mới là luật số mấy, hiệu lực khi nào": the laws in force
+    since 1/1/2026, what they change for a grade-9 student, and what is not settled."""
+    lines: List[str] = []
+    cited: List[Any] = []
+    for law in filter(None, (get_policy(session, i) for i in NEW_LAWS)):
+        since = f", hiệu lực từ {vn_date(law.valid_from)}" if law.valid_from else ""
+        lines.append(f"{law.title} (số {law.legal_basis_number}{since}): {law.conditions}")
+        cited.append(law)
+    if not lines:
+        return [
+            "Các luật mới về giáo dục nghề nghiệp chưa có trong dữ liệu của mình; hỏi Sở GD&ĐT Phú Thọ."
+        ], []
+    lines += [law.notes for law in cited if law.notes]
+    return lines, cited
+
+
 class ActionVocationalLevels(CatalogAction):
     def name(self) -> Text:
         return "action_vocational_levels"
@@ -121,6 +153,20 @@ class ActionVocationalLevels(CatalogAction):
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         wanted = [v for v in latest_entities(tracker, "level") if v in LEVEL_IDS]
         topic = subtopic(tracker.latest_message.get("text"))
+        if _ASKS_LAW.search(fold(tracker.latest_message.get("text") or "")) and not wanted:
+            lines, cited = laws_answer(session, tracker)
+            say(
+                dispatcher,
+                lines,
+                [
+                    {
+                        "title": "Trung học nghề là gì",
+                        "payload": '/ask_vocational_levels{"level":"trung_hoc_nghe"}',
+                    },
+                    SOURCES_BUTTON,
+                ],
+            )
+            return [SlotSet("last_topic", "vocational_levels"), sources_event(cited)]
         if asks_new_level(tracker) and len(wanted) <= 1:
             lines, cited = new_level_answer(session, tracker)
             say(
@@ -266,16 +312,9 @@ def combined_route_answer(session, tracker: Tracker):
         )
         lines.append(f"Học xong: {level.after}.")
     elif topic == "where":
-        schools = institutions_with_combined_route(session, area=area.id if area else None)
-        near = f", gần {area.name} nhất trước" if area else ""
-        if schools:
-            lines.append(f"Nơi dạy 9+ có trong dữ liệu của mình{near}:")
-            for school in schools[:4]:
-                lines.append(f"• {school.name}. {contact_text(school)}.")
-                cited.append(school)
-        else:
-            lines.append("Nơi dạy 9+ chưa có trong dữ liệu của mình.")
-        lines.append(next_step(tracker, schools[0] if schools else None))
+        where, schools = combined_route_places(session, tracker, area)
+        lines += where
+        cited += schools
     else:
         lines.append(
             f"9+ là lộ trình cho học sinh xong lớp 9: học một nghề trình độ trung cấp cùng lúc với văn hóa "
@@ -286,7 +325,11 @@ def combined_route_answer(session, tracker: Tracker):
         )
         new_level = get_level(session, "trung_hoc_nghe")
         if new_level is not None:
-            lines.append(f"Sắp tới: {new_level.name} ({new_level.description})")
+            lines.append(
+                f"Từ 1/1/2026 có thêm {new_level.name.lower()} ({new_level.description[0].lower()}"
+                f"{new_level.description[1:].rstrip('.')}); 9+ chuyển sang cấp mới thế nào thì chưa có "
+                f"hướng dẫn trong dữ liệu của mình, {you(tracker)} hỏi trường hoặc Sở GD&ĐT Phú Thọ."
+            )
             cited.append(new_level)
     words = confidence_words(level)
     if words and topic not in ("cost", "where"):
@@ -318,6 +361,28 @@ class ActionCombinedRoute(CatalogAction):
 # ------------------------------------------------------------------ schools
 
 
+PATHWAY_RULE = "lien_thong_trung_cap_cao_dang"  # the THPT-culture condition for moving up to cao đẳng
+_DECISION = re.compile(r"QĐ\s*\d+/QĐ-[A-ZĐ&]+")
+
+
+def status_change_line(session, school) -> str:
+    """ "Trường CĐ Kinh tế - Kỹ thuật Vĩnh Phúc nay là Trường CĐ Kỹ thuật - Công nghệ Vĩnh Phúc:
+    đổi tên và nhận sáp nhập Trường CĐ Nghề Vĩnh Phúc theo QĐ 1974/QĐ-BLĐTBXH ngày 29/11/2024." """
+    successor = school.successor
+    decision = _DECISION.search(school.citation or "")
+    basis = f" theo {decision.group(0)}" if decision else ""
+    since = f" ngày {vn_date(school.status_since)}" if school.status_since else ""
+    if school.is_renamed:
+        absorbed = [
+            other.name
+            for other in all_records(session, "institutions")
+            if other.successor_id == successor.id and other.status == "merged_into"
+        ]
+        merged = f" và nhận sáp nhập {', '.join(absorbed)}" if absorbed else ""
+        return f"{school.name} nay là {successor.name}: cùng một trường, đổi tên{merged}{basis}{since}."
+    return f"{school.name} đã sáp nhập vào {successor.name}{basis}{since}."
+
+
 def school_answer(session, tracker: Tracker, school_value: Optional[str]):
     school = lookup_institution(session, school_value) if school_value else None
     if school is None:
@@ -334,7 +399,7 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
     lines: List[str] = []
     cited = [school]
     if not school.is_active and school.successor is not None:
-        lines.append(f"{school.name} đã sáp nhập vào {school.successor.name}.")
+        lines.append(status_change_line(session, school))
         school = school.successor
         cited.append(school)
     levels = [get_level(session, l) for l in (school.level_ids or [])]
@@ -378,6 +443,39 @@ class ActionSchoolInfo(CatalogAction):
 # ------------------------------------------------------------------ admission, prospects, further study, compare
 
 
+_ASKS_GRADE_10 = re.compile(r"\b(lop 10|cap 3|cap ba|thpt cong lap|thi vao 10|thi chuyen|nguyen vong)\b")
+
+
+def calendar_lines(session, tracker: Tracker, text: str):
+    """(lines, events): the latest admission calendar in the catalogue, the grade-10 exam when
+    asked about it, else the vocational intake; past dates said as past, the next year's as missing."""
+    events = admission_calendar(session)
+    if not events:
+        return ["Lịch tuyển sinh chưa có trong dữ liệu của mình."], []
+    on = today()
+    tracks = ("lop_10", "chung") if _ASKS_GRADE_10.search(text) else ("9plus", "trung_cap", "trung_hoc_nghe")
+    chosen = [e for e in events if e.track in tracks]
+    year = events[0].school_year
+    lines = [f"Lịch tuyển sinh năm học {year} (năm gần nhất có trong dữ liệu của mình):"]
+    for event in chosen[:4]:
+        when = ""
+        if event.date_from:
+            until = f"-{vn_date(event.date_to)}" if event.date_to and event.date_to != event.date_from else ""
+            when = f" ({vn_date(event.date_from)}{until}{', đã qua' if event.has_passed(on) else ''})"
+        elif event.date_to:
+            when = f" (trước {vn_date(event.date_to)}{', đã qua' if event.has_passed(on) else ''})"
+        extra = f" {event.description}" if event.description and event.track == "lop_10" else ""
+        lines.append(f"• {event.title}{when}.{extra} {confidence_words(event)}".rstrip())
+    if any(e.has_passed(on) for e in chosen):
+        plan = next((e for e in events if e.track == "chung" and e.date_from), None)
+        issued = f" (kế hoạch năm học {year} được ban hành ngày {vn_date(plan.date_from)})" if plan else ""
+        lines.append(
+            f"Lịch của năm học sau chưa có trong dữ liệu của mình{issued}; {you(tracker)} hỏi trường THCS "
+            "hoặc Sở GD&ĐT Phú Thọ."
+        )
+    return lines, chosen
+
+
 class ActionAdmission(CatalogAction):
     def name(self) -> Text:
         return "action_admission"
@@ -392,7 +490,15 @@ class ActionAdmission(CatalogAction):
         school = lookup_institution(session, school_value) if school_value else None
         if school is not None and not school.is_active and school.successor is not None:
             school = school.successor
-        lines.append("Hồ sơ, hạn nộp, cách xét tuyển và chỉ tiêu năm nay chưa có trong dữ liệu của mình.")
+        text = fold(tracker.latest_message.get("text") or "")
+        calendar, events = calendar_lines(session, tracker, text)
+        lines = calendar + lines if _ASKS_GRADE_10.search(text) else lines + calendar
+        law = get_policy(session, "luat_123_2025_giao_duc")
+        if law is not None and law.notes and not _ASKS_GRADE_10.search(text):
+            lines.append(f"Giấy tờ: {law.notes} {cite(law)}")
+        lines.append(
+            "Hồ sơ chi tiết, hạn nộp và chỉ tiêu của từng trường năm nay chưa có trong dữ liệu của mình."
+        )
         lines.append(next_step(tracker, school))
         say(
             dispatcher,
@@ -403,7 +509,10 @@ class ActionAdmission(CatalogAction):
                 SOURCES_BUTTON,
             ],
         )
-        return [SlotSet("last_topic", "admission"), sources_event(levels + ([school] if school else []))]
+        return [
+            SlotSet("last_topic", "admission"),
+            sources_event(levels + events + ([law] if law else []) + ([school] if school else [])),
+        ]
 
 
 class ActionCareerProspects(CatalogAction):
@@ -450,9 +559,15 @@ class ActionFurtherStudy(CatalogAction):
         return "action_further_study"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
+        if mentions_nine_plus(tracker.latest_message.get("text")):
+            # "học 9+ xong có thi đại học được không": the 9+ route's own answer
+            texts, buttons, cited = combined_route_answer(session, tracker)
+            say(dispatcher, texts, buttons)
+            return [SlotSet("last_topic", "combined_route"), sources_event(cited)]
         trung_cap = get_level(session, "trung_cap")
         cao_dang = get_level(session, "cao_dang")
         lines: List[str] = []
+        cited_rules: List[Any] = []
         text = fold(tracker.latest_message.get("text") or "")
         if trung_cap is not None:
             if re.search(r"\b(bang cap 3|bang thpt|bang tot nghiep thpt)\b", text):
@@ -464,6 +579,14 @@ class ActionFurtherStudy(CatalogAction):
                 "Có, nếu có bằng tốt nghiệp THPT (hoặc đủ khối lượng văn hóa THPT): học xong trung cấp có thể "
                 f"học lên cao đẳng, rồi đại học. Cụ thể: {trung_cap.after}."
             )
+            rule = get_policy(session, PATHWAY_RULE)
+            if rule is not None:
+                basis = (rule.citation or "").split(" (")[0]
+                lines.append(
+                    f"Căn cứ: {basis}. {rule.conditions} {rule.notes or ''}".strip()
+                    + (f" {confidence_words(rule)}" if confidence_words(rule) else "")
+                )
+                cited_rules.append(rule)
         if cao_dang is not None:
             lines.append(f"Vào cao đẳng: {cao_dang.entry}. Sau cao đẳng: {cao_dang.after}.")
         if not lines:
@@ -481,7 +604,7 @@ class ActionFurtherStudy(CatalogAction):
                 SOURCES_BUTTON,
             ],
         )
-        return [SlotSet("last_topic", "further_study"), sources_event(levels)]
+        return [SlotSet("last_topic", "further_study"), sources_event(levels + cited_rules)]
 
 
 class ActionComparePaths(CatalogAction):

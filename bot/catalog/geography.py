@@ -9,7 +9,7 @@ After the 2025 reorganisation districts are gone and communes were merged:
   formed from a former district;
 - `successors_of_former_commune(session, name)`: today's unit a source names
   for a former commune/town ("thị trấn Tam Sơn" -> xã Tam Sơn);
-- `area_label(session, area)`: "xã Bình Nguyên (huyện Bình Xuyên (cũ))";
+- `area_label(session, area)`: "xã Bình Nguyên (huyện Bình Xuyên cũ)";
 - `area_graph` / `related_area_ids` / `coordinates` / `distance_km_to`: the
   in-memory graph the policy rules and the programme search use.
 """
@@ -254,4 +254,4 @@ def area_label(session: Session, area: str) -> Optional[str]:
     districts = former_districts_of(session, area_id)
     if not districts:
         return found.name
-    return f"{found.name} ({', '.join(d.name for d in districts)})"
+    return f"{found.name} ({', '.join(d.name.replace(' (cũ)', '') + ' cũ' for d in districts)})"

@@ -16,7 +16,8 @@ from actions.info import (
     ActionVocationalLevels,
     route_duration,
 )
-from bot.catalog.names import get_institution, get_level, get_occupation
+from bot.catalog.geography import area_label
+from bot.catalog.names import get_institution, get_level, get_occupation, get_policy
 from bot.catalog.present import confidence_phrase, short_citation
 from bot.catalog.rules import applicable_policies
 from bot.catalog.search import institutions_with_combined_route
@@ -194,3 +195,63 @@ def test_a_worried_student_gets_reassurance_before_facts():
     )
     assert messages[0]["text"].startswith("Em đừng lo")
     assert messages[0]["text"].index("đừng lo") < messages[0]["text"].index("Tùy")
+
+
+def test_law_questions_name_the_laws_in_force_and_what_is_not_settled(session):
+    laws = [get_policy(session, i) for i in ("luat_124_2025_gdnn", "luat_123_2025_giao_duc")]
+    tracker = make_tracker(
+        intent="ask_vocational_levels", text="luat giao duc nghe nghiep moi la luat so may"
+    )
+    messages, _ = run_action(ActionVocationalLevels(), tracker)
+    text = texts(messages)
+    for law in laws:
+        assert law.legal_basis_number in text and law.notes in text
+    from actions.common import vn_date
+
+    assert vn_date(laws[0].valid_from) in messages[0]["text"]
+
+
+def test_province_plan_states_the_target_from_the_record(session):
+    from actions.province import ActionContactOffice, ActionProvincePlan
+
+    plan = get_policy(session, "kh_220_2023_vp")
+    messages, events = run_action(
+        ActionProvincePlan(), make_tracker(intent="ask_province_plan", text="kh 220")
+    )
+    first = messages[0]["text"]
+    assert plan.conditions in first and short_citation(plan) in first
+    assert confidence_phrase(plan) in texts(messages), "a partly verified plan is said as such"
+    assert any(e.get("name") == "last_sources" and "policy:kh_220_2023_vp" in e["value"] for e in events)
+    messages, _ = run_action(
+        ActionContactOffice(), make_tracker(intent="ask_contact_office", text="sdt so gd")
+    )
+    assert messages[0]["text"].startswith("Sở GD&ĐT tỉnh Phú Thọ")
+    assert "chưa có trong dữ liệu của mình" in texts(messages), "a phone we do not have is said as missing"
+
+
+def test_an_area_alone_gets_the_nearest_9plus_places(session):
+    from actions.dialogue import ActionInformFollowup
+
+    tracker = make_tracker(
+        {"area": "te_lo", "user_role": "student"}, entities=[entity("area", "te_lo")], text="em o xa Te Lo"
+    )
+    messages, _ = run_action(ActionInformFollowup(), tracker)
+    text = texts(messages)
+    assert area_label(session, "te_lo") in text
+    nearest = institutions_with_combined_route(session, area="te_lo")[0]
+    assert nearest.name in text and "ghi nhận" not in text
+
+
+def test_the_finder_answers_9plus_where_without_asking_a_trade(session):
+    from actions.common import NO_VALUE
+    from actions.programmes import ActionFindProgrammes
+
+    tracker = make_tracker(
+        {"area": "binh_nguyen", "occupation": NO_VALUE},
+        intent="find_programme",
+        text="hoc sinh lop 9 o xa binh nguyen muon hoc 9+ thi hoc o dau",
+    )
+    messages, _ = run_action(ActionFindProgrammes(), tracker)
+    text = texts(messages)
+    assert institutions_with_combined_route(session, area="binh_nguyen")[0].name in text
+    assert "chưa chọn nghề" not in text

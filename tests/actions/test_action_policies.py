@@ -13,6 +13,7 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import FIRST_BUBBLE_CHARS, NO_VALUE, validated_id
 from actions.dialogue import ValidateSlotMappings
 from actions.policies import ActionSupportPolicy
+from bot.catalog.geography import units_of_former_district
 from bot.catalog.names import get_area
 from bot.catalog.present import short_citation
 from bot.catalog.rules import applicable_policies, area_specific_policies
@@ -64,8 +65,9 @@ def test_acceptance_student_vinh_tuong_learns_no_local_policy_and_whom_to_ask(se
     text = texts(messages)
     area = get_area(session, "vinh_tuong")
     assert area_specific_policies(session, "vinh_tuong", on=TODAY) == []
-    assert f"{area.name}: dữ liệu của mình chưa có chính sách riêng" in text
-    assert "UBND xã/phường" in text and "Sở GD&ĐT" in text
+    assert f"{area.name}: dữ liệu của mình chưa có quyết định hỗ trợ học nghề riêng của huyện" in text
+    assert "1/7/2025" in text and "UBND xã/phường" in text and "Sở GD&ĐT" in text
+    assert all(unit.name in text for unit in units_of_former_district(session, "vinh_tuong"))
     assert "em" in text.split() and "anh/chị" not in text
     # a provincial allowance that needs a THPT diploma is named with that condition
     allowances = [

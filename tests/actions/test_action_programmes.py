@@ -135,3 +135,38 @@ def test_unknown_occupation_ends_the_form_with_options_and_the_quiz(session):
     assert messages[-1]["buttons"][0]["payload"] == "/start_interest_quiz"
     assert find_programmes(session, area="vinh_yen")[0].institution.name in texts(messages)
     assert {"event": "slot", "timestamp": None, "name": "occupation", "value": None} in events
+
+
+def test_nothing_at_the_asked_level_shows_the_other_levels(session):
+    from actions.programmes import ActionFindProgrammes
+    from bot.catalog.search import find_programmes
+
+    level = "trung_cap"
+    occupation = next(
+        o
+        for o in ("dien_cong_nghiep", "han", "cong_nghe_o_to", "cat_got_kim_loai")
+        if not find_programmes(session, occupation=o, level=level) and find_programmes(session, occupation=o)
+    )
+    tracker = make_tracker(
+        {"occupation": occupation, "level": level, "area": "lap_thach"}, intent="find_programme"
+    )
+    messages, _ = run_action(ActionFindProgrammes(), tracker)
+    text = texts(messages)
+    assert "chưa có trong dữ liệu của mình; dưới đây là các trình độ khác" in text
+    assert find_programmes(session, occupation=occupation, area="lap_thach")[0].institution.name in text
+
+
+def test_admission_gives_the_latest_calendar_and_says_past_dates_are_past(session):
+    import datetime as dt
+
+    from actions.info import ActionAdmission
+    from bot.catalog.admissions import admission_calendar
+
+    events = [e for e in admission_calendar(session) if e.track == "lop_10" and e.date_from]
+    assert events
+    tracker = make_tracker(intent="ask_admission", text="thi vao lop 10 nam nay thi may mon")
+    messages, _ = run_action(ActionAdmission(), tracker)
+    first = messages[0]["text"]
+    assert events[0].title in first and events[0].school_year in first
+    if events[0].has_passed(dt.date.today()):
+        assert "đã qua" in first and "năm học sau chưa có trong dữ liệu của mình" in texts(messages)

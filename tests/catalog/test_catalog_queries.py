@@ -228,7 +228,7 @@ def test_area_meanings_label_and_former_communes(session):
     assert [a.id for a in area_meanings(session, "xã Vĩnh Tường")] == ["xa_vinh_tuong", "vinh_tuong"]
     assert [a.id for a in area_meanings(session, "Bình Nguyên")] == ["binh_nguyen"]
     assert area_meanings(session, "Hà Nội") == []
-    assert area_label(session, "binh_nguyen") == "xã Bình Nguyên (huyện Bình Xuyên (cũ))"
+    assert area_label(session, "binh_nguyen") == "xã Bình Nguyên (huyện Bình Xuyên cũ)"
     assert area_label(session, "vinh_tuong") == "huyện Vĩnh Tường (cũ)"
     assert area_label(session, "nowhere") is None
     assert [a.id for a in successors_of_former_commune(session, "thị trấn Tam Sơn")] == ["tam_son"]

@@ -2,7 +2,7 @@
 action server and Rasa server (tests/procs.py), started once for the module,
 on a temporary SQLite catalogue (migrated + seeded) and a separate tracker DB.
 
-Every mission intent is sent in accented, plain and teencode spelling; each
+The stack fixture lives in conftest.py. Every mission intent is sent in accented, plain and teencode spelling; each
 reply's facts are checked against the catalogue the action server reads.
 Also: hostile input, and a catalogue that goes away and comes back.
 """
@@ -10,100 +10,18 @@ Also: hostile input, and a catalogue that goes away and comes back.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import subprocess
-import sys
-import uuid
-from typing import Dict, Iterator, List
 
 import pytest
 import requests
 import sqlalchemy as sa
 
 from tests import procs
-from tests.services import POSTGRES_ADMIN_URL, fresh_postgres_database
+from tests.conversation.chat import LIMIT, VI_MARKS, joined, new_sender, payloads, send
+from tests.services import POSTGRES_ADMIN_URL
 
 pytestmark = [pytest.mark.model, pytest.mark.slow, pytest.mark.postgres]
 
-LIMIT = 2000
-VI_MARKS = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
 TODAY = dt.date.today()
-
-
-def _bot(url: str, *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=procs.ROOT,
-        check=True,
-        capture_output=True,
-        env={**__import__("os").environ, "DATABASE_URL": url},
-    )
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[Dict[str, object]]:
-    """Action server on a PostgreSQL catalogue (so a test can take it down for real),
-    Rasa server on a SQLite tracker store."""
-    assert procs.MODEL_PATH.exists(), "run `make model` first"
-    base = tmp_path_factory.mktemp("conversation")
-    tracker_url = f"sqlite:///{base / 'tracker.db'}"
-    with fresh_postgres_database("t_conv") as catalog_url:
-        _bot(catalog_url, "db", "upgrade")
-        _bot(catalog_url, "catalog", "import", str(procs.ROOT / "data" / "catalog"))
-        _bot(tracker_url, "db", "upgrade")
-        actions = procs.action_server(env={"DATABASE_URL": catalog_url}).start()
-        try:
-            rasa = procs.rasa_server(actions.url + "/webhook", env={"DATABASE_URL": tracker_url}).start()
-        except Exception:
-            actions.stop()
-            raise
-        engine = sa.create_engine(catalog_url, future=True)
-        try:
-            yield {
-                "rasa": rasa,
-                "actions": actions,
-                "catalog_url": catalog_url,
-                "tracker_url": tracker_url,
-                "engine": engine,
-            }
-        finally:
-            engine.dispose()
-            rasa.stop()
-            actions.stop()
-
-
-@pytest.fixture
-def catalog(stack):
-    from sqlalchemy.orm import Session
-
-    with Session(stack["engine"], future=True) as session:
-        yield session
-
-
-def send(stack, sender: str, text: str, check: bool = True) -> List[Dict]:
-    reply = requests.post(
-        stack["rasa"].url + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
-    )
-    assert reply.status_code == 200, reply.text
-    messages = reply.json()
-    if check:
-        assert messages, f"no reply to {text!r}"
-        for message in messages:
-            body = message.get("text") or ""
-            assert len(body) < LIMIT and VI_MARKS.search(body), body[:200]
-    return messages
-
-
-def joined(messages: List[Dict]) -> str:
-    return "\n".join(m.get("text") or "" for m in messages)
-
-
-def payloads(messages: List[Dict]) -> List[str]:
-    return [b["payload"] for m in messages for b in m.get("buttons") or []]
-
-
-def new_sender() -> str:
-    return "conv-" + uuid.uuid4().hex[:10]
 
 
 # ---------------------------------------------------------------- mission intents
