@@ -30,7 +30,7 @@ from actions.common import (
     user_role,
     you,
 )
-from actions.info import combined_route_answer
+from actions.info import combined_route_answer, subtopic
 from actions.policies import support_policy_answer
 from actions.programmes import contact_text, find_programmes_answer, interest_answer, interest_of
 from bot.catalog import models
@@ -167,6 +167,10 @@ class ActionInformFollowup(CatalogAction):
                 buttons=menu_buttons(tracker),
             )
             return []
+        if subtopic(tracker.latest_message.get("text")) == "cost":  # "tốn bn tiền" after any answer
+            texts, buttons, _ = support_policy_answer(session, tracker)
+            say(dispatcher, texts, buttons)
+            return [SlotSet("last_topic", "support_policy")]
         if intent == "affirm":  # a yes outside any question
             dispatcher.utter_message(
                 text=f"{you(tracker, True)} chọn một chủ đề bên dưới, hoặc gõ câu hỏi nhé.",

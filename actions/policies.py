@@ -268,7 +268,7 @@ def support_policy_answer(session, tracker: Tracker):
             f"Tùy: khoản miễn 100% học phí {level_name} dành cho người học sau lớp 9; người đã tốt nghiệp "
             "THPT thì xem hỗ trợ dưới đây." + (f" {cite(main)}" if main is not None else "")
         )
-        lines += extra
+        lines += extra[:1]  # today's support now; the expired NQ 19/2021 after the group lines
         cited += extra_cited + ([main] if main is not None else [])
     elif main is not None:
         lead = (
@@ -296,6 +296,8 @@ def support_policy_answer(session, tracker: Tracker):
         )
         lines.append(f"• Với {label}: {benefit_text(policy)}.{condition} {cite(policy)}")
         cited.append(policy)
+    if graduate:
+        lines += extra[1:]
     for group in groups:
         if not any(group in (p.group_ids or []) for p in specific):
             lines.append(

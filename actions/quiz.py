@@ -7,14 +7,23 @@ strongest interest types, then occupations from the catalogue
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.common import CatalogAction, join_lines, menu_buttons, say, slot_value, wants_stop, yes_no
+from actions.common import (
+    CatalogAction,
+    join_lines,
+    menu_buttons,
+    say,
+    slot_value,
+    user_role,
+    wants_stop,
+    yes_no,
+)
 from actions.programmes import interest_answer, interest_of
 from bot.catalog.search import find_programmes, occupations_by_riasec
 
@@ -53,9 +62,22 @@ INTRO = (
 )
 
 
-def question_text(index: int) -> str:
-    text = f"Câu {index + 1}/{len(QUIZ_ITEMS)}: {QUIZ_ITEMS[index][2]}"
-    return f"{INTRO}\n{text}" if index == 0 else text
+PARENT_INTRO = (
+    "Mình có 12 câu hỏi ngắn về sở thích của cháu (anh/chị trả lời thay, hoặc để cháu tự làm): "
+    'trả lời Có hoặc Không (gõ "thích", "bình thường" cũng được; nhắn "thôi" để dừng). '
+    "Kết quả chỉ để tham khảo, không phải kết luận."
+)
+
+
+def question_text(index: int, role: Optional[str] = None) -> str:
+    """The quiz item; a parent is asked about their child ("Cháu có thích…")."""
+    question = QUIZ_ITEMS[index][2]
+    if role == "parent":
+        question = "Cháu" + question[len("Em") :]
+    text = f"Câu {index + 1}/{len(QUIZ_ITEMS)}: {question}"
+    if index:
+        return text
+    return f"{PARENT_INTRO if role == 'parent' else INTRO}\n{text}"
 
 
 def _make_ask_action(index: int):
@@ -68,7 +90,7 @@ def _make_ask_action(index: int):
         async def run(
             self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
         ) -> List[Dict]:
-            dispatcher.utter_message(text=question_text(index), buttons=ANSWER_BUTTONS)
+            dispatcher.utter_message(text=question_text(index, user_role(tracker)), buttons=ANSWER_BUTTONS)
             return []
 
     AskQuizItem.__name__ = AskQuizItem.__qualname__ = f"ActionAsk{slot.title().replace('_', '')}"

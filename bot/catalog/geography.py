@@ -43,6 +43,17 @@ class AreaGraph:
 
 
 def area_graph(session: Session) -> AreaGraph:
+    """The areas and their successions; built once per session (one per message in the
+    action server), so the several geography queries of one answer share it."""
+    cached = session.info.get("catalog_area_graph")
+    if cached is not None:
+        return cached
+    graph = _build_area_graph(session)
+    session.info["catalog_area_graph"] = graph
+    return graph
+
+
+def _build_area_graph(session: Session) -> AreaGraph:
     areas = {}
     successors: Dict[str, List[str]] = {}
     predecessors: Dict[str, List[str]] = {}
@@ -204,8 +215,9 @@ def units_of_former_district(session: Session, district: str) -> List[Area]:
     district_id = resolve_id(session, Area, district)
     if district_id is None:
         return []
-    graph = area_graph(session)
-    return [session.get(Area, i) for i in graph.district_units.get(district_id, [])]
+    ids = area_graph(session).district_units.get(district_id, [])
+    found = {a.id: a for a in session.execute(select(Area).where(Area.id.in_(ids))).scalars()} if ids else {}
+    return [found[i] for i in ids if i in found]
 
 
 def successors_of_former_commune(session: Session, name: str) -> List[Area]:

@@ -57,3 +57,14 @@ def test_typed_answers_fill_only_the_asked_item():
     assert asyncio.run(form.extract_quiz_4(CollectingDispatcher(), tracker, {})) == {}
     tracker = make_tracker({"requested_slot": "quiz_3"}, intent="inform", text="hok")
     assert asyncio.run(form.extract_quiz_3(CollectingDispatcher(), tracker, {})) == {"quiz_3": "khong"}
+
+
+def test_a_parent_is_asked_about_their_child():
+    from actions.quiz import QUIZ_ITEMS, question_text
+
+    for index, (_, _, question) in enumerate(QUIZ_ITEMS):
+        assert question.startswith("Em ")
+        parent = question_text(index, "parent")
+        assert "Cháu " + question[3:] in parent and "Em có" not in parent
+        assert question in question_text(index, "student")
+    assert "anh/chị trả lời thay" in question_text(0, "parent")
