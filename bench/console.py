@@ -37,6 +37,8 @@ sys.path[:0] = [str(ROOT), str(ROOT / "tests" / "console")]
 import requests  # noqa: E402
 import sqlalchemy as sa  # noqa: E402
 
+from bot.vocabulary import catalogue_records  # noqa: E402
+
 INTENTS = [
     ("find_programme", "em muốn học {occ} ở {area_text}"),
     ("ask_support_policy", "học trung cấp ở {area_text} có được miễn học phí không"),
@@ -48,21 +50,14 @@ INTENTS = [
     ("greet", "chào ad"),
     ("request_human", "cho em gặp thầy cô tư vấn"),
 ]
-AREAS = [
-    ("vinh_thanh", "Vĩnh Thành"),
-    ("xa_yen_lac", "xã Yên Lạc"),
-    ("phuong_phuc_yen", "phường Phúc Yên"),
-    ("tho_tang", "Thổ Tang"),
-    ("vinh_yen", "Vĩnh Yên"),
-    ("phuc_yen", "Phúc Yên"),
-    ("binh_xuyen", "Bình Xuyên"),
-    ("yen_lac", "Yên Lạc"),
-    ("vinh_tuong", "Vĩnh Tường"),
-    ("tam_duong", "Tam Dương"),
-    ("tam_dao", "Tam Đảo"),
-    ("lap_thach", "Lập Thạch"),
-    ("song_lo", "Sông Lô"),
-]
+# The former districts and cities, named the way people write them (their first alias),
+# and a few of today's communes/wards (the streaming view groups them under their district).
+AREAS = [(a["id"], a["aliases"][0]) for a in catalogue_records("areas") if a["kind"] in ("district", "city")]
+AREAS += [
+    (a["id"], a["name"])
+    for a in catalogue_records("areas")
+    if a["kind"] in ("commune", "ward") and a.get("status") == "active"
+][:4]
 OCCUPATIONS = [
     ("dien_cong_nghiep", "điện công nghiệp"),
     ("cong_nghe_o_to", "công nghệ ô tô"),

@@ -2,25 +2,37 @@
 
 - Intents, entities and slot values come from `domain.yml` (the NLU contract's
   names, plus what the project adds).
-- Areas, levels, occupations and beneficiary groups come from the catalogue
-  (`bot.catalog`), with their Vietnamese names.
+- Areas, schools, levels, occupations and beneficiary groups come from the
+  catalogue: `catalogue_ids` / `catalogue_records` read its files
+  (data/catalog, no database), `area_choices` its tables; `CATALOG_ENTITY_TABLES`
+  says which domain entity each catalogue file backs.
 
-The console, the NLU evaluation and the tests read them here instead of
-keeping copies that drift (the console once knew 9 areas while the catalogue
-had 15).
+The console, the NLU components (gazetteer, entity-reply rule), the NLU
+evaluation, the benchmarks and the tests read them here instead of keeping
+copies that drift (the console once knew 9 areas while the catalogue had 15).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Tuple
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
+CATALOG_DIR = Path(__file__).resolve().parents[1] / "data" / "catalog"
+
+# Domain entity -> the catalogue file (and table) holding its values, by id.
+CATALOG_ENTITY_TABLES: Dict[str, str] = {
+    "area": "areas",
+    "school": "institutions",
+    "occupation": "occupations",
+    "level": "levels",
+    "beneficiary_group": "beneficiary_groups",
+}
 
 
 @lru_cache(maxsize=4)
@@ -47,6 +59,18 @@ def entities(path: Path = DOMAIN_PATH) -> Tuple[str, ...]:
 def slot_values(slot: str, path: Path = DOMAIN_PATH) -> Tuple[str, ...]:
     """The values of a categorical slot (e.g. `user_role`: student, parent)."""
     return tuple((_domain(path).get("slots") or {}).get(slot, {}).get("values") or ())
+
+
+@lru_cache(maxsize=16)
+def catalogue_records(table: str, directory: Path = CATALOG_DIR) -> Tuple[Dict[str, Any], ...]:
+    """The records of one catalogue file as written (`<directory>/<table>.yml`)."""
+    data = yaml.safe_load((Path(directory) / f"{table}.yml").read_text(encoding="utf-8")) or {}
+    return tuple(r for r in data.get(table) or [] if isinstance(r, dict))
+
+
+def catalogue_ids(entity: str, directory: Path = CATALOG_DIR) -> FrozenSet[str]:
+    """The ids an entity's values may take ("area" -> every area id of the catalogue)."""
+    return frozenset(str(r["id"]) for r in catalogue_records(CATALOG_ENTITY_TABLES[entity], directory))
 
 
 class AreaChoice(NamedTuple):
