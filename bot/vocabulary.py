@@ -2,8 +2,10 @@
 
 - Intents, entities and slot values come from `domain.yml` (the NLU contract's
   names, plus what the project adds).
-- Areas, levels, occupations and beneficiary groups come from the catalogue
-  (`bot.catalog`), with their Vietnamese names.
+- Areas, levels, occupations, schools and beneficiary groups come from the
+  catalogue (`bot.catalog`), with their Vietnamese names.
+- The Vietnamese names of intents, slots, slot values and channels come from
+  the domain's `labels:` table.
 
 The console, the NLU evaluation and the tests read them here instead of
 keeping copies that drift (the console once knew 9 areas while the catalogue
@@ -49,6 +51,18 @@ def slot_values(slot: str, path: Path = DOMAIN_PATH) -> Tuple[str, ...]:
     return tuple((_domain(path).get("slots") or {}).get(slot, {}).get("values") or ())
 
 
+def labels(kind: str, path: Path = DOMAIN_PATH) -> Dict[str, str]:
+    """Vietnamese names from the domain's `labels:` table; kind: intents, slots (also the
+    entities' names), channels."""
+    return {str(k): str(v) for k, v in ((_domain(path).get("labels") or {}).get(kind) or {}).items()}
+
+
+def slot_value_labels(slot: str, path: Path = DOMAIN_PATH) -> Dict[str, str]:
+    """Vietnamese names of a slot's values (`labels: slot_values:` in the domain)."""
+    table = ((_domain(path).get("labels") or {}).get("slot_values") or {}).get(slot) or {}
+    return {str(k): str(v) for k, v in table.items()}
+
+
 class AreaChoice(NamedTuple):
     id: str
     label: str  # today's name, with the former district(s) in brackets
@@ -76,3 +90,22 @@ def area_choices(session: Session) -> List[AreaChoice]:
     ):
         choices.append(AreaChoice(area.id, area.name))
     return choices
+
+
+def catalogue_names(session: Session) -> Dict[str, Dict[str, str]]:
+    """id -> Vietnamese name of what the catalogue names, keyed by the entity that carries
+    the id: area (the labels of `area_choices`, then any other area's name), level,
+    occupation, school, beneficiary_group."""
+    from bot.catalog.models import Area, BeneficiaryGroup, Institution, Level, Occupation
+
+    areas = {a.id: a.name for a in session.execute(select(Area)).scalars()}
+    areas.update({c.id: c.label for c in area_choices(session)})
+    names = {"area": areas}
+    for entity, model in (
+        ("level", Level),
+        ("occupation", Occupation),
+        ("school", Institution),
+        ("beneficiary_group", BeneficiaryGroup),
+    ):
+        names[entity] = dict(session.execute(select(model.id, model.name)).all())
+    return names

@@ -53,7 +53,9 @@ def user_turn(
 
 
 def conversation_events(turns: Iterable[dict], start_ts: float, channel: str = "socketio") -> list:
-    """turns: dicts with text, intent, confidence, entities?, reply?, action?, slots?"""
+    """turns: dicts with text, intent, confidence, entities?, slots?, and the reply: either
+    action? + reply? (one bubble), or actions (names) + bot (bubble texts) + buttons? (titles
+    and payloads of the last bubble); new_session: a Rasa session starts before the message."""
     from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet
 
     ts = start_ts
@@ -64,6 +66,12 @@ def conversation_events(turns: Iterable[dict], start_ts: float, channel: str = "
     ]
     for turn in turns:
         ts += 5
+        if turn.get("new_session"):
+            events += [
+                ActionExecuted("action_session_start", timestamp=ts - 1),
+                SessionStarted(timestamp=ts - 1),
+                ActionExecuted("action_listen", timestamp=ts - 1),
+            ]
         intent = turn["intent"]
         ranking = turn.get("ranking")
         entities = []
@@ -86,10 +94,20 @@ def conversation_events(turns: Iterable[dict], start_ts: float, channel: str = "
         )
         for name, value in (turn.get("slots") or {}).items():
             events.append(SlotSet(name, value, timestamp=ts + 0.5))
-        action = turn.get("action") or f"utter_{intent}"
-        events.append(ActionExecuted(action, policy="RulePolicy", confidence=1.0, timestamp=ts + 1))
-        if turn.get("reply"):
-            events.append(BotUttered(turn["reply"], {"elements": None, "buttons": None}, timestamp=ts + 1.5))
+        if "actions" in turn:
+            actions, bubbles = list(turn["actions"]), list(turn.get("bot") or [])
+        else:
+            actions = [turn.get("action") or f"utter_{intent}"]
+            bubbles = [turn["reply"]] if turn.get("reply") else []
+        for index, action in enumerate(actions):
+            events.append(
+                ActionExecuted(action, policy="RulePolicy", confidence=1.0, timestamp=ts + 1 + index * 0.01)
+            )
+        for index, bubble in enumerate(bubbles):
+            buttons = turn.get("buttons") if index == len(bubbles) - 1 else None
+            events.append(
+                BotUttered(bubble, {"elements": None, "buttons": buttons}, timestamp=ts + 1.5 + index * 0.01)
+            )
         events.append(ActionExecuted("action_listen", timestamp=ts + 2))
     return events
 
@@ -227,7 +245,13 @@ SEED = {
                 confidence=0.97,
                 reply="Thầy cô sẽ gọi lại số 0912345678 nhé.",
             ),
-            dict(text="CCCD của bố em 001203012345", intent="inform", confidence=0.88),
+            dict(
+                text="CCCD của bố em 001203012345",
+                intent="inform",
+                confidence=0.88,
+                action="action_inform_followup",
+                reply="Mình đã ghi nhận. Em muốn hỏi về nội dung nào?",
+            ),
         ],
     ),
     "c-fallback": dict(
@@ -257,7 +281,8 @@ SEED = {
                     {"entity": "area", "value": "vinh_tuong", "span": "Vĩnh Tường"},
                     {"entity": "user_role", "value": "parent", "span": "cho"},
                 ],
-                reply="Học sinh trung cấp được miễn học phí (nguồn: ...).",
+                action="action_inform_followup",
+                reply="Mình đã ghi nhận. Anh/chị muốn hỏi về nội dung nào?",
             ),
         ],
     ),
@@ -269,6 +294,7 @@ SEED = {
                 intent="compare_paths",
                 confidence=0.9,
                 slots={"user_role": "parent"},
+                reply="Dạ, cả hai đường đều học tiếp lên cao đẳng, đại học được.",
             ),
         ],
     ),

@@ -7,7 +7,7 @@ user message (actions, bubbles). It counts as unanswered when it got
    ``action_out_of_scope``, or their texts) to an in-scope message;
 2. ``generic``: a generic reply: "Mình đã ghi nhận. … muốn hỏi về nội dung
    nào?", a form's "that was not valid" re-ask, or the "service unavailable"
-   apology;
+   apology; or ``silent``: no reply at all;
 3. ``repeated``: the same reply as the previous turn, to a different message;
 4. ``rephrased`` / ``gave_up``: the user rephrased it in the next message
    (similar words, or "ý em là …"), or the reply asked the user to say it
@@ -73,6 +73,7 @@ GIVE_UP_INTENTS = frozenset({"stop", "goodbye", "deny", "thank"})
 REASONS = {
     "fallback": "Trả lời “chưa hiểu / ngoài phạm vi” cho câu đúng chủ đề",
     "generic": "Trả lời chung chung (“đã ghi nhận”, nhập lại)",
+    "silent": "Trợ lý không trả lời gì",
     "repeated": "Lặp lại câu trả lời trước cho một câu hỏi khác",
     "rephrased": "Người dùng phải hỏi lại theo cách khác",
     "gave_up": "Trợ lý hỏi lại, người dùng bỏ dở",
@@ -276,6 +277,7 @@ def _catalogue_words() -> FrozenSet[str]:
     return frozenset(words)
 
 
+@lru_cache(maxsize=8192)  # short messages ("có", "ok", buttons) come back all the time
 def text_key(text: str) -> str:
     """A message reduced to what it says: folded, teencode expanded ("hp" -> "hoc phi"),
     repeated letters and end particles ("ạ", "ad ơi", "nhé") dropped. The NLU inbox groups
@@ -298,17 +300,23 @@ def text_key(text: str) -> str:
     return " ".join(words)[:255]
 
 
+@lru_cache(maxsize=1)
+def _topic_phrases() -> Tuple[FrozenSet[str], int]:
+    phrases = frozenset(DOMAIN_WORDS) | _catalogue_words()
+    return phrases, max(len(p.split()) for p in phrases)
+
+
 def _on_topic(text: str, key: str, entities: Iterable[str]) -> bool:
     if any(e != "user_role" for e in entities):
         return True
+    phrases, longest = _topic_phrases()
     for form in {key, fold(text)}:
         if _PHONE.search(form):
             return True
-        padded = f" {form} "
-        if any(f" {w} " in padded for w in DOMAIN_WORDS) or any(
-            f" {w} " in padded for w in _catalogue_words()
-        ):
-            return True
+        words = form.split()
+        for size in range(1, longest + 1):
+            if any(" ".join(words[i : i + size]) in phrases for i in range(len(words) - size + 1)):
+                return True
     return False
 
 
@@ -409,6 +417,8 @@ def judge(turns: Sequence[Tuple[Message, Reply]]) -> List[Verdict]:
             out.append(Verdict(True, "fallback"))
         elif kind == "generic":
             out.append(Verdict(True, "generic"))
+        elif kind == "none":
+            out.append(Verdict(True, "silent"))
         elif (
             prev is not None
             and kind == "answer"
