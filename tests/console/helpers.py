@@ -12,7 +12,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
-from typing import Iterable, List, Optional, Sequence
+from typing import Iterable, List, Optional, Sequence, Tuple
 
 import requests
 
@@ -309,3 +309,57 @@ def seed(url: str) -> None:
             save_conversation(store, sender_id, events)
     finally:
         store.engine.dispose()
+
+
+# --- labelled transcripts for the unanswered measure ----------------------------------------
+
+
+def load_labelled(path: Path) -> List[Tuple[str, list, List[bool]]]:
+    """(conversation id, [unanswered.Turn], [gold: unanswered?]) per conversation of a labelled
+    set: conversations -> turns with user, intent, confidence, actions, bot (texts, or dicts
+    with a text), label answered | unanswered."""
+    import yaml
+
+    from bot.web.console.unanswered import Turn
+
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    out = []
+    for conv in data["conversations"]:
+        turns, gold = [], []
+        for raw in conv["turns"]:
+            bubbles = [b if isinstance(b, str) else (b or {}).get("text") or "" for b in raw.get("bot") or []]
+            turns.append(
+                Turn(
+                    user=str(raw.get("user") or ""),
+                    intent=raw.get("intent") or "",
+                    confidence=raw.get("confidence"),
+                    actions=tuple(raw.get("actions") or ()),
+                    bot=tuple(bubbles),
+                )
+            )
+            label = str(raw["label"]).strip().lower()
+            assert label in ("answered", "unanswered"), (conv.get("id"), label)
+            gold.append(label == "unanswered")
+        out.append((str(conv.get("id", len(out))), turns, gold))
+    return out
+
+
+def precision_recall(path: Path) -> Tuple[float, float, list]:
+    """Precision and recall of unanswered.verdicts on a labelled set, and the disagreements."""
+    from bot.web.console.unanswered import verdicts
+
+    tp = fp = fn = 0
+    wrong = []
+    for conv_id, turns, gold in load_labelled(path):
+        for turn, verdict, expected in zip(turns, verdicts(turns), gold):
+            if verdict.unanswered and expected:
+                tp += 1
+            elif verdict.unanswered:
+                fp += 1
+                wrong.append(("false positive", conv_id, turn.user, verdict.reason))
+            elif expected:
+                fn += 1
+                wrong.append(("missed", conv_id, turn.user, ""))
+    precision = tp / (tp + fp) if tp + fp else 1.0
+    recall = tp / (tp + fn) if tp + fn else 1.0
+    return precision, recall, wrong
