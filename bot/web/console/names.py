@@ -71,6 +71,8 @@ class Names:
             return "(trống)"
         if isinstance(value, bool):
             return "có" if value else "không"
+        if name == "last_sources":  # "<kind>:<id>" of catalogue records
+            return f"{len(value or [])} văn bản, bản ghi"
         if isinstance(value, (list, tuple)):
             return ", ".join(self.value(name, v) for v in value) or "(trống)"
         text = str(value)

@@ -432,7 +432,8 @@ def _export_rows(sender_ids: list) -> str:
                             _vn_time(user.timestamp),
                             names.channel(channel),
                             "người dùng",
-                            user.tapped or user.text,
+                            user.tapped
+                            or (f"(nút) {names.intent(user.intent)}" if user.payload else user.text),
                             names.intent(user.intent),
                             "" if user.confidence is None else f"{user.confidence:.3f}",
                             entities,
