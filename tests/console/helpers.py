@@ -380,6 +380,10 @@ MENU = [
     {"title": "Tìm trường, nghề", "payload": "/find_programme"},
     {"title": "Trắc nghiệm sở thích", "payload": "/start_interest_quiz"},
 ]
+SOURCE_BUTTONS = [
+    {"title": "Nguồn", "payload": "/ask_sources"},
+    {"title": "Gặp tư vấn viên", "payload": "/request_human"},
+]
 YES_NO = [{"title": "Có", "payload": "/affirm"}, {"title": "Không", "payload": "/deny"}]
 OUT_OF_SCOPE_REPLY = (
     "Câu này mình chưa giúp được. Mình trả lời về: các trình độ học nghề, lộ trình 9+, miễn học phí "
@@ -411,10 +415,15 @@ REALISTIC = {
                 },
                 actions=["action_support_policy"],
                 bot=SUPPORT_ANSWER,
-                buttons=[
-                    {"title": "Nguồn", "payload": "/ask_sources"},
-                    {"title": "Gặp tư vấn viên", "payload": "/request_human"},
-                ],
+                buttons=SOURCE_BUTTONS,
+            ),
+            dict(
+                text="Ngoài học phí thì ký túc xá có được hỗ trợ không em?",
+                intent="ask_support_policy",
+                confidence=0.88,
+                actions=["action_support_policy"],
+                bot=SUPPORT_ANSWER,
+                buttons=SOURCE_BUTTONS,
             ),
             dict(
                 text="/ask_sources",
@@ -424,13 +433,6 @@ REALISTIC = {
                 bot=[
                     "Nguồn của câu trả lời vừa rồi:\n• Nghị định 238/2025/NĐ-CP (Chính phủ), xem ngày 01/12/2026"
                 ],
-            ),
-            dict(
-                text="Ngoài học phí thì ký túc xá có được hỗ trợ không em?",
-                intent="ask_support_policy",
-                confidence=0.88,
-                actions=["action_support_policy"],
-                bot=SUPPORT_ANSWER,
             ),
             dict(
                 text="cho tôi gặp thầy cô tư vấn",

@@ -361,6 +361,8 @@ def test_callback_queue(web, console_db):
     client = login(web.base, "cobich")
     html = client.get(web.base + "/console/callbacks").text
     assert "0912345678" in html and "sau 17h" in html and "&lt;i&gt;hỏi học phí&lt;/i&gt;" in html
+    # c-phone asked for a call at once (then only gave an ID number): no question to show
+    assert "Chưa hỏi câu cụ thể; chủ đề gần nhất" in html
     resp = client.post(
         web.base + f"/console/callbacks/{request_id}/status",
         data={"csrf_token": client.csrf, "status": "contacted", "comment": "đã gọi, hẹn mai"},

@@ -73,9 +73,9 @@ GIVE_UP_INTENTS = frozenset({"stop", "goodbye", "deny", "thank"})
 REASONS = {
     "fallback": "Trả lời “chưa hiểu / ngoài phạm vi” cho câu đúng chủ đề",
     "generic": "Trả lời chung chung (“đã ghi nhận”, nhập lại)",
-    "silent": "Trợ lý không trả lời gì",
-    "repeated": "Lặp lại câu trả lời trước cho một câu hỏi khác",
-    "rephrased": "Người dùng phải hỏi lại theo cách khác",
+    "silent": "Không trả lời gì",
+    "repeated": "Lặp lại câu trả lời trước cho câu hỏi khác",
+    "rephrased": "Người dùng phải hỏi lại",
     "gave_up": "Trợ lý hỏi lại, người dùng bỏ dở",
 }
 
