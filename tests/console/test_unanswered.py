@@ -21,6 +21,7 @@ from bot.web.console.unanswered import Turn, text_key, verdicts
 
 HERE = Path(__file__).resolve().parent
 DEV_SET = HERE / "unanswered_dev.yml"
+LABELLED = HERE / "unanswered_labelled.yml"  # written independently; see its header
 
 OUT_OF_SCOPE = (
     "Câu này mình chưa giúp được. Mình trả lời về: các trình độ học nghề, lộ trình 9+, miễn học phí và hỗ trợ, "
@@ -145,6 +146,83 @@ def test_rephrasing_and_giving_up_after_a_re_ask():
     ) == [""]
 
 
+def test_restating_in_other_words_and_questions_instead_of_answers():
+    quiz = ("Câu 1/12: Em có thích sửa chữa máy móc không?",)
+    # "em hỏi …" / "không phải, …" after a request: it was restated
+    cooking = Turn("e thich nau an", "start_interest_quiz", 0.9, ("quiz_form", "action_ask_quiz_1"), quiz)
+    again = Turn(
+        "ko, e hoi hoc nau an o dau", "deny", 0.7, ("quiz_form", "action_ask_quiz_2"), ("Câu 2/12: …?",)
+    )
+    assert reasons(cooking, again)[0] == "rephrased"
+    # …but a bare "không" to a yes/no question is not a request that could be restated
+    keep = Turn("Không xóa", "deny", 1.0, ("action_delete_my_data",), ("Dạ, mình không xóa gì cả.",))
+    other = Turn(
+        "e hoi lai, hoc nghe o vinh phuc co ky tuc xa ko",
+        "ask_school_info",
+        0.9,
+        ("action_school_info",),
+        ("Có: …",),
+    )
+    assert reasons(keep, other)[0] == ""
+    # a stop asked for twice, the phone number sent twice
+    restart = Turn("thoi e ko lam trac nghiem dau", "deny", 0.66, ("quiz_form", "action_ask_quiz_1"), quiz)
+    stop = Turn("dung lai", "inform", 0.58, ("quiz_form", "action_ask_quiz_2"), ("Câu 2/12: …?",))
+    assert reasons(restart, stop)[0] == "rephrased"
+    stopped = Turn(
+        "thôi", "stop", 0.9, ("action_stop",), ("Dạ, mình dừng ở đây. Khi cần, em cứ nhắn lại nhé.",)
+    )
+    assert reasons(stopped, Turn("thôi nhé", "stop", 0.9, ("action_stop",), ("Dạ.",)))[0] == ""
+    phone = Turn(
+        "sdt e la [SĐT]",
+        "inform",
+        0.7,
+        ("callback_form", "action_ask_callback_phone"),
+        ("Số điện thoại là gì?",),
+    )
+    assert (
+        reasons(phone, Turn("[SĐT]", "inform", 0.7, ("action_submit_callback",), ("Đã ghi nhận. …",)))[0]
+        == "rephrased"
+    )
+    # a request answered by a question only, and the user leaves (at once or after "thôi")
+    accounting = Turn(
+        "e muon hoc ke toan thi hoc o dau ad",
+        "find_programme",
+        0.89,
+        ("action_find_programmes",),
+        ("Em định học trình độ nào? Sơ cấp, trung cấp hay cao đẳng?",),
+    )
+    leave = Turn("thoi", "stop", 0.9, ("action_stop",), ("Dạ vâng. Khi cần, cứ nhắn lại cho mình nhé.",))
+    assert reasons(accounting) == ["gave_up"] and reasons(accounting, leave) == ["gave_up", ""]
+    level = Turn(
+        "trung cấp",
+        "inform",
+        0.9,
+        ("action_find_programmes",),
+        ("Kế toán trung cấp: Trường Cao đẳng Vĩnh Phúc.",),
+    )
+    assert reasons(accounting, level) == ["", ""]  # the question was answered, then the answer came
+    # the first question of a flow the user asked for is its answer; so is a closing question
+    callback = Turn(
+        "cho e gap thay co tu van",
+        "request_human",
+        0.94,
+        ("callback_form", "action_ask_callback_consent"),
+        ("Em muốn thầy cô gọi lại cho em phải không?",),
+    )
+    thanks = Turn(
+        "cảm ơn", "thank", 0.97, ("utter_thank",), ("Không có gì đâu em! Em còn muốn hỏi gì thêm không?",)
+    )
+    assert reasons(callback) == [""] and reasons(thanks) == [""]
+    # a question NLU read as a greeting, answered with the same welcome again
+    welcome = ("Chào em! Mình là trợ lý hướng nghiệp.",)
+    hello = Turn("alo ad", "greet", 0.9, ("utter_greet",), welcome)
+    assert reasons(hello, Turn("e hoc nghe o dau dc", "greet", 0.71, ("utter_greet",), welcome)) == [
+        "",
+        "repeated",
+    ]
+    assert reasons(hello, Turn("chào ad nhé", "greet", 0.9, ("utter_greet",), welcome)) == ["", ""]
+
+
 def test_text_key_groups_the_same_words():
     same = {
         text_key(t)
@@ -169,6 +247,19 @@ def test_precision_and_recall_on_the_development_transcripts():
     assert precision >= 0.9 and recall >= 0.9, wrong
 
 
+def test_precision_and_recall_on_the_independent_labelled_set():
+    """221 turns labelled by another session (tests/console/unanswered_labelled.yml, whose
+    header gives the one sealed evaluation: precision 1.000, recall 0.753; it has been a
+    development set since)."""
+    precision, recall, wrong = precision_recall(LABELLED)
+    turns = sum(len(t) for _, t, _ in load_labelled(LABELLED))
+    print(f"\nlabelled set: {turns} turns, precision {precision:.3f}, recall {recall:.3f}")
+    for disagreement in wrong:
+        print("  ", disagreement)
+    assert turns >= 40
+    assert precision >= 0.9 and recall >= 0.9, wrong
+
+
 def _save_labelled(store, path: Path, upto=None):
     """Each labelled conversation as Rasa events; upto: only the first N turns of each."""
     for index, (conv_id, turns, _) in enumerate(load_labelled(path)):
@@ -186,11 +277,13 @@ def _save_labelled(store, path: Path, upto=None):
 
 
 @pytest.mark.parametrize("batch_size", [3, 5000])
-def test_sync_agrees_with_the_definition_whatever_the_batches(database_url, batch_size):
+@pytest.mark.parametrize("labelled", [DEV_SET, LABELLED], ids=["dev", "labelled"])
+def test_sync_agrees_with_the_definition_whatever_the_batches(database_url, batch_size, labelled):
     """The sync judges turns as the events arrive, in pieces and across runs; what it stores
     (inbox items, per-conversation counts, daily counters, the list filter) must equal
     `verdicts` over each whole conversation, and the transcript page's verdicts."""
     from bot.db import get_engine
+    from bot.privacy import mask_pii
     from bot.web.console import transcript
     from bot.web.console.sync import sync_events
 
@@ -199,13 +292,15 @@ def test_sync_agrees_with_the_definition_whatever_the_batches(database_url, batc
     store = make_store(database_url)
     try:
         for upto in (1, 2, None):  # the conversations as they grow: verdicts change on the way
-            _save_labelled(store, DEV_SET, upto=upto)
+            _save_labelled(store, labelled, upto=upto)
             sync_events(engine, batch_size=batch_size, now=2_000_000_000)
     finally:
         store.engine.dispose()
-    expected = {}
-    for conv_id, turns, _ in load_labelled(DEV_SET):
-        expected[conv_id] = [(t.user, v.reason) for t, v in zip(turns, verdicts(turns)) if v.unanswered]
+    expected = {}  # the texts as the tracker store keeps them: masked
+    for conv_id, turns, _ in load_labelled(labelled):
+        expected[conv_id] = [
+            (mask_pii(t.user), v.reason) for t, v in zip(turns, verdicts(turns)) if v.unanswered
+        ]
     with engine.connect() as conn:
         stored = {}
         for sender_id, text, reason in conn.execute(

@@ -69,6 +69,12 @@ REASK_ACTIONS = frozenset(
 SOCIAL_INTENTS = frozenset({"greet", "goodbye", "thank", "bot_challenge"})
 # One last message like these after a re-ask: the user gave up.
 GIVE_UP_INTENTS = frozenset({"stop", "goodbye", "deny", "thank"})
+# Answers to the assistant's questions, not requests of their own: they cannot be rephrased or
+# answered by a question.
+ANSWER_INTENTS = SOCIAL_INTENTS | {"affirm", "deny", "stop"}
+# Requests that start a flow whose first reply is a question (the callback form, the quiz,
+# "are you sure?" before deleting): that question is the answer, not a re-ask.
+FLOW_INTENTS = frozenset({"request_human", "start_interest_quiz", "delete_my_data"})
 
 REASONS = {
     "fallback": "Trả lời “chưa hiểu / ngoài phạm vi” cho câu đúng chủ đề",
@@ -143,9 +149,17 @@ FILLERS = frozenset("a ad ah ak oi da vang nhe nha nhi ha u uh ne z v vay ak".sp
 _CORRECTION = re.compile(
     r"^(?:(?:da|vang|khong|ko|k) )?"
     r"(?:y (?:em|minh|toi|chi|anh|con|to|tui) la|y la|tuc la|nghia la|khong phai|sai roi"
-    r"|(?:em|toi|minh|chi|anh|con|to|tui) (?:dang )?hoi la"
+    r"|(?:em|toi|minh|chi|anh|con|to|tui) (?:dang |chi )?hoi\b"
     r"|(?:em|toi|minh|chi|anh|con|to|tui) muon hoi la|hoi lai)\b"
 )
+# Asking the assistant to stop or drop what it is doing ("thôi", "dừng lại", "không cần gọi nữa").
+_STOP_REQUEST = re.compile(
+    r"^(?:(?:da|vang|khong|ko) )?(?:thoi|dung lai|dung|huy|bo di|khong can)\b"
+    r"|\b(?:dung lai|khong muon|khong can)\b"
+)
+# The assistant confirming it stopped ("Dạ, mình dừng ở đây", "đã hủy yêu cầu", "không lưu …").
+_STOPPED = re.compile(r"\bdung (?:o day|lai|trac nghiem|tim)\b|\bda huy\b|\bkhong luu\b")
+_QUESTION_END = re.compile(r"\?[\s\"'”)\]]*$")
 REPHRASE_SIMILARITY = 0.6
 
 
@@ -159,7 +173,9 @@ class Message:
     key: str  # text_key(text)
     payload: bool  # a tapped button ("/intent{…}")
     on_topic: bool  # talks about the assistant's subject
-    correction: bool  # starts like "ý em là …"
+    correction: bool  # starts like "ý em là …", "em hỏi …"
+    stop: bool = False  # asks to stop ("thôi", "dừng lại", "không cần … nữa")
+    phone: bool = False  # holds a phone number (or its mask)
     intent: str = ""
     new_session: bool = False  # a Rasa session started just before it
     in_scope: Optional[bool] = None  # known (a labelled set); None: decided by the rules
@@ -168,13 +184,14 @@ class Message:
     def content(self) -> FrozenSet[str]:
         return frozenset() if self.payload else frozenset(self.key.split()) - STOP_WORDS
 
+    _STORED = ("key", "payload", "on_topic", "correction", "stop", "phone", "intent", "new_session")
+
     def as_list(self) -> list:
-        return [self.key, self.payload, self.on_topic, self.correction, self.intent, self.new_session]
+        return [getattr(self, f) for f in self._STORED]
 
     @classmethod
     def from_list(cls, values: list) -> "Message":
-        key, payload, on_topic, correction, intent, new_session = values
-        return cls(key, bool(payload), bool(on_topic), bool(correction), intent or "", bool(new_session))
+        return cls(**dict(zip(cls._STORED, values)))
 
 
 @dataclass
@@ -190,6 +207,9 @@ class Reply:
     refusal: bool = False
     reask_text: bool = False
     has_text: bool = False
+    stopped: bool = False  # confirms it stopped what it was doing
+    bubbles: int = 0
+    questions: int = 0  # bubbles that end with a question mark
     signature: str = ""  # identifies the exact bubbles
 
     def add_action(self, name: str) -> None:
@@ -203,6 +223,9 @@ class Reply:
             return
         folded = fold(flat)
         self.has_text = True
+        self.bubbles += 1
+        self.questions += bool(_QUESTION_END.search(flat))
+        self.stopped |= bool(_STOPPED.search(folded))
         self.reassure |= bool(_REASSURE.search(folded))
         self.generic |= bool(_GENERIC.search(folded))
         self.refusal |= bool(_REFUSAL.search(folded))
@@ -226,6 +249,11 @@ class Reply:
         """The reply asks the user to say it again or differently."""
         return not self.reassure and (self.generic or self.reask_text or self.reask_action)
 
+    @property
+    def only_asks(self) -> bool:
+        """The reply is a question and nothing else (a form's question, "Em định học trình độ nào?")."""
+        return self.has_text and not self.reassure and (self.asks or self.questions == self.bubbles)
+
     _FLAGS = (
         "fallback_action",
         "reask_action",
@@ -235,15 +263,17 @@ class Reply:
         "refusal",
         "reask_text",
         "has_text",
+        "stopped",
     )
 
     def as_list(self) -> list:
-        return [int(getattr(self, f)) for f in self._FLAGS] + [self.signature]
+        return [int(getattr(self, f)) for f in self._FLAGS] + [self.bubbles, self.questions, self.signature]
 
     @classmethod
     def from_list(cls, values: list) -> "Reply":
-        reply = cls(*(bool(v) for v in values[:-1]))
-        reply.signature = values[-1]
+        flags, (bubbles, questions, signature) = values[: len(cls._FLAGS)], values[len(cls._FLAGS) :]
+        reply = cls(**{f: bool(v) for f, v in zip(cls._FLAGS, flags)})
+        reply.bubbles, reply.questions, reply.signature = int(bubbles), int(questions), signature
         return reply
 
 
@@ -335,6 +365,8 @@ def message_facts(
         payload=payload,
         on_topic=not payload and _on_topic(text, key, entities),
         correction=not payload and bool(_CORRECTION.search(key)),
+        stop=not payload and bool(_STOP_REQUEST.search(key)),
+        phone=not payload and bool(_PHONE.search(key) or _PHONE.search(fold(text))),
         intent=intent or "",
         new_session=new_session,
         in_scope=in_scope,
@@ -388,7 +420,33 @@ def _similar(a: Message, b: Message) -> bool:
 
 
 def _social_pair(a: Message, b: Message) -> bool:
-    return a.intent == b.intent and a.intent in SOCIAL_INTENTS
+    """Two greetings or two thanks in other words ("cảm ơn" / "cám ơn nhé"), not a question
+    NLU took for one ("e hoc nghe o dau dc" read as a greeting)."""
+    return a.intent == b.intent and a.intent in SOCIAL_INTENTS and not (a.on_topic or b.on_topic)
+
+
+def _restates(message: Message, reply: Reply, nxt: Message) -> bool:
+    """The next message says this one again: once more asks to stop what the assistant did not
+    stop, gives the phone number again, corrects a request ("ý em là …", "em hỏi …") or
+    repeats it in mostly the same words."""
+    if message.payload or nxt.payload or message.key == nxt.key or _social_pair(message, nxt):
+        return False
+    if message.stop and nxt.stop and not reply.stopped:
+        return True
+    if message.phone and nxt.phone:
+        return True
+    request = message.intent not in ANSWER_INTENTS or message.on_topic  # not a bare "không", "ok"
+    return (nxt.correction and request) or _similar(message, nxt)
+
+
+def _re_asked(message: Message, reply: Reply, previous: Optional[Tuple[Message, Reply]]) -> bool:
+    """The assistant asked again instead of answering: a "say it again" reply, or a request
+    answered by a question only (not the next question of a form the user is filling in)."""
+    if reply.reask:
+        return True
+    answering_form = previous is not None and previous[1].asks
+    request = message.intent not in ANSWER_INTENTS | FLOW_INTENTS
+    return reply.only_asks and request and not answering_form
 
 
 def in_scope(message: Message, previous: Optional[Tuple[Message, Reply]]) -> bool:
@@ -427,16 +485,9 @@ def judge(turns: Sequence[Tuple[Message, Reply]]) -> List[Verdict]:
             and not _social_pair(message, prev[0])
         ):
             out.append(Verdict(True, "repeated"))
-        elif (
-            nxt is not None
-            and not message.payload
-            and not nxt[0].payload
-            and message.key != nxt[0].key
-            and not _social_pair(message, nxt[0])
-            and (nxt[0].correction or _similar(message, nxt[0]))
-        ):
+        elif nxt is not None and _restates(message, reply, nxt[0]):
             out.append(Verdict(True, "rephrased"))
-        elif reply.reask and (
+        elif _re_asked(message, reply, prev) and (
             nxt is None
             or (
                 following(i + 1) is None
