@@ -4,7 +4,7 @@
 tapped), the assistant's bubbles with their buttons, and the debug detail a
 counsellor opens on demand (intent, confidence, entities, slots set, actions),
 each turn judged by bot.web.console.unanswered like the sync does.
-`family_question` finds what a family asked before requesting a call back.
+`family_questions` finds what families asked before requesting a call back.
 """
 
 from __future__ import annotations
@@ -17,8 +17,17 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from bot.privacy import mask_pii
+from bot.web.console.rasa_names import FALLBACK_INTENT
 from bot.web.console.sync import events_t, events_table_exists
-from bot.web.console.unanswered import ANSWERED, Reply, Verdict, in_scope, judge, message_facts
+from bot.web.console.unanswered import (
+    ANSWERED,
+    OUT_OF_SCOPE_INTENT,
+    Reply,
+    Verdict,
+    in_scope,
+    judge,
+    message_facts,
+)
 
 QUESTION_CHARS = 300
 # Messages that are not the family's question: small talk, answers to the assistant's
@@ -170,29 +179,37 @@ def _reply(exchange: Exchange) -> Reply:
     return reply
 
 
-def family_question(conn: Connection, sender_id: str, before: float) -> str:
-    """The family's last in-scope question before `before` (epoch seconds), masked and
-    shortened; "" when it asked none (only small talk or the request itself)."""
-    if not events_table_exists(conn):
-        return ""
-    query = (
-        sa.select(events_t.c.intent_name, events_t.c.data)
-        .where(
-            events_t.c.sender_id == sender_id,
-            events_t.c.type_name == "user",
-            events_t.c.timestamp <= before,
+def family_questions(conn: Connection, requests: List[Tuple[str, float]]) -> List[str]:
+    """For each (sender id, time in epoch seconds): the family's last in-scope question before
+    that time, masked and shortened; "" when it asked none (only small talk, answers to the
+    assistant's questions, the request for a call itself). One query per 200 conversations."""
+    if not requests or not events_table_exists(conn):
+        return [""] * len(requests)
+    senders = sorted({sender for sender, _ in requests})
+    messages: dict = {}
+    for i in range(0, len(senders), 200):
+        query = (
+            sa.select(events_t.c.sender_id, events_t.c.timestamp, events_t.c.intent_name, events_t.c.data)
+            .where(events_t.c.sender_id.in_(senders[i : i + 200]), events_t.c.type_name == "user")
+            .order_by(events_t.c.id)
         )
-        .order_by(events_t.c.id.desc())
-        .limit(50)
-    )
-    for intent_name, raw in conn.execute(query):
+        for sender, ts, intent_name, raw in conn.execute(query):
+            messages.setdefault(sender, []).append((float(ts or 0), intent_name, raw))
+    return [_question(messages.get(sender, []), before) for sender, before in requests]
+
+
+def _question(messages: List[tuple], before: float) -> str:
+    for ts, intent_name, raw in reversed(messages):
+        if ts > before:
+            continue
         data = _json(raw)
         text = (data.get("text") or "").strip()
-        parse = data.get("parse_data") or {}
-        intent = intent_name or (parse.get("intent") or {}).get("name") or ""
+        intent = intent_name or ((data.get("parse_data") or {}).get("intent") or {}).get("name") or ""
         if not text or text.startswith("/") or intent in NOT_A_QUESTION:
             continue
-        if in_scope(message_facts(text, intent), None):
+        if intent not in ("", FALLBACK_INTENT, OUT_OF_SCOPE_INTENT) or in_scope(
+            message_facts(text, intent), None
+        ):
             masked = " ".join(mask_pii(text).split())
             return masked if len(masked) <= QUESTION_CHARS else masked[: QUESTION_CHARS - 1] + "…"
     return ""

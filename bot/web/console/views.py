@@ -19,6 +19,7 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Blueprint, response
 from sanic.exceptions import NotFound
 from sanic.request import Request
+from sqlalchemy.orm import selectinload
 
 from bot import vocabulary
 from bot.db import get_engine, session_scope, utcnow
@@ -732,23 +733,25 @@ def inbox_export(request: Request):
 def callbacks(request: Request):
     status = request.args.get("status", "open")
     with session_scope() as session:
-        query = sa.select(CallbackRequest).order_by(CallbackRequest.created_at.desc()).limit(200)
+        query = (
+            sa.select(CallbackRequest)
+            .options(selectinload(CallbackRequest.history))
+            .order_by(CallbackRequest.created_at.desc())
+            .limit(200)
+        )
         if status == "open":
             query = query.where(CallbackRequest.status.in_(("new", "contacted")))
         elif status in CALLBACK_STATUSES:
             query = query.where(CallbackRequest.status == status)
         rows = session.execute(query).scalars().all()
-        for row in rows:
-            list(row.history)
         session.expunge_all()
         audit(session, "callbacks_view", user=request.ctx.user, ip=client_ip(request), detail=status)
     with get_engine().connect() as conn:
-        questions = {
-            row.id: transcripts.family_question(
-                conn, row.sender_id, row.created_at.replace(tzinfo=dt.timezone.utc).timestamp()
-            )
-            for row in rows
-        }
+        asked = transcripts.family_questions(
+            conn,
+            [(row.sender_id, row.created_at.replace(tzinfo=dt.timezone.utc).timestamp()) for row in rows],
+        )
+    questions = {row.id: question for row, question in zip(rows, asked)}
     return render(
         request, "callbacks.html", rows=rows, questions=questions, current=status, statuses=CALLBACK_STATUSES
     )
