@@ -37,7 +37,7 @@ from bot.text import fold
 from bot.web.console.rasa_names import FALLBACK_ACTIONS, FALLBACK_INTENT
 from bot.web.console.settings import VN_UTC_OFFSET
 from bot.web.console.store import ConversationFacet, ConversationSummary, DailyStat, NluInboxItem, SyncState
-from bot.web.console.unanswered import Message, Reply, judge, message_facts
+from bot.web.console.unanswered import Message, Reply, judge, message_facts, text_key
 
 logger = logging.getLogger(__name__)
 
@@ -84,9 +84,9 @@ class _Conv:
     new_intents: Set[str] = field(default_factory=set)
     new_areas: Set[str] = field(default_factory=set)
     search_parts: List[str] = field(default_factory=list)
-    # The last turns (unanswered.Message / Reply facts, verdict) and whether they
-    # still start at the conversation's first turn; a session started and not yet
-    # followed by a user message. Stored as JSON in console_conversations.turn_tail.
+    # The last turns (unanswered.Message / Reply facts, no text; verdict) and whether
+    # they still start at the conversation's first turn; a session started and not
+    # yet followed by a user message. Stored as JSON in console_conversations.turn_tail.
     tail: List[dict] = field(default_factory=list)
     from_start: bool = True
     session_pending: bool = False
@@ -341,7 +341,7 @@ class _Batch:
             sender_id=conv.row["sender_id"],
             timestamp=float(turn["ts"]),
             text=conv.texts.get(event_id),  # None: read from `events` when written
-            group_key=turn["m"].key,
+            group_key=None,
             predicted_intent=turn["p"] or "",
             confidence=turn["c"],
             reason=turn["v"],
@@ -450,7 +450,7 @@ class _Batch:
                         ) or ""
                     except ValueError:
                         items[event.id]["text"] = ""
-        rows = [dict(r, text=r["text"] or "") for r in items.values()]
+        rows = [dict(r, text=r["text"] or "", group_key=text_key(r["text"] or "")) for r in items.values()]
         if rows:
             conn.execute(inbox_t.insert(), rows)
         self.inbox_add, self.inbox_drop, self.inbox_reason = {}, set(), {}

@@ -41,6 +41,7 @@ from typing import FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 import yaml
 
+from bot.privacy import mask_pii
 from bot.text import fold
 from bot.web.console.rasa_names import FALLBACK_INTENT
 
@@ -168,9 +169,11 @@ REPHRASE_SIMILARITY = 0.6
 
 @dataclass(frozen=True)
 class Message:
-    """What the rules need to know about a user message."""
+    """What the rules need to know about a user message. Holds no text: the sync stores it, so
+    the message is kept only as a digest of its key and digests of its topic words."""
 
-    key: str  # text_key(text)
+    key: str  # digest of text_key(text): equal keys, same words
+    content: FrozenSet[str]  # digests of its topic words (not STOP_WORDS), for "mostly the same words"
     payload: bool  # a tapped button ("/intent{…}")
     on_topic: bool  # talks about the assistant's subject
     correction: bool  # starts like "ý em là …", "em hỏi …"
@@ -180,18 +183,25 @@ class Message:
     new_session: bool = False  # a Rasa session started just before it
     in_scope: Optional[bool] = None  # known (a labelled set); None: decided by the rules
 
-    @property
-    def content(self) -> FrozenSet[str]:
-        return frozenset() if self.payload else frozenset(self.key.split()) - STOP_WORDS
-
-    _STORED = ("key", "payload", "on_topic", "correction", "stop", "phone", "intent", "new_session")
+    _STORED = (
+        "key",
+        "content",
+        "payload",
+        "on_topic",
+        "correction",
+        "stop",
+        "phone",
+        "intent",
+        "new_session",
+    )
 
     def as_list(self) -> list:
-        return [getattr(self, f) for f in self._STORED]
+        return [sorted(self.content) if f == "content" else getattr(self, f) for f in self._STORED]
 
     @classmethod
     def from_list(cls, values: list) -> "Message":
-        return cls(**dict(zip(cls._STORED, values)))
+        fields = dict(zip(cls._STORED, values))
+        return cls(**dict(fields, content=frozenset(fields["content"])))
 
 
 @dataclass
@@ -309,15 +319,15 @@ def _catalogue_words() -> FrozenSet[str]:
 
 @lru_cache(maxsize=8192)  # short messages ("có", "ok", buttons) come back all the time
 def text_key(text: str) -> str:
-    """A message reduced to what it says: folded, teencode expanded ("hp" -> "hoc phi"),
-    repeated letters and end particles ("ạ", "ad ơi", "nhé") dropped. The NLU inbox groups
-    messages by it; a tapped button ("/intent{…}") is its own key."""
+    """A message reduced to what it says: masked (bot.privacy), folded, teencode expanded
+    ("hp" -> "hoc phi"), repeated letters and end particles ("ạ", "ad ơi", "nhé") dropped.
+    The NLU inbox groups messages by it; a tapped button ("/intent{…}") is its own key."""
     from bot.nlu.pieces import normalize_pieces
 
     text = (text or "").strip()
     if text.startswith("/"):
         return text[:255]
-    pieces = normalize_pieces(text, _lexicon())
+    pieces = normalize_pieces(mask_pii(text), _lexicon())
     while pieces and fold(pieces[-1]["text"]) in FILLERS:
         pieces.pop()
     while pieces and fold(pieces[0]["text"]) in FILLERS:
@@ -350,6 +360,10 @@ def _on_topic(text: str, key: str, entities: Iterable[str]) -> bool:
     return False
 
 
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:16]
+
+
 def message_facts(
     text: str,
     intent: str = "",
@@ -360,8 +374,10 @@ def message_facts(
 ) -> Message:
     key = text_key(text)
     payload = key.startswith("/")
+    words = set() if payload else set(key.split()) - STOP_WORDS
     return Message(
-        key=key,
+        key=_digest(key),
+        content=frozenset(_digest(w)[:8] for w in words),
         payload=payload,
         on_topic=not payload and _on_topic(text, key, entities),
         correction=not payload and bool(_CORRECTION.search(key)),
