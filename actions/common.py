@@ -1,7 +1,7 @@
 """Formatting, register, citations and catalogue access shared by every action.
 
-House rules (docs/architecture.md): actions read slots, call `bot.catalog.queries`
-and format; nothing here opens a database at import time. Every reply is
+House rules (docs/architecture.md): actions read slots, call the catalogue's query
+modules (`bot.catalog.names`, `geography`, `rules`, `search`) and format; nothing here opens a database at import time. Every reply is
 Vietnamese, addresses a student as "em" and a parent as "anh/chị" (neutral
 "bạn" while the role is unknown), fits one Zalo message and cites where each
 fact comes from and when it was checked.
@@ -64,19 +64,22 @@ _LEARNER = {"student": "em", "parent": "con anh/chị"}
 # (a plain "co" is usually "có").
 _PARENT_STRONG = re.compile(
     r"\b(toi|tui|phu huynh|me chau|bo chau|me cua chau|bo cua chau|con toi|con nha toi|chau nha|con chi|"
-    r"con minh|con nha minh|con gai|con trai|cho con|chau nha toi|nha toi|gia dinh toi)\b"
+    r"con minh|con nha minh|con gai|con trai|cho con|chau nha toi|nha toi|gia dinh toi|cho chau|"
+    r"chau (hoc|muon|thi|dang|sap|vua|moi|nam nay|lop|co duoc|co the|nha|bi))\b"
     r"|\bchi (la|muon|hoi|can|o|thay|dang|cung|nho|khong|ko|tham|cam on|chao|moi|vua|doi y)\b"
     r"|^chi\b"
 )
 _STUDENT_STRONG = re.compile(
-    r"\b(ad|admin|hoc sinh|hs|lop 9|bo me em|bo me e|ba me em|bo me minh|me em|bo em|me e|bo e|bo me mang)\b"
+    r"\b(ad|admin|hoc sinh|hs|bo me em|bo me e|ba me em|bo me minh|me em|bo em|me e|bo e|bo me mang)\b"
 )
 _STUDENT_WEAK = re.compile(
     r"^(e|em)\b(?! (oi|a|nhe|nha)\b)|\bcho (e|em)\b"
+    r"|\bnha (e|em)\b"
     r"|\b(e|em) (la|muon|mun|thich|co|hoc|o|so|lo|ko|k|khong|chua|dang|can|hoi|dc|duoc|bi|thi|nen|phai|sap|di|"
     r"lam|gap|xin|biet|bit|ve|me)\b"
 )
-_PARENT_WEAK = re.compile(r"\b(cam on|chao|nhe|nha|vay|oi|a|biet) em\b")
+# "nhá em" (a parent's "nhé") folds like "nhà em" (a student's "my home"): only the latter is read.
+_PARENT_WEAK = re.compile(r"\b(cam on|chao|nhe|vay|oi|a|biet) em\b")
 _CO_SELF = re.compile(r"(^|[\s,.!?])cô (là|muốn|hỏi|cần|ở|thấy|đang|cũng|nhờ|không|cảm ơn|chào|mới|vừa)\b")
 
 
@@ -126,7 +129,8 @@ def learner(tracker: Tracker) -> str:
 _WORRY = re.compile(
     r"(?<!thieu )\b(so truot|so thi|so khong|so ko|so k|so bi|so lam|so qua|em so|e so|con so|chau so|lo lam|"
     r"lo qua|lo lang|toi lo|chi lo|em lo|e lo|buon|chan qua|ap luc|stress|khoc|bi mang|me mang|bo mang|"
-    r"that vong|tuyet vong|hoang|tu ti|xau ho|khong biet lam sao|ko biet lam sao|k biet lam sao|hoc kem|hoc doi)\b"
+    r"that vong|tuyet vong|hoang|tu ti|xau ho|khong biet lam sao|ko biet lam sao|k biet lam sao|hoc kem|hoc doi|"
+    r"hoc yeu|coi thuong|bi che|che cuoi|khinh|khong co tuong lai|ko co tuong lai|lo chau|lo cho con)\b"
 )
 
 
@@ -134,7 +138,17 @@ def is_worried(text: Any) -> bool:
     return isinstance(text, str) and bool(_WORRY.search(fold(text)))
 
 
+_STIGMA = re.compile(r"\b(coi thuong|bi che|che cuoi|khinh|xau ho|tu ti)\b")
+
+
 def reassurance(tracker: Tracker) -> str:
+    if _STIGMA.search(fold(tracker.latest_message.get("text") or "")):
+        who = "con" if user_role(tracker) == "parent" else "em"
+        return (
+            f"{'Anh/chị' if who == 'con' else 'Em'} đừng lo: học nghề là một lựa chọn chính đáng, không có gì phải "
+            f"ngại. Nhiều bạn chọn học nghề để sớm có nghề vững; học 9+ thì {who} vẫn có thể lấy bằng THPT và học "
+            "tiếp cao đẳng, đại học."
+        )
     if user_role(tracker) == "parent":
         return (
             "Anh/chị đừng quá lo ạ. Sau lớp 9 con có nhiều đường đi: thi lớp 10, học nghề (trung cấp, 9+ vừa học "
@@ -150,9 +164,16 @@ def reassurance(tracker: Tracker) -> str:
 # ------------------------------------------------------------------ citations and sources
 
 
+_LAW_NUMBER = re.compile(r"\b\d+/20\d\d/QH\d+\b")
+
+
 def cite(record: Any) -> str:
-    """The compact legal basis, "Căn cứ: NĐ 238/2025/NĐ-CP", or "" when the record has no legal number."""
-    return f"Căn cứ: {short_citation(record)}." if getattr(record, "legal_basis_number", None) else ""
+    """The compact legal basis, "Căn cứ: NĐ 238/2025/NĐ-CP"; for a record without a legal number
+    (a level), the law its citation names ("Căn cứ: Luật 123/2025/QH15"); else ""."""
+    if getattr(record, "legal_basis_number", None):
+        return f"Căn cứ: {short_citation(record)}."
+    law = _LAW_NUMBER.search(getattr(record, "citation", None) or "")
+    return f"Căn cứ: Luật {law.group(0)}." if law else ""
 
 
 def confidence_words(record: Any) -> str:
@@ -315,7 +336,7 @@ class CatalogAction(Action, metaclass=abc.ABCMeta):
 
 def validated_id(value: Any, kind: str, dispatcher: CollectingDispatcher, tracker: Tracker) -> Optional[str]:
     """The canonical id for an area / level / occupation, NO_VALUE kept, None (ask again) when unknown."""
-    from bot.catalog import queries
+    from bot.catalog.names import lookup_area, lookup_level, lookup_occupation
 
     if isinstance(value, list):
         value = value[-1] if value else None
@@ -324,9 +345,9 @@ def validated_id(value: Any, kind: str, dispatcher: CollectingDispatcher, tracke
     if value == NO_VALUE:
         return NO_VALUE
     lookup = {
-        "area": queries.lookup_area,
-        "level": queries.lookup_level,
-        "occupation": queries.lookup_occupation,
+        "area": lookup_area,
+        "level": lookup_level,
+        "occupation": lookup_occupation,
     }[kind]
     try:
         with catalog_session() as session:

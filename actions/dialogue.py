@@ -19,6 +19,7 @@ from actions.common import (
     MAX_BUBBLE_CHARS,
     NO_GROUP,
     CatalogAction,
+    bubbles,
     is_worried,
     menu_buttons,
     reassurance,
@@ -26,12 +27,16 @@ from actions.common import (
     say,
     slot_value,
     source_ref,
+    user_role,
     you,
 )
-from actions.info import combined_route_answer
+from actions.info import combined_route_answer, subtopic
 from actions.policies import support_policy_answer
-from actions.programmes import find_programmes_answer, interest_answer, interest_of
-from bot.catalog import models, queries
+from actions.programmes import contact_text, find_programmes_answer, interest_answer, interest_of
+from bot.catalog import models
+from bot.catalog.geography import area_label
+from bot.catalog.rules import policies_superseded_by
+from bot.catalog.search import institutions_with_combined_route
 from bot.text import fold
 
 INTENT_DESCRIPTIONS = {
@@ -96,6 +101,21 @@ class ActionDefaultAskAffirmation(Action):
         return []
 
 
+def area_answer(session, tracker: Tracker, area_id: str, greeting: str = "") -> List[str]:
+    """An area given with no question yet: today's name with the former district, and the
+    nearest places that teach the 9+ route (the usual question of a grade-9 family)."""
+    label = area_label(session, area_id) or area_id
+    schools = institutions_with_combined_route(session, area=area_id)[:3]
+    lines = [f"{greeting}{'n' if greeting else 'N'}hà {you(tracker)} ở {label}."]
+    if schools:
+        lines.append("Nơi dạy 9+ (trung cấp + văn hóa THPT) gần nhất trong dữ liệu của mình:")
+        lines += [f"• {school.name}. {contact_text(school)}." for school in schools]
+    else:
+        lines.append("Nơi dạy 9+ gần đây chưa có trong dữ liệu của mình.")
+    lines.append(f"{you(tracker, True)} muốn hỏi thêm về nghề, học phí và hỗ trợ, hay trường nào?")
+    return bubbles(lines)
+
+
 class ActionInformFollowup(CatalogAction):
     """New details after an answer (an area, a level, a household group, "không" to the
     group question, an interest): answer the last topic again with them."""
@@ -134,6 +154,11 @@ class ActionInformFollowup(CatalogAction):
             texts, buttons, _ = combined_route_answer(session, tracker)
             say(dispatcher, texts, buttons)
             return []
+        area_id = slot_value(tracker, "area")
+        if "area" in typed and area_id:
+            greeting = "Dạ, " if user_role(tracker) == "parent" else ""
+            say(dispatcher, area_answer(session, tracker, area_id, greeting), menu_buttons(tracker))
+            return [SlotSet("last_topic", "combined_route")]
         if typed == {"user_role"} or (not typed and role_from_text(tracker.latest_message.get("text"))):
             greeting = "Dạ, chào anh/chị" if slot_value(tracker, "user_role") == "parent" else "Chào em"
             dispatcher.utter_message(
@@ -142,6 +167,10 @@ class ActionInformFollowup(CatalogAction):
                 buttons=menu_buttons(tracker),
             )
             return []
+        if subtopic(tracker.latest_message.get("text")) == "cost":  # "tốn bn tiền" after any answer
+            texts, buttons, _ = support_policy_answer(session, tracker)
+            say(dispatcher, texts, buttons)
+            return [SlotSet("last_topic", "support_policy")]
         if intent == "affirm":  # a yes outside any question
             dispatcher.utter_message(
                 text=f"{you(tracker, True)} chọn một chủ đề bên dưới, hoặc gõ câu hỏi nhé.",
@@ -209,7 +238,7 @@ class ActionShowSources(CatalogAction):
                 replaced = sorted(
                     {
                         p.legal_basis_number
-                        for p in queries.policies_superseded_by(session, record.id)
+                        for p in policies_superseded_by(session, record.id)
                         if p.legal_basis_number
                     }
                 )

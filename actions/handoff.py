@@ -76,7 +76,11 @@ class ValidateCallbackForm(FormValidationAction):
         text = (value or "").strip() if isinstance(value, str) else ""
         if yes_no(text) is False or is_stop_text(text):  # "thôi", "không": changed their mind
             return {"callback_consent": False, "callback_time": None}
-        if not text or extract_phone(text):
+        phone = extract_phone(text) if text else None
+        if phone is not None:  # the number came first: keep it, ask only the time again
+            dispatcher.utter_message(text=f"Mình đã ghi số {masked(phone)}.")
+            return {"callback_time": None, "callback_phone": phone}
+        if not text:
             dispatcher.utter_message(
                 text=f'{you(tracker, True)} cho mình biết khung giờ tiện nghe máy (ví dụ: "sáng thứ 7", "sau 19h") nhé.'
             )

@@ -30,10 +30,15 @@ from actions.common import (
     say,
     slot_value,
     today,
+    vn_date,
     you,
 )
-from actions.programmes import contact_text, next_step
-from bot.catalog import queries
+from actions.programmes import combined_route_places, contact_text, mentions_nine_plus, next_step
+from bot.catalog.admissions import admission_calendar
+from bot.catalog.names import get_level, get_policy, lookup_area, lookup_institution, lookup_occupation
+from bot.catalog.rules import applicable_policies
+from bot.catalog.search import institutions_teaching, occupations_taught
+from bot.catalog.tables import all_records
 from bot.text import fold
 
 # The contract's level ids (nlu-contract.md), lowest first.
@@ -60,6 +65,9 @@ def subtopic(text: Any) -> Optional[str]:
 
 
 NEW_LEVEL = "trung_hoc_nghe"
+_ASKS_CONFIRM = re.compile(
+    r"\b(co dung khong|dung khong|dung ko|phai khong|phai ko|co that|co phai|nghe noi)\b"
+)
 
 
 def asks_new_level(tracker: Tracker) -> bool:
@@ -70,12 +78,17 @@ def asks_new_level(tracker: Tracker) -> bool:
 
 def new_level_answer(session, tracker: Tracker):
     """Trung học nghề (Luật GDNN 124/2025): the catalogue's record, or an honest gap and whom to ask."""
-    level = queries.get_level(session, NEW_LEVEL)
+    level = get_level(session, NEW_LEVEL)
     if level is not None:
+        law = get_policy(session, "luat_123_2025_giao_duc")
+        confirm = ""
+        if law is not None and _ASKS_CONFIRM.search(fold(tracker.latest_message.get("text") or "")):
+            confirm = f"Có, từ {vn_date(law.valid_from)} (Luật {law.legal_basis_number}). "
         lines = [
-            f"{level.name}: {level.description}",
+            f"{confirm}{level.name}: {level.description}",
             f"Thời gian học: {level.duration}. Vào học: {level.entry}.",
             cite(level),
+            level.notes,
             confidence_words(level),
         ]
         return lines, [level]
@@ -112,6 +125,27 @@ def level_line(level) -> str:
     return f"• {level.name}: thời gian: {level.duration}; vào học: {level.entry}; học xong: {level.after}."
 
 
+NEW_LAWS = ("luat_124_2025_gdnn", "luat_123_2025_giao_duc")
+_ASKS_LAW = re.compile(r"\b(luat|123/2025|124/2025|qh15|hieu luc)\b")
+
+
+def laws_answer(session, tracker: Tracker):
+    """(lines, cited) for "luật GDNN mới là luật số mấy, hiệu lực khi nào": the laws in force
+    since 1/1/2026, what they change for a grade-9 student, and what is not settled."""
+    lines: List[str] = []
+    cited: List[Any] = []
+    for law in filter(None, (get_policy(session, i) for i in NEW_LAWS)):
+        since = f", hiệu lực từ {vn_date(law.valid_from)}" if law.valid_from else ""
+        lines.append(f"{law.title} (số {law.legal_basis_number}{since}): {law.conditions}")
+        cited.append(law)
+    if not lines:
+        return [
+            "Các luật mới về giáo dục nghề nghiệp chưa có trong dữ liệu của mình; hỏi Sở GD&ĐT Phú Thọ."
+        ], []
+    lines += [law.notes for law in cited if law.notes]
+    return lines, cited
+
+
 class ActionVocationalLevels(CatalogAction):
     def name(self) -> Text:
         return "action_vocational_levels"
@@ -119,6 +153,20 @@ class ActionVocationalLevels(CatalogAction):
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         wanted = [v for v in latest_entities(tracker, "level") if v in LEVEL_IDS]
         topic = subtopic(tracker.latest_message.get("text"))
+        if _ASKS_LAW.search(fold(tracker.latest_message.get("text") or "")) and not wanted:
+            lines, cited = laws_answer(session, tracker)
+            say(
+                dispatcher,
+                lines,
+                [
+                    {
+                        "title": "Trung học nghề là gì",
+                        "payload": '/ask_vocational_levels{"level":"trung_hoc_nghe"}',
+                    },
+                    SOURCES_BUTTON,
+                ],
+            )
+            return [SlotSet("last_topic", "vocational_levels"), sources_event(cited)]
         if asks_new_level(tracker) and len(wanted) <= 1:
             lines, cited = new_level_answer(session, tracker)
             say(
@@ -131,7 +179,7 @@ class ActionVocationalLevels(CatalogAction):
                 ],
             )
             return [SlotSet("last_topic", "vocational_levels"), sources_event(cited)]
-        levels = [l for l in (queries.get_level(session, i) for i in (wanted or LEVEL_IDS)) if l]
+        levels = [l for l in (get_level(session, i) for i in (wanted or LEVEL_IDS)) if l]
         lines: List[str] = []
         levels.sort(key=lambda l: l.rank)
         if len(levels) == 1:
@@ -150,7 +198,7 @@ class ActionVocationalLevels(CatalogAction):
             header = "Giáo dục nghề nghiệp có các trình độ (thấp đến cao):"
             lines.append(header)
             lines += [level_line(l) for l in levels]
-        lines.append(cite(levels[0]) if cite(levels[0]) else "")
+        lines.append(cite(levels[0]))
         words = {confidence_words(l) for l in levels} - {""}
         lines += sorted(words)[:1]
         say(
@@ -183,16 +231,12 @@ def other_duration(level) -> str:
 
 def combined_route_answer(session, tracker: Tracker):
     """(bubbles, buttons, cited records) for the sub-topic the user asked about."""
-    level = queries.get_level(session, COMBINED_ROUTE_LEVEL)
+    level = get_level(session, COMBINED_ROUTE_LEVEL)
     area_id = slot_value(tracker, "area")
-    area = queries.lookup_area(session, area_id) if area_id else None
+    area = lookup_area(session, area_id) if area_id else None
     text = tracker.latest_message.get("text")
     topic = subtopic(text)
     who = learner(tracker)
-    lines: List[str] = []
-    cited: List[Any] = [level]
-    if is_worried(text):
-        lines.append(reassurance(tracker))
     if asks_new_level(tracker):
         lines, cited = new_level_answer(session, tracker)
         return (
@@ -200,6 +244,10 @@ def combined_route_answer(session, tracker: Tracker):
             [{"title": "Lộ trình 9+", "payload": "/ask_combined_route"}, SOURCES_BUTTON],
             cited,
         )
+    lines: List[str] = []
+    cited: List[Any] = [level]
+    if is_worried(text):
+        lines.append(reassurance(tracker))
     if level is None:
         return (
             [
@@ -215,10 +263,11 @@ def combined_route_answer(session, tracker: Tracker):
         )
         lines.append(f"Học xong trung cấp: {level.after}.")
     elif topic == "cost":
+        in_force = applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
         main = next(
             (
                 p
-                for p in queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
+                for p in in_force
                 if p.benefit_kind == "mien_hoc_phi"
                 and p.percent == 100
                 and p.required_diploma == "thcs"
@@ -232,7 +281,6 @@ def combined_route_answer(session, tracker: Tracker):
                 f"Phần học nghề trung cấp của 9+: miễn 100% học phí cho học sinh xong lớp 9. {cite(main)}"
             )
             cited.append(main)
-        in_force = queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
         culture = next(
             (
                 p
@@ -264,16 +312,9 @@ def combined_route_answer(session, tracker: Tracker):
         )
         lines.append(f"Học xong: {level.after}.")
     elif topic == "where":
-        schools = queries.institutions_with_combined_route(session, area=area.id if area else None)
-        near = f", gần {area.name} nhất trước" if area else ""
-        if schools:
-            lines.append(f"Nơi dạy 9+ có trong dữ liệu của mình{near}:")
-            for school in schools[:4]:
-                lines.append(f"• {school.name}. {contact_text(school)}.")
-                cited.append(school)
-        else:
-            lines.append("Nơi dạy 9+ chưa có trong dữ liệu của mình.")
-        lines.append(next_step(tracker, schools[0] if schools else None))
+        where, schools = combined_route_places(session, tracker, area)
+        lines += where
+        cited += schools
     else:
         lines.append(
             f"9+ là lộ trình cho học sinh xong lớp 9: học một nghề trình độ trung cấp cùng lúc với văn hóa "
@@ -282,9 +323,13 @@ def combined_route_answer(session, tracker: Tracker):
         lines.append(
             "Học xong có bằng trung cấp; thi đỗ tốt nghiệp THPT thì có thêm bằng THPT để học tiếp cao đẳng, đại học."
         )
-        new_level = queries.get_level(session, "trung_hoc_nghe")
+        new_level = get_level(session, "trung_hoc_nghe")
         if new_level is not None:
-            lines.append(f"Sắp tới: {new_level.name} ({new_level.description})")
+            lines.append(
+                f"Từ 1/1/2026 có thêm {new_level.name.lower()} ({new_level.description[0].lower()}"
+                f"{new_level.description[1:].rstrip('.')}); 9+ chuyển sang cấp mới thế nào thì chưa có "
+                f"hướng dẫn trong dữ liệu của mình, {you(tracker)} hỏi trường hoặc Sở GD&ĐT Phú Thọ."
+            )
             cited.append(new_level)
     words = confidence_words(level)
     if words and topic not in ("cost", "where"):
@@ -316,16 +361,34 @@ class ActionCombinedRoute(CatalogAction):
 # ------------------------------------------------------------------ schools
 
 
+PATHWAY_RULE = "lien_thong_trung_cap_cao_dang"  # the THPT-culture condition for moving up to cao đẳng
+_DECISION = re.compile(r"QĐ\s*\d+/QĐ-[A-ZĐ&]+")
+
+
+def status_change_line(session, school) -> str:
+    """ "Trường CĐ Kinh tế - Kỹ thuật Vĩnh Phúc nay là Trường CĐ Kỹ thuật - Công nghệ Vĩnh Phúc:
+    đổi tên và nhận sáp nhập Trường CĐ Nghề Vĩnh Phúc theo QĐ 1974/QĐ-BLĐTBXH ngày 29/11/2024." """
+    successor = school.successor
+    decision = _DECISION.search(school.citation or "")
+    basis = f" theo {decision.group(0)}" if decision else ""
+    since = f" ngày {vn_date(school.status_since)}" if school.status_since else ""
+    if school.is_renamed:
+        absorbed = [
+            other.name
+            for other in all_records(session, "institutions")
+            if other.successor_id == successor.id and other.status == "merged_into"
+        ]
+        merged = f" và nhận sáp nhập {', '.join(absorbed)}" if absorbed else ""
+        return f"{school.name} nay là {successor.name}: cùng một trường, đổi tên{merged}{basis}{since}."
+    return f"{school.name} đã sáp nhập vào {successor.name}{basis}{since}."
+
+
 def school_answer(session, tracker: Tracker, school_value: Optional[str]):
-    school = queries.lookup_institution(session, school_value) if school_value else None
+    school = lookup_institution(session, school_value) if school_value else None
     if school is None:
-        known = []
-        for hit in queries.find_programmes(session, limit=200):
-            if hit.institution not in known:
-                known.append(hit.institution)
         buttons = [
             {"title": s.name.replace("Trường ", "")[:60], "payload": f'/ask_school_info{{"school":"{s.id}"}}'}
-            for s in known[:5]
+            for s in institutions_teaching(session, limit=5)
         ]
         return (
             [f"{you(tracker, True)} muốn hỏi trường nào? Chọn bên dưới hoặc gõ tên trường."],
@@ -336,10 +399,10 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
     lines: List[str] = []
     cited = [school]
     if not school.is_active and school.successor is not None:
-        lines.append(f"{school.name} đã sáp nhập vào {school.successor.name}.")
+        lines.append(status_change_line(session, school))
         school = school.successor
         cited.append(school)
-    levels = [queries.get_level(session, l) for l in (school.level_ids or [])]
+    levels = [get_level(session, l) for l in (school.level_ids or [])]
     level_names = ", ".join(l.name.lower() for l in levels if l) or "chưa có trong dữ liệu của mình"
     lines.append(f"{school.name}: {contact_text(school)}.")
     lines.append(f"Trình độ đào tạo: {level_names}.")
@@ -349,13 +412,9 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
         None: "chưa rõ có dạy 9+ không (hỏi trường)",
     }
     lines.append(f"Lộ trình 9+: {route[school.runs_combined_route]}.")
-    occupations = [
-        h.programme.occupation.name
-        for h in queries.find_programmes(session, limit=200)
-        if h.institution.id == school.id
-    ]
+    occupations = occupations_taught(session, institution=school.id)
     if occupations:
-        lines.append("Nghề có trong dữ liệu của mình: " + ", ".join(dict.fromkeys(occupations)) + ".")
+        lines.append("Nghề có trong dữ liệu của mình: " + ", ".join(o.name for o in occupations) + ".")
     lines.append(confidence_words(school))
     if not (school.phone or school.website):
         lines.append(next_step(tracker))
@@ -384,6 +443,39 @@ class ActionSchoolInfo(CatalogAction):
 # ------------------------------------------------------------------ admission, prospects, further study, compare
 
 
+_ASKS_GRADE_10 = re.compile(r"\b(lop 10|cap 3|cap ba|thpt cong lap|thi vao 10|thi chuyen|nguyen vong)\b")
+
+
+def calendar_lines(session, tracker: Tracker, text: str):
+    """(lines, events): the latest admission calendar in the catalogue, the grade-10 exam when
+    asked about it, else the vocational intake; past dates said as past, the next year's as missing."""
+    events = admission_calendar(session)
+    if not events:
+        return ["Lịch tuyển sinh chưa có trong dữ liệu của mình."], []
+    on = today()
+    tracks = ("lop_10", "chung") if _ASKS_GRADE_10.search(text) else ("9plus", "trung_cap", "trung_hoc_nghe")
+    chosen = [e for e in events if e.track in tracks]
+    year = events[0].school_year
+    lines = [f"Lịch tuyển sinh năm học {year} (năm gần nhất có trong dữ liệu của mình):"]
+    for event in chosen[:4]:
+        when = ""
+        if event.date_from:
+            until = f"-{vn_date(event.date_to)}" if event.date_to and event.date_to != event.date_from else ""
+            when = f" ({vn_date(event.date_from)}{until}{', đã qua' if event.has_passed(on) else ''})"
+        elif event.date_to:
+            when = f" (trước {vn_date(event.date_to)}{', đã qua' if event.has_passed(on) else ''})"
+        extra = f" {event.description}" if event.description and event.track == "lop_10" else ""
+        lines.append(f"• {event.title}{when}.{extra} {confidence_words(event)}".rstrip())
+    if any(e.has_passed(on) for e in chosen):
+        plan = next((e for e in events if e.track == "chung" and e.date_from), None)
+        issued = f" (kế hoạch năm học {year} được ban hành ngày {vn_date(plan.date_from)})" if plan else ""
+        lines.append(
+            f"Lịch của năm học sau chưa có trong dữ liệu của mình{issued}; {you(tracker)} hỏi trường THCS "
+            "hoặc Sở GD&ĐT Phú Thọ."
+        )
+    return lines, chosen
+
+
 class ActionAdmission(CatalogAction):
     def name(self) -> Text:
         return "action_admission"
@@ -392,15 +484,21 @@ class ActionAdmission(CatalogAction):
         level_ids = [v for v in latest_entities(tracker, "level") if v in LEVEL_IDS] or (
             [slot_value(tracker, "level")] if slot_value(tracker, "level") else ["trung_cap"]
         )
-        levels = sorted(
-            (l for l in (queries.get_level(session, i) for i in level_ids) if l), key=lambda l: l.rank
-        )
+        levels = sorted((l for l in (get_level(session, i) for i in level_ids) if l), key=lambda l: l.rank)
         lines = [f"Vào học {l.name.lower()}: {l.entry}." for l in levels]
         school_value = (latest_entities(tracker, "school") or [None])[-1] or slot_value(tracker, "school")
-        school = queries.lookup_institution(session, school_value) if school_value else None
+        school = lookup_institution(session, school_value) if school_value else None
         if school is not None and not school.is_active and school.successor is not None:
             school = school.successor
-        lines.append("Hồ sơ, hạn nộp, cách xét tuyển và chỉ tiêu năm nay chưa có trong dữ liệu của mình.")
+        text = fold(tracker.latest_message.get("text") or "")
+        calendar, events = calendar_lines(session, tracker, text)
+        lines = calendar + lines if _ASKS_GRADE_10.search(text) else lines + calendar
+        law = get_policy(session, "luat_123_2025_giao_duc")
+        if law is not None and law.notes and not _ASKS_GRADE_10.search(text):
+            lines.append(f"Giấy tờ: {law.notes} {cite(law)}")
+        lines.append(
+            "Hồ sơ chi tiết, hạn nộp và chỉ tiêu của từng trường năm nay chưa có trong dữ liệu của mình."
+        )
         lines.append(next_step(tracker, school))
         say(
             dispatcher,
@@ -411,7 +509,10 @@ class ActionAdmission(CatalogAction):
                 SOURCES_BUTTON,
             ],
         )
-        return [SlotSet("last_topic", "admission"), sources_event(levels + ([school] if school else []))]
+        return [
+            SlotSet("last_topic", "admission"),
+            sources_event(levels + events + ([law] if law else []) + ([school] if school else [])),
+        ]
 
 
 class ActionCareerProspects(CatalogAction):
@@ -420,7 +521,7 @@ class ActionCareerProspects(CatalogAction):
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         value = (latest_entities(tracker, "occupation") or [None])[-1] or slot_value(tracker, "occupation")
-        occupation = queries.lookup_occupation(session, value) if value else None
+        occupation = lookup_occupation(session, value) if value else None
         tiers = {"quoc_te": "quốc tế", "asean": "ASEAN", "quoc_gia": "quốc gia"}
         lines: List[str] = []
         cited: List[Any] = []
@@ -435,12 +536,7 @@ class ActionCareerProspects(CatalogAction):
                 lines.append(
                     f"Đây là nghề trọng điểm cấp {tiers.get(occupation.key_tier, occupation.key_tier)}."
                 )
-            schools = sorted(
-                {
-                    h.institution.name
-                    for h in queries.find_programmes(session, occupation=occupation.id, limit=5)
-                }
-            )
+            schools = sorted(i.name for i in institutions_teaching(session, occupation=occupation.id))
             if schools:
                 lines.append("Nơi dạy trong tỉnh: " + ", ".join(schools) + ".")
         lines.append(
@@ -463,9 +559,15 @@ class ActionFurtherStudy(CatalogAction):
         return "action_further_study"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        trung_cap = queries.get_level(session, "trung_cap")
-        cao_dang = queries.get_level(session, "cao_dang")
+        if mentions_nine_plus(tracker.latest_message.get("text")):
+            # "học 9+ xong có thi đại học được không": the 9+ route's own answer
+            texts, buttons, cited = combined_route_answer(session, tracker)
+            say(dispatcher, texts, buttons)
+            return [SlotSet("last_topic", "combined_route"), sources_event(cited)]
+        trung_cap = get_level(session, "trung_cap")
+        cao_dang = get_level(session, "cao_dang")
         lines: List[str] = []
+        cited_rules: List[Any] = []
         text = fold(tracker.latest_message.get("text") or "")
         if trung_cap is not None:
             if re.search(r"\b(bang cap 3|bang thpt|bang tot nghiep thpt)\b", text):
@@ -477,6 +579,14 @@ class ActionFurtherStudy(CatalogAction):
                 "Có, nếu có bằng tốt nghiệp THPT (hoặc đủ khối lượng văn hóa THPT): học xong trung cấp có thể "
                 f"học lên cao đẳng, rồi đại học. Cụ thể: {trung_cap.after}."
             )
+            rule = get_policy(session, PATHWAY_RULE)
+            if rule is not None:
+                basis = (rule.citation or "").split(" (")[0]
+                lines.append(
+                    f"Căn cứ: {basis}. {rule.conditions} {rule.notes or ''}".strip()
+                    + (f" {confidence_words(rule)}" if confidence_words(rule) else "")
+                )
+                cited_rules.append(rule)
         if cao_dang is not None:
             lines.append(f"Vào cao đẳng: {cao_dang.entry}. Sau cao đẳng: {cao_dang.after}.")
         if not lines:
@@ -494,7 +604,7 @@ class ActionFurtherStudy(CatalogAction):
                 SOURCES_BUTTON,
             ],
         )
-        return [SlotSet("last_topic", "further_study"), sources_event(levels)]
+        return [SlotSet("last_topic", "further_study"), sources_event(levels + cited_rules)]
 
 
 class ActionComparePaths(CatalogAction):
@@ -502,7 +612,7 @@ class ActionComparePaths(CatalogAction):
         return "action_compare_paths"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        level = queries.get_level(session, COMBINED_ROUTE_LEVEL)
+        level = get_level(session, COMBINED_ROUTE_LEVEL)
         lines: List[str] = []
         if is_worried(tracker.latest_message.get("text")):
             lines.append(reassurance(tracker))
@@ -520,7 +630,7 @@ class ActionComparePaths(CatalogAction):
             )
         exemptions = [
             p
-            for p in queries.applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
+            for p in applicable_policies(session, level=COMBINED_ROUTE_LEVEL, on=today())
             if p.benefit_kind == "mien_hoc_phi"
             and p.required_diploma == "thcs"
             and not p.is_unverified

@@ -31,10 +31,15 @@ from actions.common import (
     slot_list,
     slot_value,
     today,
+    vn_date,
     vn_money,
     you,
 )
-from bot.catalog import queries
+from bot.catalog.geography import area_label
+from bot.catalog.names import get_group, get_level, lookup_area
+from bot.catalog.present import short_citation
+from bot.catalog.rules import applicable_policies, district_support
+from bot.catalog.tables import all_records
 from bot.text import fold
 
 DEFAULT_LEVEL = "trung_cap"  # a grade-9 leaver's usual question
@@ -64,6 +69,114 @@ _ASKS_TO_PAY = re.compile(
     r"bn tien|chi phi|het bao nhieu)\b"
 )
 _ASKS_BOARDING = re.compile(r"\b(noi tru|ky tuc xa|ktx|hoc bong|o lai truong|tien an|an o)\b")
+_ASKS_TRAVEL = re.compile(r"\b(di lai|tien xe|xe buyt|xe bus|tien tau xe|xa nha|cach nha|km|ve que)\b")
+# Someone who already has (or will have) the THPT diploma, or asks about NQ 19/2021 by name.
+_THPT_GRADUATE = re.compile(
+    r"\b(tot nghiep (thpt|cap 3|cap ba|lop 12)|da co bang (thpt|cap 3)|co bang (thpt|cap 3)|hoc xong (lop 12|cap 3)|"
+    r"nq 19|nghi quyet 19|19/2021)\b"
+)
+
+
+def travel_lines(
+    session, tracker: Tracker, level_id: str, level_name: str, groups: List[str], cited
+) -> List[str]:
+    """Travel support: where the catalogue has it only for other levels (QĐ 46/2015: sơ cấp and
+    courses under 3 months, 15 km or more from home), say so with the condition."""
+    travel = [
+        p
+        for p in applicable_policies(session, groups=groups, on=today())
+        if p.benefit_kind == "di_lai" and groups_hold(p, groups)
+    ]
+    lines = []
+    for policy in travel[:2]:
+        levels = ", ".join(
+            (get_level(session, l).name.lower() if get_level(session, l) else l)
+            for l in policy.level_ids or []
+        )
+        only = f" (chỉ khi học {levels})" if levels and level_id not in (policy.level_ids or []) else ""
+        lines.append(
+            f"• {policy.title}{only}: {benefit_text(policy)}. {policy.conditions or ''} {cite(policy)}".replace(
+                "  ", " "
+            )
+        )
+        cited.append(policy)
+    if not any(level_id in (p.level_ids or [level_id]) for p in travel):
+        lines.insert(
+            0,
+            f"Tiền đi lại khi học {level_name}: dữ liệu của mình chưa có khoản hỗ trợ chung; "
+            f"{you(tracker)} hỏi trường về xe đưa đón, ký túc xá.",
+        )
+    return lines
+
+
+def graduate_lines(session, tracker: Tracker) -> tuple:
+    """For THPT graduates: the province's monthly support, in force and expired
+    (NQ 19/2021 of the former Vĩnh Phúc: paid after graduation and 12 months of work)."""
+    on = today()
+    lines: List[str] = []
+    cited: List[Any] = []
+    support = [
+        p
+        for p in all_records(session, "policies")
+        if p.required_diploma == "thpt" and p.benefit_kind == "ho_tro_hang_thang"
+    ]
+    support.sort(key=lambda p: (p.valid_to is not None and p.valid_to < on, -(p.amount_vnd or 0)))
+    current = [p for p in support if not (p.valid_to and p.valid_to < on)]
+    expired = [p for p in support if p.valid_to and p.valid_to < on]
+    for policy in current[:1]:
+        lines.append(f"Đã tốt nghiệp THPT: {policy.title}. {cite(policy)}")
+        cited.append(policy)
+    if expired:
+        first = expired[0]
+        amounts = ", ".join(
+            f"{vn_money(p.amount_vnd)}/tháng khi học "
+            + " hoặc ".join(
+                (get_level(session, l).name.lower() if get_level(session, l) else l)
+                for l in p.level_ids or []
+            )
+            + (" chất lượng cao" if "chất lượng cao" in p.title else "")
+            for p in sorted(expired, key=lambda p: p.amount_vnd or 0)
+        )
+        lines.append(
+            f"{short_citation(first)} của tỉnh Vĩnh Phúc (cũ) chỉ áp dụng giai đoạn "
+            f"{first.valid_from.year if first.valid_from else 2021}-{first.valid_to.year}, đã hết hiệu lực: "
+            f"{amounts}, trả một lần SAU khi tốt nghiệp và đi làm đủ 12 tháng liên tục tại một doanh nghiệp "
+            "trong tỉnh. Người tốt nghiệp năm 2025 có thể chỉ đủ điều kiện nhận trong năm 2026-2027; việc chi "
+            f"trả sau khi sáp nhập tỉnh chưa có trong dữ liệu của mình, {you(tracker)} hỏi Sở GD&ĐT Phú Thọ. "
+            + (confidence_words(first) or "")
+        )
+        cited.extend(expired)
+    return lines, cited
+
+
+def local_lines(session, tracker: Tracker, area) -> tuple:
+    """ "ở Vĩnh Tường có hỗ trợ gì": the former district's own support where the catalogue
+    has one, the end of district budgets on 1/7/2025, and today's communes/wards."""
+    found = district_support(session, area.id, on=today())
+    if found is None:
+        return [], []
+    lines: List[str] = []
+    cited: List[Any] = [area]
+    place = area_label(session, area.id) or area.name
+    if found.past:
+        for policy in found.past[:2]:
+            until = f" (đến {vn_date(policy.valid_to)})" if policy.valid_to else ""
+            lines.append(f"• {place}: {policy.title}{until}. {cite(policy)}")
+            cited.append(policy)
+    elif found.former_districts:
+        names = ", ".join(d.name for d in found.former_districts)
+        lines.append(f"• {names}: dữ liệu của mình chưa có quyết định hỗ trợ học nghề riêng của huyện.")
+    ended = [p for p in found.notices if p.area_id is not None]
+    if ended and found.former_districts:
+        lines.append(
+            "Từ 1/7/2025 không còn cấp huyện nên không còn ngân sách huyện cho khoản hỗ trợ này; "
+            f"xã/phường có hỗ trợ riêng hay không, {you(tracker)} hỏi UBND xã/phường hoặc Sở GD&ĐT Phú Thọ."
+        )
+        cited.extend(ended[:1])
+    units = [u for u in found.units_today if u.id != area.id]
+    if area.kind in ("district", "city", "town") and units:
+        lines.append(f"Nay {area.name} gồm: " + ", ".join(u.name for u in units) + ".")
+    return lines, cited
 
 
 def benefit_text(policy) -> str:
@@ -103,7 +216,7 @@ def _sort_key(policy, level_id: str):
 def group_names(session, groups: List[str]) -> str:
     names = []
     for group in groups:
-        record = queries.get_group(session, group)
+        record = get_group(session, group)
         names.append((record.name if record else group).lower())
     return ", ".join(names)
 
@@ -111,15 +224,13 @@ def group_names(session, groups: List[str]) -> str:
 def support_policy_answer(session, tracker: Tracker):
     """(bubbles, buttons, cited records)."""
     level_id = slot_value(tracker, "level") or DEFAULT_LEVEL
-    level = queries.get_level(session, level_id) or queries.get_level(session, DEFAULT_LEVEL)
+    level = get_level(session, level_id) or get_level(session, DEFAULT_LEVEL)
     level_id = level.id if level else DEFAULT_LEVEL
     area_id = slot_value(tracker, "area")
-    area = queries.lookup_area(session, area_id) if area_id else None
+    area = lookup_area(session, area_id) if area_id else None
     groups = slot_list(tracker, "beneficiary_group")
     on = today()
-    found = queries.applicable_policies(
-        session, level=level_id, area=area.id if area else None, groups=groups, on=on
-    )
+    found = applicable_policies(session, level=level_id, area=area.id if area else None, groups=groups, on=on)
     found = [p for p in found if groups_hold(p, groups)]
     # A grade-9 leaver has no THPT diploma yet: those policies are named in one line, not listed.
     needs_thpt = [p for p in found if p.required_diploma == "thpt"]
@@ -147,8 +258,22 @@ def support_policy_answer(session, tracker: Tracker):
         ),
         None,
     )
-    if main is not None:
-        lead = "Không mất học phí" if _ASKS_TO_PAY.search(text_key) else "Có"
+    travel_asked = bool(_ASKS_TRAVEL.search(text_key))
+    if travel_asked:
+        lines += travel_lines(session, tracker, level_id, level_name, groups, cited)
+    graduate = bool(_THPT_GRADUATE.search(text_key))
+    if graduate:
+        extra, extra_cited = graduate_lines(session, tracker)
+        lines.append(
+            f"Tùy: khoản miễn 100% học phí {level_name} dành cho người học sau lớp 9; người đã tốt nghiệp "
+            "THPT thì xem hỗ trợ dưới đây." + (f" {cite(main)}" if main is not None else "")
+        )
+        lines += extra[:1]  # today's support now; the expired NQ 19/2021 after the group lines
+        cited += extra_cited + ([main] if main is not None else [])
+    elif main is not None:
+        lead = (
+            "Về học phí" if travel_asked else "Không mất học phí" if _ASKS_TO_PAY.search(text_key) else "Có"
+        )
         lines.append(
             f"{lead}: {who} học {level_name} sau lớp 9 được {benefit_text(main)}, ở mọi nơi. {cite(main)}"
         )
@@ -171,6 +296,8 @@ def support_policy_answer(session, tracker: Tracker):
         )
         lines.append(f"• Với {label}: {benefit_text(policy)}.{condition} {cite(policy)}")
         cited.append(policy)
+    if graduate:
+        lines += extra[1:]
     for group in groups:
         if not any(group in (p.group_ids or []) for p in specific):
             lines.append(
@@ -180,7 +307,7 @@ def support_policy_answer(session, tracker: Tracker):
     others = [
         p for p in universal if p is not main and not p.is_unverified and p.benefit_kind == "mien_hoc_phi"
     ]
-    for policy in others[:1]:
+    for policy in [] if graduate else others[:1]:
         lines.append(
             f"• Phần văn hóa (GDTX) ở cơ sở công lập: {benefit_text(policy)}. {cite(policy)}"
             if "GDTX" in policy.title
@@ -203,6 +330,10 @@ def support_policy_answer(session, tracker: Tracker):
             f"• {benefit_text(policy)[0].upper() + benefit_text(policy)[1:]} nếu: {policy.conditions} {cite(policy)}"
         )
         cited.append(policy)
+    if area is not None and area.kind != "province":
+        extra, extra_cited = local_lines(session, tracker, area)
+        lines += extra
+        cited += extra_cited
     lines.append(OTHER_COSTS)
     if _ASKS_BOARDING.search(text_key):
         boarding = [p for p in universal if p.benefit_kind in ("noi_tru", "tien_an", "ho_tro_hang_thang")]
@@ -216,21 +347,11 @@ def support_policy_answer(session, tracker: Tracker):
                 "Nội trú, học bổng của từng trường chưa có trong dữ liệu của mình; "
                 f"{you(tracker)} hỏi phòng công tác học sinh của trường."
             )
-    for policy in needs_thpt[:1]:
+    for policy in [] if graduate else needs_thpt[:1]:
         lines.append(f"• {policy.title}: chỉ khi đã có bằng tốt nghiệp THPT. {cite(policy)}")
         cited.append(policy)
     if main is not None and main.confidence != "V":
         lines.append(confidence_words(main))
-    if (
-        area is not None
-        and area.kind != "province"
-        and not queries.area_specific_policies(session, area.id, on=on)
-    ):
-        lines.append(
-            f"{area.name}: dữ liệu của mình chưa có chính sách riêng của địa phương; muốn chắc chắn, "
-            f"{you(tracker)} hỏi {WHOM_TO_ASK}."
-        )
-        cited.append(area)
     buttons: List[Dict[str, str]] = []
     if not groups and not tracker.get_slot("beneficiary_group"):
         lines.append(f"Nhà {you(tracker)} có thuộc nhóm nào dưới đây không? Chọn để xem hỗ trợ thêm.")

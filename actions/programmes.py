@@ -33,7 +33,9 @@ from actions.common import (
     yes_no,
     you,
 )
-from bot.catalog import queries
+from bot.catalog.geography import area_label
+from bot.catalog.names import get_level, get_occupation, lookup_area, lookup_occupation
+from bot.catalog.search import find_programmes, institutions_with_combined_route, occupations_taught
 from bot.text import fold
 
 logger = logging.getLogger(__name__)
@@ -82,13 +84,19 @@ INTERESTS: List[Tuple[str, str, str, Tuple[str, ...], Tuple[str, ...]]] = [
     ),
     (r"dien tu", "điện tử", "Điện tử công nghiệp", ("dien_tu_cong_nghiep",), ()),
     (
-        r"\bdien\b|sua dien",
+        r"\bdien\b|sua dien|do dien|sua quat|sua den|lap dien",
         "điện",
         "Điện dân dụng, điện công nghiệp",
         ("dien_dan_dung", "dien_cong_nghiep"),
         (),
     ),
-    (r"may va|may quan ao|thoi trang|may mac", "may mặc", "May thời trang", ("may_thoi_trang",), ()),
+    (
+        r"may va|may quan ao|thoi trang|may mac|thiet ke quan ao",
+        "may mặc",
+        "May thời trang",
+        ("may_thoi_trang",),
+        (),
+    ),
     (
         r"cham soc nguoi|y ta|dieu duong|benh nhan|cham nguoi om",
         "chăm sóc người bệnh",
@@ -108,8 +116,10 @@ INTERESTS: List[Tuple[str, str, str, Tuple[str, ...], Tuple[str, ...]]] = [
     (r"\bhan\b", "hàn", "Hàn", ("han",), ()),
     (r"co khi|tien phay|gia cong", "cơ khí", "Cắt gọt kim loại", ("cat_got_kim_loai",), ()),
 ]
-_INTEREST_CUE = re.compile(r"\b(thich|me|dam me|yeu thich|so thich|muon|hop|gioi|khoai|hoc|day|lam nghe)\b")
-_LIKING = re.compile(r"\b(thich|me|dam me|yeu thich|so thich|khoai)\b")
+_INTEREST_CUE = re.compile(
+    r"\b(thich|thik|me|dam me|yeu thich|so thich|muon|hop|gioi|khoai|hoc|day|lam nghe)\b"
+)
+_LIKING = re.compile(r"\b(thich|thik|me|dam me|yeu thich|so thich|khoai)\b")
 
 
 def interest_of(text: Any):
@@ -133,7 +143,7 @@ def message_occupations(tracker: Tracker) -> List[str]:
 
 def interest_trades(session, tracker: Tracker, row) -> List[str]:
     """The row's trades the catalogue has, narrowed to the one the user named ("điện công nghiệp")."""
-    known = [i for i in row[3] if queries.get_occupation(session, i) is not None]
+    known = [i for i in row[3] if get_occupation(session, i) is not None]
     named = [i for i in known if i in message_occupations(tracker)]
     return named or known
 
@@ -144,6 +154,8 @@ def contact_text(institution) -> str:
         if institution.address
         else "Địa chỉ: chưa có trong dữ liệu của mình"
     ]
+    if not institution.name_verified:
+        parts.insert(0, "tên chính xác chưa được xác nhận, hỏi Sở GD&ĐT Phú Thọ")
     if institution.phone:
         parts.append(f"ĐT: {institution.phone}")
     if institution.website:
@@ -170,6 +182,28 @@ def next_step(tracker: Tracker, school=None) -> str:
     )
 
 
+_NINE_PLUS_FOLDED = re.compile(r"\b(9 ?cong|chin cong|vua hoc nghe vua hoc van hoa)\b")
+
+
+def mentions_nine_plus(text: Any) -> bool:
+    """ "9+", "9 +", "9 cộng", "vừa học nghề vừa học văn hóa" (fold() drops the "+")."""
+    text = text if isinstance(text, str) else ""
+    return bool(re.search(r"9\s*\+", text)) or bool(_NINE_PLUS_FOLDED.search(fold(text)))
+
+
+def combined_route_places(session, tracker: Tracker, area) -> tuple:
+    """(lines, schools): where the 9+ route is taught, nearest to `area` first, and whom to ask."""
+    schools = institutions_with_combined_route(session, area=area.id if area else None)[:4]
+    near = f", gần {area_label(session, area.id) or area.name} nhất trước" if area else ""
+    if schools:
+        lines = [f"Nơi dạy 9+ có trong dữ liệu của mình{near}:"]
+        lines += [f"• {school.name}. {contact_text(school)}." for school in schools]
+    else:
+        lines = ["Nơi dạy 9+ chưa có trong dữ liệu của mình."]
+    lines.append(next_step(tracker, schools[0] if schools else None))
+    return lines, schools
+
+
 def programme_line(index: int, hit) -> str:
     programme, institution = hit.programme, hit.institution
     level = programme.level.name.lower() if programme.level else "trình độ cần hỏi trường"
@@ -190,10 +224,8 @@ def filter_buttons(
                 found.append(lid)
     buttons = []
     for lid in found:
-        level = queries.get_level(session, lid)
-        if level is not None and queries.find_programmes(
-            session, occupation=occupation_id, level=lid, limit=1
-        ):
+        level = get_level(session, lid)
+        if level is not None and find_programmes(session, occupation=occupation_id, level=lid, limit=1):
             buttons.append(
                 {"title": f"Chỉ {level.name.lower()}", "payload": f'/find_programme{{"level":"{lid}"}}'}
             )
@@ -203,26 +235,39 @@ def filter_buttons(
 def find_programmes_answer(session, tracker: Tracker, occupation_ids: Optional[List[str]] = None):
     """(lines, buttons, cited) for the occupation / level / area slots (every level unless one is chosen)."""
     ids = occupation_ids or ([slot_value(tracker, "occupation")] if slot_value(tracker, "occupation") else [])
-    occupations = [o for o in (queries.lookup_occupation(session, i) for i in ids) if o]
+    occupations = [o for o in (lookup_occupation(session, i) for i in ids) if o]
     level_id = slot_value(tracker, "level")
-    level = queries.get_level(session, level_id) if level_id else None
+    level = get_level(session, level_id) if level_id else None
     area_id = slot_value(tracker, "area")
-    area = queries.lookup_area(session, area_id) if area_id else None
-    hits = []
-    for occupation in occupations or [None]:
-        hits += queries.find_programmes(
-            session,
-            occupation=occupation.id if occupation else None,
-            level=level.id if level else None,
-            area=area.id if area else None,
-            limit=MAX_OPTIONS,
-        )
-    hits.sort(key=lambda h: (h.distance_km is None, h.distance_km or 0.0))
-    hits = hits[:MAX_OPTIONS]
+    area = lookup_area(session, area_id) if area_id else None
+
+    def search(level_filter):
+        found = []
+        for occupation in occupations or [None]:
+            found += find_programmes(
+                session,
+                occupation=occupation.id if occupation else None,
+                level=level_filter.id if level_filter else None,
+                area=area.id if area else None,
+                limit=MAX_OPTIONS,
+            )
+        found.sort(key=lambda h: (h.distance_km is None, h.distance_km or 0.0))
+        return found[:MAX_OPTIONS]
+
+    hits = search(level)
     what = " / ".join(o.name for o in occupations) or "học nghề"
     at_level = f" trình độ {level.name.lower()}" if level else ""
     lines: List[str] = []
     cited: List[Any] = list(occupations)
+    if not hits and level is not None and occupations:
+        # nothing at the asked level: say so, then show the other levels (never a dead end)
+        hits = search(None)
+        if hits:
+            lines.append(
+                f"Nơi dạy {what}{at_level} chưa có trong dữ liệu của mình; dưới đây là các trình độ khác, "
+                f"{you(tracker)} hỏi trường xem có mở {level.name.lower()} không."
+            )
+            level, at_level = None, ""
     if not hits:
         lines.append(f"Nơi dạy {what}{at_level} chưa có trong dữ liệu của mình.")
         lines.append(next_step(tracker))
@@ -270,7 +315,7 @@ def interest_answer(session, tracker: Tracker, row):
         return lines, buttons, cited
     lines = [f"Thích {liked} thì có thể học nghề {trade}. Nơi dạy nghề này chưa có trong dữ liệu của mình."]
     buttons: List[Dict[str, str]] = []
-    close = [queries.get_occupation(session, i) for i in nearby]
+    close = [get_occupation(session, i) for i in nearby]
     close = [o for o in close if o is not None]
     if close:
         lines.append("Nghề gần giống có trong dữ liệu: " + ", ".join(o.name for o in close) + ".")
@@ -300,6 +345,18 @@ class ActionFindProgrammes(CatalogAction):
             trades = interest_trades(session, tracker, row)
             # keep a single trade for follow-ups ("ở Bình Xuyên", "trung cấp"); "not in our data" keeps none
             events.append(SlotSet("occupation", trades[0] if len(trades) == 1 else None))
+        elif tracker.get_slot("occupation") == NO_VALUE and mentions_nine_plus(
+            tracker.latest_message.get("text")
+        ):
+            area_id = slot_value(tracker, "area")
+            area = lookup_area(session, area_id) if area_id else None
+            lines, cited = combined_route_places(session, tracker, area)
+            buttons = [
+                {"title": "9+ học mấy năm", "payload": "/ask_combined_route"},
+                {"title": "Học phí 9+", "payload": '/ask_combined_route{"level":"trung_cap"}'},
+                SOURCES_BUTTON,
+            ]
+            events.append(SlotSet("occupation", None))
         elif tracker.get_slot("occupation") == NO_VALUE:
             lines, buttons, cited = find_programmes_answer(session, tracker)
             lines.insert(
@@ -322,11 +379,10 @@ class ActionAskOccupation(CatalogAction):
         return "action_ask_occupation"
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        occupations = []
-        for hit in queries.find_programmes(session, limit=200):
-            if hit.programme.occupation not in occupations:
-                occupations.append(hit.programme.occupation)
-        buttons = [{"title": o.name, "payload": f'/inform{{"occupation":"{o.id}"}}'} for o in occupations[:7]]
+        buttons = [
+            {"title": o.name, "payload": f'/inform{{"occupation":"{o.id}"}}'}
+            for o in occupations_taught(session, limit=7)
+        ]
         buttons.append({"title": "Chưa biết học nghề gì", "payload": "/start_interest_quiz"})
         dispatcher.utter_message(
             text=f"{you(tracker, True)} muốn học nghề gì? Chọn bên dưới, gõ tên nghề, hoặc kể điều {you(tracker)} thích làm.",
@@ -356,6 +412,8 @@ class ValidateProgrammeForm(FormValidationAction):
             except CatalogUnavailable:
                 known = []
             return {"occupation": known[0] if len(known) == 1 else NO_VALUE}
+        if mentions_nine_plus(text) and not tracker.get_slot("occupation"):
+            return {"occupation": NO_VALUE}  # "học 9+ ở đâu": the route's places, no trade needed
         if tracker.get_slot("requested_slot") != "occupation":
             return {}
         intent = (tracker.latest_message.get("intent") or {}).get("name")

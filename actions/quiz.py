@@ -7,16 +7,25 @@ strongest interest types, then occupations from the catalogue
 
 from __future__ import annotations
 
-from typing import Any, Dict, List, Text, Tuple
+from typing import Any, Dict, List, Optional, Text, Tuple
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import FormValidationAction
 
-from actions.common import CatalogAction, join_lines, menu_buttons, say, slot_value, wants_stop, yes_no
+from actions.common import (
+    CatalogAction,
+    join_lines,
+    menu_buttons,
+    say,
+    slot_value,
+    user_role,
+    wants_stop,
+    yes_no,
+)
 from actions.programmes import interest_answer, interest_of
-from bot.catalog import queries
+from bot.catalog.search import find_programmes, occupations_by_riasec
 
 YES, NO = "co", "khong"
 
@@ -53,9 +62,22 @@ INTRO = (
 )
 
 
-def question_text(index: int) -> str:
-    text = f"Câu {index + 1}/{len(QUIZ_ITEMS)}: {QUIZ_ITEMS[index][2]}"
-    return f"{INTRO}\n{text}" if index == 0 else text
+PARENT_INTRO = (
+    "Mình có 12 câu hỏi ngắn về sở thích của cháu (anh/chị trả lời thay, hoặc để cháu tự làm): "
+    'trả lời Có hoặc Không (gõ "thích", "bình thường" cũng được; nhắn "thôi" để dừng). '
+    "Kết quả chỉ để tham khảo, không phải kết luận."
+)
+
+
+def question_text(index: int, role: Optional[str] = None) -> str:
+    """The quiz item; a parent is asked about their child ("Cháu có thích…")."""
+    question = QUIZ_ITEMS[index][2]
+    if role == "parent":
+        question = "Cháu" + question[len("Em") :]
+    text = f"Câu {index + 1}/{len(QUIZ_ITEMS)}: {question}"
+    if index:
+        return text
+    return f"{PARENT_INTRO if role == 'parent' else INTRO}\n{text}"
 
 
 def _make_ask_action(index: int):
@@ -68,7 +90,7 @@ def _make_ask_action(index: int):
         async def run(
             self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
         ) -> List[Dict]:
-            dispatcher.utter_message(text=question_text(index), buttons=ANSWER_BUTTONS)
+            dispatcher.utter_message(text=question_text(index, user_role(tracker)), buttons=ANSWER_BUTTONS)
             return []
 
     AskQuizItem.__name__ = AskQuizItem.__qualname__ = f"ActionAsk{slot.title().replace('_', '')}"
@@ -134,13 +156,13 @@ def quiz_result(session, tracker: Tracker):
         )
         return join_lines(lines), [{"title": "Gặp tư vấn viên", "payload": "/request_human"}]
     lines.append("Nhóm sở thích nổi bật: " + "; ".join(TYPE_NAMES[c] for c in codes) + ".")
-    occupations = queries.occupations_by_riasec(session, codes, limit=4)
+    occupations = occupations_by_riasec(session, codes, limit=4)
     area_id = slot_value(tracker, "area")
     buttons = []
     if occupations:
         lines.append("Một số nghề có thể hợp:")
         for occupation in occupations:
-            hits = queries.find_programmes(session, occupation=occupation.id, area=area_id, limit=1)
+            hits = find_programmes(session, occupation=occupation.id, area=area_id, limit=1)
             where = (
                 f"có dạy tại {hits[0].institution.name}" if hits else "nơi dạy chưa có trong dữ liệu của mình"
             )

@@ -20,40 +20,51 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.catalog import queries as q  # noqa: E402
+from bot.catalog.admissions import admission_calendar  # noqa: E402
 from bot.catalog.commands import import_catalog  # noqa: E402
+from bot.catalog.geography import area_meanings, current_units, former_district, successors_of_former_commune  # noqa: E402
+from bot.catalog.names import (  # noqa: E402
+    get_policy,
+    lookup_area,
+    lookup_group,
+    lookup_institution,
+    lookup_level,
+    lookup_occupation,
+)
+from bot.catalog.rules import applicable_policies, area_specific_policies, district_support  # noqa: E402
+from bot.catalog.search import find_programmes, institutions_with_combined_route, occupations_by_riasec  # noqa: E402
 from bot.db import dispose_engines, session_scope  # noqa: E402
 from bot.migrations import runner  # noqa: E402
 
 CASES = {
-    "find_programmes(occupation, level, area)": lambda s: q.find_programmes(
+    "find_programmes(occupation, level, area)": lambda s: find_programmes(
         s, occupation="dien_cong_nghiep", level="trung_cap", area="vinh_tuong"
     ),
-    "find_programmes(area, text occupation)": lambda s: q.find_programmes(
+    "find_programmes(area, text occupation)": lambda s: find_programmes(
         s, occupation="điện CN", area="xã Vĩnh Thành"
     ),
-    "applicable_policies(level, area, groups)": lambda s: q.applicable_policies(
+    "applicable_policies(level, area, groups)": lambda s: applicable_policies(
         s, level="trung_cap", area="vinh_tuong", groups=("ho_ngheo",)
     ),
-    "applicable_policies(on=2023-06-01)": lambda s: q.applicable_policies(
+    "applicable_policies(on=2023-06-01)": lambda s: applicable_policies(
         s, level="trung_cap", area="vinh_tuong", on=dt.date(2023, 6, 1)
     ),
-    "area_specific_policies": lambda s: q.area_specific_policies(s, "vinh_tuong"),
-    "lookup_area(exact)": lambda s: q.lookup_area(s, "h. Vĩnh Tường"),
-    "lookup_area(typo)": lambda s: q.lookup_area(s, "vinh tuogn"),
-    "lookup_institution": lambda s: q.lookup_institution(s, "cao đẳng kỹ thuật công nghệ vĩnh phúc"),
-    "lookup_occupation": lambda s: q.lookup_occupation(s, "điện CN"),
-    "lookup_level": lambda s: q.lookup_level(s, "TC"),
-    "lookup_group": lambda s: q.lookup_group(s, "nha ngheo"),
-    "current_units": lambda s: q.current_units(s, "vinh_tuong"),
-    "former_district": lambda s: q.former_district(s, "vinh_thanh"),
-    "get_policy": lambda s: q.get_policy(s, "nq_36_2025_pt_ho_tro_hang_thang"),
-    "occupations_by_riasec": lambda s: q.occupations_by_riasec(s, "RI"),
-    "institutions_with_combined_route": lambda s: q.institutions_with_combined_route(s, area="vinh_yen"),
-    "area_meanings": lambda s: q.area_meanings(s, "Vĩnh Tường"),
-    "successors_of_former_commune": lambda s: q.successors_of_former_commune(s, "thị trấn Tam Sơn"),
-    "district_support": lambda s: q.district_support(s, "vinh_tuong", level="trung_cap"),
-    "admission_calendar": lambda s: q.admission_calendar(s),
+    "area_specific_policies": lambda s: area_specific_policies(s, "vinh_tuong"),
+    "lookup_area(exact)": lambda s: lookup_area(s, "h. Vĩnh Tường"),
+    "lookup_area(typo)": lambda s: lookup_area(s, "vinh tuogn"),
+    "lookup_institution": lambda s: lookup_institution(s, "cao đẳng kỹ thuật công nghệ vĩnh phúc"),
+    "lookup_occupation": lambda s: lookup_occupation(s, "điện CN"),
+    "lookup_level": lambda s: lookup_level(s, "TC"),
+    "lookup_group": lambda s: lookup_group(s, "nha ngheo"),
+    "current_units": lambda s: current_units(s, "vinh_tuong"),
+    "former_district": lambda s: former_district(s, "vinh_thanh"),
+    "get_policy": lambda s: get_policy(s, "nq_36_2025_pt_ho_tro_hang_thang"),
+    "occupations_by_riasec": lambda s: occupations_by_riasec(s, "RI"),
+    "institutions_with_combined_route": lambda s: institutions_with_combined_route(s, area="vinh_yen"),
+    "area_meanings": lambda s: area_meanings(s, "Vĩnh Tường"),
+    "successors_of_former_commune": lambda s: successors_of_former_commune(s, "thị trấn Tam Sơn"),
+    "district_support": lambda s: district_support(s, "vinh_tuong", level="trung_cap"),
+    "admission_calendar": lambda s: admission_calendar(s),
 }
 
 

@@ -19,25 +19,25 @@ from bot.config import ConfigError
 def import_catalog(directory: Union[str, Path], url: Optional[str] = None) -> Dict[str, Any]:
     """Validate `directory` and mirror it into the database. Raises
     CatalogValidationError (nothing written) or ConfigError."""
-    from bot.catalog import queries
+    from bot.catalog import tables
     from bot.catalog.schema import load_catalog
     from bot.db import check_database, session_scope
 
     data = load_catalog(directory)  # before touching the database at all
     check_database(url)
     with session_scope(url) as session:
-        return queries.sync_catalog(session, data.tables)
+        return tables.sync_catalog(session, data.tables)
 
 
 def export_catalog(directory: Union[str, Path], url: Optional[str] = None) -> List[Path]:
     """Write one YAML file per table into `directory` (created if missing)."""
-    from bot.catalog import queries
+    from bot.catalog import tables
     from bot.catalog.schema import rows_to_documents
     from bot.db import check_database, session_scope
 
     check_database(url)
     with session_scope(url) as session:
-        documents = rows_to_documents(queries.dump_catalog(session))
+        documents = rows_to_documents(tables.dump_catalog(session))
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []

@@ -12,6 +12,7 @@ give the pieces; wording around them belongs to the dialogue.
   `url` None.
 - `confidence_phrase(record) -> Optional[str]`: None for V; a plain Vietnamese
   sentence for P and U.
+- `confidence_rank(record) -> int`: V before P before U, for ordering results.
 - `user_facing_texts(record) -> List[str]`: every text field a reply may show
   (never `internal_notes`), for checks that no research note leaks.
 """
@@ -26,6 +27,7 @@ from typing import Any, List, Optional
 # Document-type part of a legal number's last segment -> the short name readers use.
 _KINDS = (("NĐ", "NĐ"), ("QĐ", "QĐ"), ("NQ", "NQ"), ("KH", "KH"), ("TT", "TT"), ("CT", "CT"), ("PA", "PA"))
 
+CONFIDENCE_ORDER = {"V": 0, "P": 1, "U": 2}
 CONFIDENCE_PHRASES = {
     "P": "Thông tin này mới kiểm chứng được một phần (nguồn báo chí hoặc trang bị cắt), cần đối chiếu văn bản gốc.",
     "U": "Thông tin này chưa được kiểm chứng, đừng dựa vào nó để quyết định.",
@@ -96,6 +98,10 @@ def sources_of(record: Any) -> List[SourceRef]:
 
 def confidence_phrase(record: Any) -> Optional[str]:
     return CONFIDENCE_PHRASES.get(getattr(record, "confidence", "U"))
+
+
+def confidence_rank(record: Any) -> int:
+    return CONFIDENCE_ORDER.get(record.confidence, 3)
 
 
 def user_facing_texts(record: Any) -> List[str]:

@@ -2,8 +2,8 @@
 
 - Sending (`POST {api}/v3.0/oa/message/cs`, header `access_token`): success is
   `error == 0` in the body, never the HTTP status alone. 5xx, 429, timeouts,
-  connection errors and `-32` (rate limit) are retried with bounded exponential
-  backoff (`backoff_delay`). Token errors (`-216`, `-220`, `-124`) refresh the
+  connection errors and `-32` (rate limit) are retried (tenacity) with bounded
+  exponential backoff (`backoff_wait`). Token errors (`-216`, `-220`, `-124`) refresh the
   token once and retry once. Window errors (`-230`, `-232`) and every other
   refusal are recorded in `zalo_delivery_failures` and not retried.
 - Tokens live in the database (`zalo_tokens`). They are refreshed
@@ -23,13 +23,22 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import random
 import time
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any, Dict, Optional
 
 import aiohttp
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception_type,
+    stop_after_attempt,
+    wait_exponential,
+    wait_incrementing,
+    wait_random_exponential,
+)
+from tenacity.wait import wait_base
 
 from bot.channels.store import TokenPair, ZaloStore, hash_user_id, utcnow
 from bot.channels.zalo_config import ZaloConfig
@@ -42,11 +51,25 @@ RATE_LIMIT_ERRORS = {-32}
 REFRESH_LEASE_SECONDS = 30.0
 
 
-def backoff_delay(attempt: int, base: float, cap: float, rng: Optional[random.Random] = None) -> float:
-    """Delay before retry number `attempt` (1, 2, ...): "full jitter" exponential
-    backoff, uniform in [0.5, 1] x min(cap, base * 2**(attempt-1)); never above `cap`."""
-    ceiling = min(cap, base * (2 ** max(0, attempt - 1)))
-    return ceiling * (0.5 + 0.5 * (rng or random).random())
+def backoff_wait(base: float, cap: float) -> wait_base:
+    """Wait before retry number n (1, 2, ...): exponential backoff with jitter,
+    uniform in [0.5, 1] x min(cap, base * 2**(n-1)), so never above `cap`: a
+    fixed half plus a random half."""
+    return wait_exponential(multiplier=base / 2, max=cap / 2) + wait_random_exponential(
+        multiplier=base / 2, max=cap / 2
+    )
+
+
+class TransientSendError(RuntimeError):
+    """A send failure worth another attempt: 5xx, 429, timeout, connection error, rate limit."""
+
+
+@dataclass
+class _Delivery:
+    user_id: str
+    payload: Dict[str, Any]
+    who: str  # hash prefix for logs
+    refreshed: bool = False  # the token is refreshed at most once per message
 
 
 class ZaloTokenError(RuntimeError):
@@ -251,47 +274,55 @@ class TokenManager:
         except (TypeError, ValueError):
             expires_in = 90000.0
         # The old refresh token is now spent: store the new pair before anything else.
-        for attempt in range(3):
-            try:
-                await asyncio.to_thread(
-                    self.store.save_refreshed,
-                    cfg.token_key,
-                    pair.version,
-                    body["access_token"],
-                    body["refresh_token"],
-                    expires_in,
-                )
-                break
-            except Exception as exc:
-                logger.error(
-                    "Zalo: could not store the rotated token pair (attempt %d): %s",
-                    attempt + 1,
-                    exc.__class__.__name__,
-                )
-                if attempt == 2:
-                    raise ZaloTokenError("could not store the rotated Zalo token pair") from exc
-                await asyncio.sleep(0.2 * (attempt + 1))
+        try:
+            async for attempt in AsyncRetrying(
+                stop=stop_after_attempt(3),
+                wait=wait_incrementing(0.2, 0.2),
+                after=_log_store_failure,
+                reraise=True,
+            ):
+                with attempt:
+                    await asyncio.to_thread(
+                        self.store.save_refreshed,
+                        cfg.token_key,
+                        pair.version,
+                        body["access_token"],
+                        body["refresh_token"],
+                        expires_in,
+                    )
+        except Exception as exc:
+            raise ZaloTokenError("could not store the rotated Zalo token pair") from exc
         self._cached = None
         logger.info("Zalo access token refreshed (valid %.0f h)", expires_in / 3600)
         return body["access_token"]
 
 
+def _log_store_failure(state: RetryCallState) -> None:
+    logger.error(
+        "Zalo: could not store the rotated token pair (attempt %d): %s",
+        state.attempt_number,
+        state.outcome.exception().__class__.__name__,
+    )
+
+
+def _log_send_retry(state: RetryCallState) -> None:
+    logger.warning(
+        "Zalo send attempt %d failed (%s); retrying in %.2f s",
+        state.attempt_number,
+        state.outcome.exception(),
+        state.upcoming_sleep,
+    )
+
+
 class ZaloClient:
     """Sends consultation messages; owns one aiohttp session (created lazily in the running loop)."""
 
-    def __init__(
-        self,
-        config: ZaloConfig,
-        store: ZaloStore,
-        lock: Optional[RefreshLock] = None,
-        rng: Optional[random.Random] = None,
-    ):
+    def __init__(self, config: ZaloConfig, store: ZaloStore, lock: Optional[RefreshLock] = None):
         self.config = config
         self.store = store
         self._http: Optional[aiohttp.ClientSession] = None
         self.tokens = TokenManager(config, store, self.session, lock)
         self.limiter = RateLimiter(config.max_sends_per_second)
-        self._rng = rng or random.Random()
 
     def session(self) -> aiohttp.ClientSession:
         if self._http is None or self._http.closed:
@@ -314,11 +345,30 @@ class ZaloClient:
         recipient: Dict[str, Any] = {"user_id": user_id}
         if cfg.reply_with_message_id and reply_to:
             recipient["message_id"] = reply_to
-        payload = {"recipient": recipient, "message": message}
-        who = hash_user_id(user_id)[:12]
-        refreshed = False
-        attempt = 0
-        last = "no attempt"
+        delivery = _Delivery(
+            user_id, {"recipient": recipient, "message": message}, hash_user_id(user_id)[:12]
+        )
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(TransientSendError),
+            stop=stop_after_attempt(cfg.send_max_attempts),
+            wait=backoff_wait(cfg.backoff_base_seconds, cfg.backoff_cap_seconds),
+            before_sleep=_log_send_retry,
+            reraise=True,
+        )
+        try:
+            async for attempt in retrying:
+                with attempt:
+                    return await self._send_once(delivery)
+        except TransientSendError as exc:
+            text = f"gave up after {retrying.statistics['attempt_number']} attempts: {exc}"
+            await self._record(user_id, None, text, "unavailable")
+            logger.error("Zalo: reply to user %s not sent: %s", delivery.who, text)
+            return SendResult(False, None, text, "unavailable")
+
+    async def _send_once(self, delivery: _Delivery) -> SendResult:
+        """One attempt (plus one resend after a token refresh); raises TransientSendError to be retried."""
+        cfg = self.config
+        user_id, who = delivery.user_id, delivery.who
         while True:
             try:
                 token = await self.tokens.access_token()
@@ -330,7 +380,7 @@ class ZaloClient:
             try:
                 async with self.session().post(
                     cfg.send_url,
-                    json=payload,
+                    json=delivery.payload,
                     headers={"access_token": token},
                     timeout=aiohttp.ClientTimeout(total=cfg.send_timeout_seconds),
                 ) as resp:
@@ -339,52 +389,38 @@ class ZaloClient:
                         body = await resp.json(content_type=None)
                     except ValueError:
                         body = None
-            except asyncio.TimeoutError:
-                last = "timeout"
+            except asyncio.TimeoutError as exc:
+                raise TransientSendError("timeout") from exc
             except aiohttp.ClientError as exc:
-                last = exc.__class__.__name__
-            else:
-                if status >= 500 or status == 429:
-                    last = f"HTTP {status}"
-                elif not isinstance(body, dict) or "error" not in body:
-                    text = f"HTTP {status}, unexpected body"
-                    await self._record(user_id, None, text, "rejected")
-                    logger.error("Zalo: reply to user %s refused: %s", who, text)
-                    return SendResult(False, None, text, "rejected")
-                else:
-                    code = int(body.get("error") or 0)
-                    text = str(body.get("message") or "")
-                    if code == 0:
-                        data = body.get("data") or {}
-                        return SendResult(True, message_id=data.get("message_id"))
-                    if code in TOKEN_ERRORS and not refreshed:
-                        refreshed = True
-                        logger.info("Zalo: access token refused (error %d), refreshing once", code)
-                        try:
-                            await self.tokens.refresh(token)
-                        except ZaloTokenError as exc:
-                            await self._record(user_id, code, str(exc), "token")
-                            return SendResult(False, code, str(exc), "token")
-                        continue
-                    if code in RATE_LIMIT_ERRORS:
-                        last = f"error {code}: {text}"
-                    else:
-                        kind = (
-                            "outside_window"
-                            if code in WINDOW_ERRORS
-                            else ("token" if code in TOKEN_ERRORS else "rejected")
-                        )
-                        await self._record(user_id, code, text, kind)
-                        logger.warning(
-                            "Zalo: reply to user %s refused, not retried (error %d: %s)", who, code, text
-                        )
-                        return SendResult(False, code, text, kind)
-            attempt += 1
-            if attempt >= cfg.send_max_attempts:
-                text = f"gave up after {attempt} attempts: {last}"
-                await self._record(user_id, None, text, "unavailable")
-                logger.error("Zalo: reply to user %s not sent: %s", who, text)
-                return SendResult(False, None, text, "unavailable")
-            delay = backoff_delay(attempt, cfg.backoff_base_seconds, cfg.backoff_cap_seconds, self._rng)
-            logger.warning("Zalo send attempt %d failed (%s); retrying in %.2f s", attempt, last, delay)
-            await asyncio.sleep(delay)
+                raise TransientSendError(exc.__class__.__name__) from exc
+            if status >= 500 or status == 429:
+                raise TransientSendError(f"HTTP {status}")
+            if not isinstance(body, dict) or "error" not in body:
+                text = f"HTTP {status}, unexpected body"
+                await self._record(user_id, None, text, "rejected")
+                logger.error("Zalo: reply to user %s refused: %s", who, text)
+                return SendResult(False, None, text, "rejected")
+            code = int(body.get("error") or 0)
+            text = str(body.get("message") or "")
+            if code == 0:
+                data = body.get("data") or {}
+                return SendResult(True, message_id=data.get("message_id"))
+            if code in TOKEN_ERRORS and not delivery.refreshed:
+                delivery.refreshed = True
+                logger.info("Zalo: access token refused (error %d), refreshing once", code)
+                try:
+                    await self.tokens.refresh(token)
+                except ZaloTokenError as exc:
+                    await self._record(user_id, code, str(exc), "token")
+                    return SendResult(False, code, str(exc), "token")
+                continue
+            if code in RATE_LIMIT_ERRORS:
+                raise TransientSendError(f"error {code}: {text}")
+            kind = (
+                "outside_window"
+                if code in WINDOW_ERRORS
+                else ("token" if code in TOKEN_ERRORS else "rejected")
+            )
+            await self._record(user_id, code, text, kind)
+            logger.warning("Zalo: reply to user %s refused, not retried (error %d: %s)", who, code, text)
+            return SendResult(False, code, text, kind)

@@ -25,13 +25,14 @@ Rules, in order:
 - ambiguous area acronyms ("vp") also match in lower case right after a
   `place_words` word ("ở vp", "tại vp");
 - after the exact matches, the still uncovered typed words are compared with
-  the catalogue aliases with their spaces removed: the same letters ("vinhyen",
-  "ôtô", "dien congnghiep") match; aliases of at least `fuzzy_min_chars`
-  letters also match with one edit (insertion, deletion, substitution or
-  transposition of neighbours: "dien cong nghep") if the first letter is right
-  and one of the typed words is unknown (not in the training vocabulary):
-  "dan toi" (dẫn tôi) is not "dân tộc";
-- longest match wins, then leftmost; exact before space-free before one-edit.
+  the catalogue aliases under the rule the catalogue lookups share
+  (`bot/aliases.py`): the same letters once spaces are removed ("vinhyen",
+  "ôtô", "dien congnghiep") match; long enough aliases also match with one
+  typo ("dien cong nghep"; not "hoat hinh" for "hoi thinh": two edits with the
+  spaces) if the first letter is right, and here only if one of the typed
+  words is unknown (not in the training vocabulary): "dan toi" (dẫn tôi) is
+  not "dân tộc";
+- longest match wins, then leftmost; exact before space-free before one typo.
 """
 
 from __future__ import annotations
@@ -50,6 +51,7 @@ from rasa.shared.nlu.constants import ENTITIES, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
 
+from bot.aliases import AliasMatcher, letters
 from bot.nlu.pieces import VI_PIECES, Lexicon, is_syllable, normalize_pieces
 from bot.nlu.storage import files_fingerprint, load_json, save_json
 from bot.text import fold, nfc
@@ -73,30 +75,6 @@ def mark_key(syllable: str) -> Tuple[str, ...]:
 
 def has_marks(syllable: str) -> bool:
     return bool(mark_key(syllable))
-
-
-def _deletes(word: str) -> Set[str]:
-    return {word[:i] + word[i + 1 :] for i in range(len(word))}
-
-
-def within_one_edit(a: str, b: str) -> bool:
-    """Damerau-Levenshtein distance of a and b is at most 1."""
-    if a == b:
-        return True
-    if abs(len(a) - len(b)) > 1:
-        return False
-    if len(a) == len(b):
-        diff = [i for i in range(len(a)) if a[i] != b[i]]
-        if len(diff) == 1:
-            return True
-        return (
-            len(diff) == 2
-            and diff[1] == diff[0] + 1
-            and a[diff[0]] == b[diff[1]]
-            and a[diff[1]] == b[diff[0]]
-        )
-    short, long_ = (a, b) if len(a) < len(b) else (b, a)
-    return short in _deletes(long_)
 
 
 def load_catalog_records(catalog_dir: Path, sources: Dict[str, str]) -> List[Dict[str, Any]]:
@@ -246,8 +224,8 @@ def build_patterns(
     """Folded pattern table: key "vinh tuong" -> entity, value, accented variants, flags.
 
     `known_words`: folded words of the training data; a typed word among them
-    is never taken for a typo of an alias. Without it (None) one-edit matching
-    is off: every word would look like a typo.
+    is never taken for a typo of an alias. Without it (None) typo matching is
+    off: every word would look like a typo.
     """
     prefixes = [normalize_pieces(p, lexicon) for p in rules.get("area_prefixes") or []]
     table: Dict[str, Dict[str, Any]] = {}
@@ -315,7 +293,7 @@ def build_patterns(
         "context_acronyms": sorted({fold(a) for a in rules.get("context_acronyms") or []}),
         "place_words": sorted({fold(a) for a in rules.get("place_words") or []}),
         "context_acronym_blockers": sorted({fold(a) for a in rules.get("context_acronym_blockers") or []}),
-        "fuzzy_min_chars": int(rules.get("fuzzy_min_chars", 0)) if known_words is not None else 0,
+        "typos": known_words is not None,
         "known_words": sorted(set(known_words or ())),
         "blocked_before": {
             fold(alias): sorted({fold(w) for w in words})
@@ -345,7 +323,7 @@ class GazetteerMatcher:
         self.context_acronyms = set(table.get("context_acronyms", []))
         self.place_words = set(table.get("place_words", []))
         self.context_acronym_blockers = set(table.get("context_acronym_blockers", []))
-        self._build_spacefree_index(table.get("fuzzy_min_chars", 0))
+        self._build_alias_matcher(table.get("typos", False))
         self.nlp = spacy.blank("xx")
         self.matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
         from spacy.tokens import Doc
@@ -357,55 +335,37 @@ class GazetteerMatcher:
     # typed words one fuzzy match may span (keeps typo search cheap)
     MAX_FUZZY_WORDS = 5
 
-    def _build_spacefree_index(self, min_chars: int) -> None:
-        """Aliases without spaces (exact) and, if long enough, their one-deletion variants."""
-        self.fuzzy_min_chars = min_chars
+    def _build_alias_matcher(self, typos: bool) -> None:
+        """The aliases typo matching may reach (`bot/aliases.py`), keyed by their pattern key."""
         self.known_words = set(self.table.get("known_words", []))
-        self.spacefree: Dict[str, Set[str]] = {}
-        self.one_deletion: Dict[str, Set[str]] = {}
-        self.fuzzy_lengths: Set[int] = set()
+        keys = []
         self.max_syllables = 0
         for key, entry in self.patterns.items():
             if not entry.get("fuzzy") or entry["acronym"]:
                 continue
-            joined = key.replace(" ", "")
-            self.spacefree.setdefault(joined, set()).add(key)
             self.max_syllables = max(self.max_syllables, len(entry["syllables"]))
             # "nghe han": a typo in the short specific part makes another
             # phrase ("nghe hay"), so aliases with a generic head need exact letters
             generic = entry["syllables"][0] in self.generic_heads
-            if min_chars and len(joined) >= min_chars and not generic:
-                self.fuzzy_lengths.update((len(joined) - 1, len(joined), len(joined) + 1))
-                for variant in _deletes(joined):
-                    self.one_deletion.setdefault(variant, set()).add(key)
-        self.max_joined = max((len(k) for k in self.spacefree), default=0)
+            keys.append((key, key, typos and not generic))
+        self.aliases: AliasMatcher[str] = AliasMatcher(keys)
+        self.max_letters = max((len(letters(key)) for key, _, _ in keys), default=0)
 
-    def _spacefree_keys(self, typed: str, allow_edit: bool) -> Tuple[int, Set[str]]:
-        """(edits, alias keys) for the best space-free match of `typed`, or (-1, empty)."""
-        exact = self.spacefree.get(typed)
+    def _alias_keys(self, words: List[str], allow_typo: bool) -> Tuple[int, Set[str]]:
+        """(typos, alias keys) for the best match of the typed folded `words`, or (-1, empty)."""
+        exact = self.aliases.same_letters("".join(words))
         if exact:
             return 0, exact
-        if not allow_edit or len(typed) not in self.fuzzy_lengths:
+        if not allow_typo:
             return -1, set()
-        near: Set[str] = set(self.one_deletion.get(typed, ()))
-        for variant in _deletes(typed):
-            near |= self.spacefree.get(variant, set()) | self.one_deletion.get(variant, set())
-        keys = {
-            k
-            for k in near
-            if len(k.replace(" ", "")) >= self.fuzzy_min_chars
-            and k[0] == typed[0]
-            and within_one_edit(typed, k.replace(" ", ""))
-        }
-        return (1, keys) if keys else (-1, set())
+        near = self.aliases.one_typo(" ".join(words))
+        return (1, near) if near else (-1, set())
 
-    def _spacefree_candidates(
-        self, pieces, taken_pieces: Set[int]
-    ) -> List[Tuple[int, int, int, Dict[str, Any]]]:
+    def _loose_candidates(self, pieces, taken_pieces: Set[int]) -> List[Tuple[int, int, int, Dict[str, Any]]]:
         """(edits, first piece, end piece, entry) over typed words no exact match covers."""
         found = []
         for first in range(len(pieces)):
-            typed_folded = ""
+            words: List[str] = []
             unknown = False
             for last in range(first, min(len(pieces), first + self.max_syllables)):
                 if unknown and last - first >= self.MAX_FUZZY_WORDS:
@@ -414,11 +374,11 @@ class GazetteerMatcher:
                 if last in taken_pieces or piece["expanded"]:
                     break
                 word = "".join(piece["folded"])
-                typed_folded += word
-                if len(typed_folded) > self.max_joined + 1:
+                words.append(word)
+                if sum(map(len, words)) > self.max_letters + 1:
                     break
                 unknown = unknown or word not in self.known_words
-                edits, keys = self._spacefree_keys(typed_folded, allow_edit=unknown)
+                edits, keys = self._alias_keys(words, allow_typo=unknown)
                 if edits < 0:
                     continue
                 entries = [self.patterns[k] for k in keys]
@@ -466,10 +426,10 @@ class GazetteerMatcher:
             taken |= span
             chosen.append((start, end, entry))
         spans = [(syllables[start][0], syllables[end - 1][0] + 1, entry) for start, end, entry in chosen]
-        if self.spacefree:
+        if self.aliases:
             taken_pieces = {p for first, end, _ in spans for p in range(first, end)}
-            extra = self._spacefree_candidates(pieces, taken_pieces)
-            # exact letters before one edit, then longest, then leftmost
+            extra = self._loose_candidates(pieces, taken_pieces)
+            # same letters before one typo, then longest, then leftmost
             extra.sort(key=lambda c: (c[0], -(c[2] - c[1]), c[1]))
             for _, first, end, entry in extra:
                 span = set(range(first, end))

@@ -40,6 +40,14 @@ def test_validate_phone_and_time():
     assert form.validate_callback_time("sau 19h", dispatcher, tracker, {}) == {"callback_time": "sau 19h"}
 
 
+def test_a_number_typed_when_the_time_was_asked_is_kept():
+    form, dispatcher = ValidateCallbackForm(), CollectingDispatcher()
+    tracker = make_tracker({"user_role": "parent", "requested_slot": "callback_time"})
+    result = form.validate_callback_time("0912 345 678", dispatcher, tracker, {})
+    assert result == {"callback_time": None, "callback_phone": "0912345678"}
+    assert "091****678" in texts(dispatcher.messages) and "0912345678" not in texts(dispatcher.messages)
+
+
 def _rows(url):
     engine = sa.create_engine(url, future=True)
     try:

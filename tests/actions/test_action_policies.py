@@ -13,8 +13,10 @@ from rasa_sdk.executor import CollectingDispatcher
 from actions.common import FIRST_BUBBLE_CHARS, NO_VALUE, validated_id
 from actions.dialogue import ValidateSlotMappings
 from actions.policies import ActionSupportPolicy
-from bot.catalog import queries
+from bot.catalog.geography import units_of_former_district
+from bot.catalog.names import get_area
 from bot.catalog.present import short_citation
+from bot.catalog.rules import applicable_policies, area_specific_policies
 from tests.actions.helpers import entity, load_tracker, make_tracker, run_action, texts
 
 TODAY = dt.date.today()
@@ -31,7 +33,7 @@ def answer(slots, text="học nghề có được hỗ trợ gì không"):
 def national_exemption(session):
     found = [
         p
-        for p in queries.applicable_policies(session, level="trung_cap", on=TODAY)
+        for p in applicable_policies(session, level="trung_cap", on=TODAY)
         if p.benefit_kind == "mien_hoc_phi"
         and p.percent == 100
         and p.required_diploma == "thcs"
@@ -61,15 +63,16 @@ def test_acceptance_parent_trung_cap_gets_the_exemption_first_with_a_compact_leg
 def test_acceptance_student_vinh_tuong_learns_no_local_policy_and_whom_to_ask(session):
     messages, _ = run_action(ActionSupportPolicy(), load_tracker("student_vinh_tuong_allowance"))
     text = texts(messages)
-    area = queries.get_area(session, "vinh_tuong")
-    assert queries.area_specific_policies(session, "vinh_tuong", on=TODAY) == []
-    assert f"{area.name}: dữ liệu của mình chưa có chính sách riêng" in text
-    assert "UBND xã/phường" in text and "Sở GD&ĐT" in text
+    area = get_area(session, "vinh_tuong")
+    assert area_specific_policies(session, "vinh_tuong", on=TODAY) == []
+    assert f"{area.name}: dữ liệu của mình chưa có quyết định hỗ trợ học nghề riêng của huyện" in text
+    assert "1/7/2025" in text and "UBND xã/phường" in text and "Sở GD&ĐT" in text
+    assert all(unit.name in text for unit in units_of_former_district(session, "vinh_tuong"))
     assert "em" in text.split() and "anh/chị" not in text
     # a provincial allowance that needs a THPT diploma is named with that condition
     allowances = [
         p
-        for p in queries.applicable_policies(session, level="trung_cap", area="vinh_tuong", on=TODAY)
+        for p in applicable_policies(session, level="trung_cap", area="vinh_tuong", on=TODAY)
         if p.required_diploma == "thpt"
     ]
     assert allowances, "seed: an allowance for THPT graduates applies"
@@ -89,9 +92,7 @@ def test_each_known_group_gets_its_support_or_an_honest_gap(session):
     text, _, _ = answer({"user_role": "parent", "beneficiary_group": ["ho_can_ngheo", "dan_toc_thieu_so"]})
     dtts = [
         p
-        for p in queries.applicable_policies(
-            session, level="trung_cap", groups=["dan_toc_thieu_so"], on=TODAY
-        )
+        for p in applicable_policies(session, level="trung_cap", groups=["dan_toc_thieu_so"], on=TODAY)
         if "dan_toc_thieu_so" in (p.group_ids or [])
     ]
     assert dtts and f"{dtts[0].percent}% học phí" in text
@@ -103,7 +104,7 @@ def test_each_known_group_gets_its_support_or_an_honest_gap(session):
 def test_expired_nq_19_2021_is_never_offered_as_current(session, level):
     expired = [
         p
-        for p in queries.applicable_policies(session, area="vinh_phuc", on=dt.date(2024, 6, 1))
+        for p in applicable_policies(session, area="vinh_phuc", on=dt.date(2024, 6, 1))
         if p.legal_basis_number and p.legal_basis_number.startswith("19/2021")
     ]
     assert expired and all(p.valid_to < TODAY for p in expired), "seed: NQ 19/2021 exists and has expired"
@@ -125,9 +126,7 @@ def test_answers_follow_the_date_policy_in_force_then(session, monkeypatch):
 
 
 def test_unverified_policies_are_never_stated_as_facts(session):
-    unverified = [
-        p for p in queries.applicable_policies(session, level="trung_cap", on=TODAY) if p.is_unverified
-    ]
+    unverified = [p for p in applicable_policies(session, level="trung_cap", on=TODAY) if p.is_unverified]
     assert unverified, "seed: an unverified exemption applies to trung cấp"
     text, _, _ = answer({"level": "trung_cap", "beneficiary_group": ["none"]})
     assert not any(p.title in text for p in unverified)
@@ -137,7 +136,7 @@ def test_group_specific_amounts_come_from_the_catalogue(session):
     text, _, _ = answer({"level": "so_cap", "beneficiary_group": ["ho_can_ngheo"]})
     policies = [
         p
-        for p in queries.applicable_policies(session, level="so_cap", groups=["ho_can_ngheo"], on=TODAY)
+        for p in applicable_policies(session, level="so_cap", groups=["ho_can_ngheo"], on=TODAY)
         if p.amount_vnd and "ho_can_ngheo" in (p.group_ids or [])
     ]
     assert policies

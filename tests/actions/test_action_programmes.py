@@ -4,7 +4,8 @@ from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import NO_VALUE
 from actions.programmes import ActionAskOccupation, ActionFindProgrammes, ValidateProgrammeForm
-from bot.catalog import queries
+from bot.catalog.names import get_occupation
+from bot.catalog.search import find_programmes
 from tests.actions.helpers import make_tracker, run_action, texts
 
 
@@ -14,7 +15,7 @@ def test_finder_lists_catalogue_programmes_nearest_first_with_contacts(session):
     )
     messages, events = run_action(ActionFindProgrammes(), tracker)
     text = texts(messages)
-    hits = queries.find_programmes(session, occupation="han", level="cao_dang", area="phuc_yen")
+    hits = find_programmes(session, occupation="han", level="cao_dang", area="phuc_yen")
     assert hits and len(hits) <= 5
     for hit in hits:
         assert hit.institution.name in text
@@ -32,12 +33,12 @@ def test_finder_shows_every_level_and_offers_only_levels_that_have_results(sessi
     )
     text = texts(messages)
     assert "trong toàn tỉnh" in text
-    for hit in queries.find_programmes(session, occupation="han"):
+    for hit in find_programmes(session, occupation="han"):
         assert hit.institution.name in text
     filters = [b["payload"] for b in messages[-1]["buttons"] if b["title"].startswith("Chỉ ")]
     for payload in filters:
         level_id = payload.split('"level":"')[1].split('"')[0]
-        assert queries.find_programmes(session, occupation="han", level=level_id), payload
+        assert find_programmes(session, occupation="han", level=level_id), payload
 
 
 def test_interest_statements_get_the_trade_not_the_quiz(session):
@@ -59,7 +60,7 @@ def test_interest_statements_get_the_trade_not_the_quiz(session):
         )
         reply = texts(messages)
         assert trade_word in reply, (text, reply)
-        if not any(queries.get_occupation(session, i) for i in row[3]):
+        if not any(get_occupation(session, i) for i in row[3]):
             assert "chưa có trong dữ liệu của mình" in reply and "Bước tiếp" in reply
     assert interest_of("em không biết hợp nghề gì") is None
 
@@ -73,11 +74,11 @@ def test_finder_at_most_five_options(session):
 
 
 def test_finder_says_when_no_school_is_recorded(session):
-    taught = {h.programme.occupation_id for h in queries.find_programmes(session, limit=500)}
+    taught = {h.programme.occupation_id for h in find_programmes(session, limit=500)}
     untaught = next(
         o
         for o in ("ke_toan", "may_thoi_trang", "dieu_duong", "cong_nghe_thong_tin")
-        if queries.get_occupation(session, o) and o not in taught
+        if get_occupation(session, o) and o not in taught
     )
     messages, _ = run_action(
         ActionFindProgrammes(), make_tracker({"occupation": untaught, "area": "yen_lac"})
@@ -92,7 +93,7 @@ def test_finder_says_when_no_school_is_recorded(session):
 
 def test_ask_occupation_offers_only_taught_occupations(session):
     messages, _ = run_action(ActionAskOccupation(), make_tracker())
-    taught = {h.programme.occupation.name for h in queries.find_programmes(session, limit=500)}
+    taught = {h.programme.occupation.name for h in find_programmes(session, limit=500)}
     titles = {b["title"] for b in messages[0]["buttons"]} - {"Chưa biết học nghề gì"}
     assert titles and titles <= taught
 
@@ -117,7 +118,7 @@ def test_bare_inform_with_an_occupation_lists_programmes(session):
         entities=[entity("occupation", "han"), entity("area", "binh_xuyen")],
     )
     messages, events = run_action(ActionInformFollowup(), tracker)
-    hits = queries.find_programmes(session, occupation="han", area="binh_xuyen")
+    hits = find_programmes(session, occupation="han", area="binh_xuyen")
     assert hits[0].institution.name in texts(messages)
     assert events[-1]["value"] == "find_programme"
 
@@ -132,5 +133,40 @@ def test_unknown_occupation_ends_the_form_with_options_and_the_quiz(session):
         ActionFindProgrammes(), make_tracker({"occupation": NO_VALUE, "area": "vinh_yen"})
     )
     assert messages[-1]["buttons"][0]["payload"] == "/start_interest_quiz"
-    assert queries.find_programmes(session, area="vinh_yen")[0].institution.name in texts(messages)
+    assert find_programmes(session, area="vinh_yen")[0].institution.name in texts(messages)
     assert {"event": "slot", "timestamp": None, "name": "occupation", "value": None} in events
+
+
+def test_nothing_at_the_asked_level_shows_the_other_levels(session):
+    from actions.programmes import ActionFindProgrammes
+    from bot.catalog.search import find_programmes
+
+    level = "trung_cap"
+    occupation = next(
+        o
+        for o in ("dien_cong_nghiep", "han", "cong_nghe_o_to", "cat_got_kim_loai")
+        if not find_programmes(session, occupation=o, level=level) and find_programmes(session, occupation=o)
+    )
+    tracker = make_tracker(
+        {"occupation": occupation, "level": level, "area": "lap_thach"}, intent="find_programme"
+    )
+    messages, _ = run_action(ActionFindProgrammes(), tracker)
+    text = texts(messages)
+    assert "chưa có trong dữ liệu của mình; dưới đây là các trình độ khác" in text
+    assert find_programmes(session, occupation=occupation, area="lap_thach")[0].institution.name in text
+
+
+def test_admission_gives_the_latest_calendar_and_says_past_dates_are_past(session):
+    import datetime as dt
+
+    from actions.info import ActionAdmission
+    from bot.catalog.admissions import admission_calendar
+
+    events = [e for e in admission_calendar(session) if e.track == "lop_10" and e.date_from]
+    assert events
+    tracker = make_tracker(intent="ask_admission", text="thi vao lop 10 nam nay thi may mon")
+    messages, _ = run_action(ActionAdmission(), tracker)
+    first = messages[0]["text"]
+    assert events[0].title in first and events[0].school_year in first
+    if events[0].has_passed(dt.date.today()):
+        assert "đã qua" in first and "năm học sau chưa có trong dữ liệu của mình" in texts(messages)

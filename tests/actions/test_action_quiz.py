@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from actions.quiz import ASK_ACTIONS, QUIZ_ITEMS, ActionQuizResult, quiz_scores, top_types
-from bot.catalog import queries
+from bot.catalog.search import occupations_by_riasec
 from tests.actions.helpers import make_tracker, run_action, texts
 
 
@@ -31,7 +31,7 @@ def test_result_leads_to_catalogue_occupations_and_programmes(session):
     messages, events = run_action(ActionQuizResult(), make_tracker(slots))
     text = texts(messages)
     assert "định hướng" in text and "không phải kết luận" in text
-    for occupation in queries.occupations_by_riasec(session, ["R", "I"], limit=4):
+    for occupation in occupations_by_riasec(session, ["R", "I"], limit=4):
         assert occupation.name in text
     assert any(b["payload"].startswith("/find_programme") for b in messages[0]["buttons"])
     assert all(e["value"] is None for e in events if e["name"].startswith("quiz_"))
@@ -57,3 +57,14 @@ def test_typed_answers_fill_only_the_asked_item():
     assert asyncio.run(form.extract_quiz_4(CollectingDispatcher(), tracker, {})) == {}
     tracker = make_tracker({"requested_slot": "quiz_3"}, intent="inform", text="hok")
     assert asyncio.run(form.extract_quiz_3(CollectingDispatcher(), tracker, {})) == {"quiz_3": "khong"}
+
+
+def test_a_parent_is_asked_about_their_child():
+    from actions.quiz import QUIZ_ITEMS, question_text
+
+    for index, (_, _, question) in enumerate(QUIZ_ITEMS):
+        assert question.startswith("Em ")
+        parent = question_text(index, "parent")
+        assert "Cháu " + question[3:] in parent and "Em có" not in parent
+        assert question in question_text(index, "student")
+    assert "anh/chị trả lời thay" in question_text(0, "parent")

@@ -215,3 +215,22 @@ def test_worry_is_read_from_worry_words_not_look_alikes(text, worried):
     from actions.common import is_worried
 
     assert is_worried(text) is worried
+
+
+@pytest.mark.parametrize(
+    "text, role",
+    [
+        ("Cháu học trung cấp có được miễn học phí không?", "parent"),
+        ("cho chau hoi hoc nghe o dau", "parent"),
+        ("cháu nhà tôi học lớp 9", "parent"),
+        ("Chị hỏi chương trình 9+ là gì vậy em?", "parent"),
+        ("con tôi muốn học nghề", "parent"),
+        ("e muon hoc han o dau ad", "student"),
+        ("em thích nấu ăn", "student"),
+        ("học 9+ mất mấy năm", None),
+    ],
+)
+def test_register_is_read_from_how_the_user_names_themself(text, role):
+    from actions.common import role_from_text
+
+    assert role_from_text(text) == role

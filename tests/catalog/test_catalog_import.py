@@ -8,8 +8,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from bot.catalog import queries
+from bot.catalog import tables
 from bot.catalog.commands import export_catalog, import_catalog
+from bot.catalog.models import Programme
+from bot.catalog.names import get_policy
 from bot.catalog.schema import CatalogValidationError, load_catalog
 from bot.db import session_scope
 
@@ -18,7 +20,7 @@ from .conftest import SEED_DIR
 
 def _fingerprints(url):
     with session_scope(url) as session:
-        return queries.table_fingerprints(session)
+        return tables.table_fingerprints(session)
 
 
 def _copy_seed(tmp_path: Path) -> Path:
@@ -48,7 +50,7 @@ _DELETE = object()
 
 def test_seed_imports_and_counts(seeded_url):
     with session_scope(seeded_url) as session:
-        counts = queries.count_rows(session)
+        counts = tables.count_rows(session)
     expected = load_catalog(SEED_DIR)
     assert counts == {name: len(rows) for name, rows in expected.tables.items()}
     assert counts["areas"] >= 12 and counts["policies"] >= 20
@@ -78,11 +80,11 @@ def test_import_mirrors_files_deleting_absent_records(seeded_url, tmp_path):
     _edit(directory, "policies", "nq_36_2025_pt_ho_tro_hang_thang", notes="đã sửa")
     import_catalog(directory, seeded_url)
     with session_scope(seeded_url) as session:
-        assert session.get(queries.Programme, removed) is None
-        assert queries.get_policy(session, "nq_36_2025_pt_ho_tro_hang_thang").notes == "đã sửa"
+        assert session.get(Programme, removed) is None
+        assert get_policy(session, "nq_36_2025_pt_ho_tro_hang_thang").notes == "đã sửa"
     import_catalog(SEED_DIR, seeded_url)
     with session_scope(seeded_url) as session:
-        assert session.get(queries.Programme, removed) is not None
+        assert session.get(Programme, removed) is not None
 
 
 # Each case: (table, record id, changes, field named in the message)
@@ -190,14 +192,14 @@ def test_cli_export_writes_all_files(seeded_url, tmp_path):
 def test_failure_during_write_rolls_back(seeded_url, monkeypatch):
     """A database error half-way through the sync leaves every table as it was."""
     before = _fingerprints(seeded_url)
-    original = queries.sync_catalog
+    original = tables.sync_catalog
 
-    def failing(session, tables):
-        original(session, {**tables, "programmes": [], "policies": tables["policies"][3:]})
+    def failing(session, rows):
+        original(session, {**rows, "programmes": [], "policies": rows["policies"][3:]})
         session.flush()
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(queries, "sync_catalog", failing)
+    monkeypatch.setattr(tables, "sync_catalog", failing)
     with pytest.raises(RuntimeError):
         import_catalog(SEED_DIR, seeded_url)
     assert _fingerprints(seeded_url) == before

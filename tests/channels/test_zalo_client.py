@@ -7,6 +7,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
+import logging
+import socket
 import time
 import uuid
 from typing import List
@@ -355,6 +357,41 @@ def test_persistent_failure_gives_up_within_bounds(fake, db):
     assert not result.ok and result.kind == "unavailable" and fake.attempts[uid] == 4
     assert elapsed < 0.05 + 0.1 + 0.1 + 1.0  # three bounded sleeps plus request time
     assert ZaloStore(db).failures(uid)[0].kind == "unavailable"
+
+
+def test_retries_back_off_then_give_up_at_the_limit(fake, db, caplog):
+    """Each retry is logged with its wait; the waits grow (at least half the exponential
+    ceiling each); the limit ends it with one recorded failure, the fake saw every attempt."""
+    fresh_fake_pair(fake)
+    uid = user()
+    fake.fail_next(uid, "500", times=3)
+    fake.fail_next(uid, "-32", times=3)
+    with caplog.at_level(logging.WARNING, logger="bot.channels.zalo_api"):
+        result, elapsed = send_one(
+            fake, db, uid, send_max_attempts=3, backoff_base_seconds=0.2, backoff_cap_seconds=0.3
+        )
+    assert not result.ok and result.kind == "unavailable"
+    assert result.message == "gave up after 3 attempts: HTTP 500"
+    assert fake.attempts[uid] == 3 and fake.messages_for(uid) == []
+    retries = [r.getMessage() for r in caplog.records if "retrying in" in r.getMessage()]
+    assert [m.split(" failed")[0] for m in retries] == ["Zalo send attempt 1", "Zalo send attempt 2"]
+    assert elapsed >= 0.1 + 0.15  # 0.2 / 2, then min(0.3, 0.4) / 2
+    [failure] = ZaloStore(db).failures(uid)
+    assert failure.kind == "unavailable" and "3 attempts" in failure.error_message
+    # the next message retries through the rate limit and gets through
+    result, _ = send_one(fake, db, uid, backoff_base_seconds=0.01, backoff_cap_seconds=0.02)
+    assert result.ok and fake.attempts[uid] == 3 + 4 and len(fake.messages_for(uid)) == 1
+
+
+def test_connection_errors_are_transient(fake, db):
+    fresh_fake_pair(fake)
+    uid = user()
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result, _ = send_one(fake, db, uid, send_max_attempts=2, api_base_url=f"http://127.0.0.1:{port}")
+    assert not result.ok and result.kind == "unavailable"
+    assert result.message == "gave up after 2 attempts: ClientConnectorError"
 
 
 # --- output channel -------------------------------------------------------------------------

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import random
 import time
 import unicodedata
 
 import pytest
+from tenacity import RetryCallState
 
-from bot.channels.zalo_api import backoff_delay
+from bot.channels.zalo_api import backoff_wait
 from bot.channels.zalo_config import ZALO_ENV_DEFAULTS, ZaloConfig
 from bot.channels.zalo_format import (
     buttons_message,
@@ -238,14 +238,20 @@ def test_image_message_shape():
 # --- backoff -----------------------------------------------------------------------------------
 
 
-def test_backoff_grows_exponentially_and_is_capped():
-    rng = random.Random(7)
-    for attempt in range(1, 30):
-        delay = backoff_delay(attempt, base=0.5, cap=8.0, rng=rng)
+def _waits(strategy, attempts):
+    state = RetryCallState(retry_object=None, fn=None, args=(), kwargs={})
+    for attempt in attempts:
+        state.attempt_number = attempt
+        yield strategy(state)
+
+
+def test_backoff_grows_exponentially_with_jitter_and_is_capped():
+    waits = list(_waits(backoff_wait(base=0.5, cap=8.0), range(1, 30)))
+    for attempt, delay in enumerate(waits, 1):
         ceiling = min(8.0, 0.5 * 2 ** (attempt - 1))
         assert ceiling / 2 <= delay <= ceiling
-    total = sum(backoff_delay(a, 1.0, 30.0, random.Random(a)) for a in range(1, 5))
-    assert total <= 1 + 2 + 4 + 8
+    assert len({round(w, 6) for w in waits[10:]}) > 1  # jitter: capped waits still differ
+    assert sum(_waits(backoff_wait(1.0, 30.0), range(1, 5))) <= 1 + 2 + 4 + 8
 
 
 # --- configuration -------------------------------------------------------------------------------

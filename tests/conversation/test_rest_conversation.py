@@ -2,7 +2,7 @@
 action server and Rasa server (tests/procs.py), started once for the module,
 on a temporary SQLite catalogue (migrated + seeded) and a separate tracker DB.
 
-Every mission intent is sent in accented, plain and teencode spelling; each
+The stack fixture lives in conftest.py. Every mission intent is sent in accented, plain and teencode spelling; each
 reply's facts are checked against the catalogue the action server reads.
 Also: hostile input, and a catalogue that goes away and comes back.
 """
@@ -10,100 +10,18 @@ Also: hostile input, and a catalogue that goes away and comes back.
 from __future__ import annotations
 
 import datetime as dt
-import re
-import subprocess
-import sys
-import uuid
-from typing import Dict, Iterator, List
 
 import pytest
 import requests
 import sqlalchemy as sa
 
 from tests import procs
-from tests.services import POSTGRES_ADMIN_URL, fresh_postgres_database
+from tests.conversation.chat import LIMIT, VI_MARKS, joined, new_sender, payloads, send
+from tests.services import POSTGRES_ADMIN_URL
 
 pytestmark = [pytest.mark.model, pytest.mark.slow, pytest.mark.postgres]
 
-LIMIT = 2000
-VI_MARKS = re.compile(r"[àáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵđ]", re.I)
 TODAY = dt.date.today()
-
-
-def _bot(url: str, *args: str) -> None:
-    subprocess.run(
-        [sys.executable, "-m", "bot", *args],
-        cwd=procs.ROOT,
-        check=True,
-        capture_output=True,
-        env={**__import__("os").environ, "DATABASE_URL": url},
-    )
-
-
-@pytest.fixture(scope="module")
-def stack(tmp_path_factory) -> Iterator[Dict[str, object]]:
-    """Action server on a PostgreSQL catalogue (so a test can take it down for real),
-    Rasa server on a SQLite tracker store."""
-    assert procs.MODEL_PATH.exists(), "run `make model` first"
-    base = tmp_path_factory.mktemp("conversation")
-    tracker_url = f"sqlite:///{base / 'tracker.db'}"
-    with fresh_postgres_database("t_conv") as catalog_url:
-        _bot(catalog_url, "db", "upgrade")
-        _bot(catalog_url, "catalog", "import", str(procs.ROOT / "data" / "catalog"))
-        _bot(tracker_url, "db", "upgrade")
-        actions = procs.action_server(env={"DATABASE_URL": catalog_url}).start()
-        try:
-            rasa = procs.rasa_server(actions.url + "/webhook", env={"DATABASE_URL": tracker_url}).start()
-        except Exception:
-            actions.stop()
-            raise
-        engine = sa.create_engine(catalog_url, future=True)
-        try:
-            yield {
-                "rasa": rasa,
-                "actions": actions,
-                "catalog_url": catalog_url,
-                "tracker_url": tracker_url,
-                "engine": engine,
-            }
-        finally:
-            engine.dispose()
-            rasa.stop()
-            actions.stop()
-
-
-@pytest.fixture
-def catalog(stack):
-    from sqlalchemy.orm import Session
-
-    with Session(stack["engine"], future=True) as session:
-        yield session
-
-
-def send(stack, sender: str, text: str, check: bool = True) -> List[Dict]:
-    reply = requests.post(
-        stack["rasa"].url + "/webhooks/rest/webhook", json={"sender": sender, "message": text}, timeout=60
-    )
-    assert reply.status_code == 200, reply.text
-    messages = reply.json()
-    if check:
-        assert messages, f"no reply to {text!r}"
-        for message in messages:
-            body = message.get("text") or ""
-            assert len(body) < LIMIT and VI_MARKS.search(body), body[:200]
-    return messages
-
-
-def joined(messages: List[Dict]) -> str:
-    return "\n".join(m.get("text") or "" for m in messages)
-
-
-def payloads(messages: List[Dict]) -> List[str]:
-    return [b["payload"] for m in messages for b in m.get("buttons") or []]
-
-
-def new_sender() -> str:
-    return "conv-" + uuid.uuid4().hex[:10]
 
 
 # ---------------------------------------------------------------- mission intents
@@ -153,13 +71,11 @@ HUMAN_REQUESTS = ["cho em gặp thầy cô tư vấn", "cho em gap thay co tu va
 
 @pytest.mark.parametrize("style, text", list(zip(STYLES, LEVEL_QUESTIONS)))
 def test_vocational_levels(stack, catalog, style, text):
-    from bot.catalog import queries
+    from bot.catalog.names import get_level
 
     reply = joined(send(stack, new_sender(), text))
     shown = [
-        l
-        for l in (queries.get_level(catalog, i) for i in ("so_cap", "trung_cap", "cao_dang"))
-        if l.name in reply
+        l for l in (get_level(catalog, i) for i in ("so_cap", "trung_cap", "cao_dang")) if l.name in reply
     ]
     assert shown, reply[:300]
     for level in shown:
@@ -171,18 +87,18 @@ def test_vocational_levels(stack, catalog, style, text):
 @pytest.mark.parametrize("style, text", list(zip(STYLES, ROUTE_QUESTIONS)))
 def test_combined_route(stack, catalog, style, text):
     from actions.info import route_duration
-    from bot.catalog import queries
+    from bot.catalog.names import get_level
 
     messages = send(stack, new_sender(), text)
     reply = joined(messages)
-    level = queries.get_level(catalog, "trung_cap")
+    level = get_level(catalog, "trung_cap")
     assert "trung cấp" in reply and "THPT" in reply
     assert route_duration(level) in reply or "bằng tốt nghiệp trung cấp" in reply
     assert len(messages[0]["text"]) <= 600 and "/ask_sources" in payloads(messages)
 
 
 def test_different_9plus_questions_get_different_answers(stack, catalog):
-    from bot.catalog import queries
+    from bot.catalog.search import institutions_with_combined_route
 
     replies = [
         joined(send(stack, new_sender(), q))
@@ -196,31 +112,32 @@ def test_different_9plus_questions_get_different_answers(stack, catalog):
     assert len(set(replies)) == 4
     assert replies[1].startswith("Có") and "tốt nghiệp THPT" in replies[1]
     assert "miễn 100% học phí" in replies[2] and "3 năm" in replies[3]
-    place = queries.institutions_with_combined_route(catalog)[0].name
+    place = institutions_with_combined_route(catalog)[0].name
     assert place in joined(send(stack, new_sender(), "học 9+ ở đâu ạ"))
 
 
 @pytest.mark.parametrize("style, text", list(zip(STYLES, POLICY_QUESTIONS)))
 def test_support_policy_parent_acceptance(stack, catalog, style, text):
     """A parent asking about trung cấp fees gets NĐ 238/2025 (which replaced NĐ 81/2021)."""
-    from bot.catalog import queries
+    from bot.catalog.names import get_area
+    from bot.catalog.rules import applicable_policies, policies_superseded_by
 
     sender = new_sender()
     first = send(stack, sender, text)
     exemption = next(
         p
-        for p in queries.applicable_policies(catalog, level="trung_cap", area="yen_lac", on=TODAY)
+        for p in applicable_policies(catalog, level="trung_cap", area="yen_lac", on=TODAY)
         if p.benefit_kind == "mien_hoc_phi" and p.required_diploma == "thcs" and not p.is_unverified
     )
     assert first[0]["text"].startswith("Có: con anh/chị học trung cấp sau lớp 9 được miễn 100% học phí")
     assert f"Căn cứ: NĐ {exemption.legal_basis_number}" in first[0]["text"]  # answer first, compact basis
-    area = queries.get_area(catalog, "yen_lac")
+    area = get_area(catalog, "yen_lac")
     reply = joined(send(stack, sender, "nhà tôi ở Yên Lạc"))
     assert f"{area.name}: dữ liệu của mình chưa có chính sách riêng" in reply
     assert "19/2021" not in reply and "anh/chị" in reply.lower()
     sources = joined(send(stack, sender, "nguồn"))  # full sources one tap away, with what was replaced
     assert exemption.title in sources and exemption.checked_on.strftime("%d/%m/%Y") in sources
-    for old in queries.policies_superseded_by(catalog, exemption.id):
+    for old in policies_superseded_by(catalog, exemption.id):
         assert f"thay thế {old.legal_basis_number}" in sources
 
 
@@ -232,10 +149,10 @@ def test_support_policy_parent_acceptance(stack, catalog, style, text):
     ],
 )
 def test_support_policy_student_vinh_tuong_acceptance(stack, catalog, text):
-    from bot.catalog import queries
+    from bot.catalog.names import get_area
 
     reply = joined(send(stack, new_sender(), text))
-    area = queries.get_area(catalog, "vinh_tuong")
+    area = get_area(catalog, "vinh_tuong")
     assert f"{area.name}: dữ liệu của mình chưa có chính sách riêng" in reply
     assert "UBND xã/phường" in reply and "Sở GD&ĐT" in reply and "19/2021" not in reply
     assert " em " in f" {reply} " and "anh/chị" not in reply
@@ -243,45 +160,42 @@ def test_support_policy_student_vinh_tuong_acceptance(stack, catalog, text):
 
 @pytest.mark.parametrize("style, text", list(zip(STYLES, FINDER_QUESTIONS)))
 def test_programme_finder(stack, catalog, style, text):
-    from bot.catalog import queries
+    from bot.catalog.names import get_occupation
+    from bot.catalog.search import find_programmes
 
     final = send(stack, new_sender(), text)  # no level question: every level, nearest first
     reply = joined(final)
     occupation = next(
-        o
-        for o in ("dien_cong_nghiep", "han", "cong_nghe_o_to")
-        if queries.get_occupation(catalog, o).name in reply
+        o for o in ("dien_cong_nghiep", "han", "cong_nghe_o_to") if get_occupation(catalog, o).name in reply
     )
-    hits = queries.find_programmes(catalog, occupation=occupation)
+    hits = find_programmes(catalog, occupation=occupation)
     assert hits and hits[0].institution.name in reply
     assert any(p.startswith("/ask_school_info") for p in payloads(final))
 
 
 @pytest.mark.parametrize("style, text", list(zip(STYLES, SCHOOL_QUESTIONS)))
 def test_school_info(stack, catalog, style, text):
-    from bot.catalog import queries
+    from bot.catalog.names import get_institution
 
     reply = joined(send(stack, new_sender(), text))
-    school = queries.get_institution(catalog, "cd_ktcn_vinh_phuc")
+    school = get_institution(catalog, "cd_ktcn_vinh_phuc")
     assert school.name in reply and school.address in reply
 
 
 @pytest.mark.parametrize("style, text", list(zip(STYLES, ADMISSION_QUESTIONS)))
 def test_admission(stack, catalog, style, text):
-    from bot.catalog import queries
+    from bot.catalog.names import get_level
 
     reply = joined(send(stack, new_sender(), text))
-    assert (
-        queries.get_level(catalog, "trung_cap").entry in reply and "chưa có trong dữ liệu của mình" in reply
-    )
+    assert get_level(catalog, "trung_cap").entry in reply and "chưa có trong dữ liệu của mình" in reply
 
 
 @pytest.mark.parametrize("style, text", list(zip(STYLES, CAREER_QUESTIONS)))
 def test_career_prospects(stack, catalog, style, text):
-    from bot.catalog import queries
+    from bot.catalog.names import get_occupation
 
     reply = joined(send(stack, new_sender(), text))
-    assert queries.get_occupation(catalog, "han").name in reply and "chưa có trong dữ liệu của mình" in reply
+    assert get_occupation(catalog, "han").name in reply and "chưa có trong dữ liệu của mình" in reply
 
 
 @pytest.mark.parametrize("style, text", list(zip(STYLES, COMPARE_QUESTIONS)))
@@ -292,16 +206,16 @@ def test_compare_paths(stack, style, text):
 
 @pytest.mark.parametrize("style, text", list(zip(STYLES, FURTHER_QUESTIONS)))
 def test_further_study(stack, catalog, style, text):
-    from bot.catalog import queries
+    from bot.catalog.names import get_level
 
     reply = joined(send(stack, new_sender(), text))
-    assert queries.get_level(catalog, "trung_cap").after in reply
+    assert get_level(catalog, "trung_cap").after in reply
 
 
 @pytest.mark.parametrize("style, text", list(zip(STYLES, QUIZ_STARTS)))
 def test_interest_quiz(stack, catalog, style, text):
     from actions.quiz import QUIZ_ITEMS
-    from bot.catalog import queries
+    from bot.catalog.search import occupations_by_riasec
 
     sender = new_sender()
     messages = send(stack, sender, text)
@@ -310,7 +224,7 @@ def test_interest_quiz(stack, catalog, style, text):
         messages = send(stack, sender, "/affirm" if code in "SC" else "/deny")
     reply = joined(messages)
     assert "không phải kết luận" in reply
-    for occupation in queries.occupations_by_riasec(catalog, ["S", "C"], limit=4):
+    for occupation in occupations_by_riasec(catalog, ["S", "C"], limit=4):
         assert occupation.name in reply
 
 
@@ -440,9 +354,9 @@ def test_broken_unicode_and_broken_bytes(stack):
 
 
 def test_catalogue_down_apologises_then_recovers(stack, catalog):
-    from bot.catalog import queries
+    from bot.catalog.names import get_level
 
-    level = queries.get_level(catalog, "cao_dang")
+    level = get_level(catalog, "cao_dang")
     catalog.close()
     sender = new_sender()
     name = stack["catalog_url"].rsplit("/", 1)[1]

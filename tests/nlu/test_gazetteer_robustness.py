@@ -18,7 +18,6 @@ from bot.nlu.gazetteer import (
     build_patterns,
     load_catalog_records,
     load_lexicon_records,
-    within_one_edit,
 )
 from bot.nlu.pieces import Lexicon, is_syllable, normalize_pieces, normalized_text
 
@@ -192,22 +191,6 @@ def test_no_typo_matching_without_a_vocabulary(lexicon):
 )
 def test_user_role_phrases(matcher, text, role):
     assert ("user_role", role) in _found(matcher, text)
-
-
-@pytest.mark.parametrize(
-    "a, b, expected",
-    [
-        ("vinhtuong", "vinhtuog", True),  # deletion
-        ("ketoan", "ketoam", True),  # substitution
-        ("dieuduong", "dieuduogn", True),  # neighbours swapped
-        ("dieuduong", "dieuduongg", True),  # insertion
-        ("ketoan", "detoaa", False),
-        ("abc", "cba", False),
-    ],
-)
-def test_within_one_edit(a, b, expected):
-    assert within_one_edit(a, b) is expected
-    assert within_one_edit(b, a) is expected
 
 
 @pytest.mark.parametrize(

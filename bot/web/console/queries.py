@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from bot.text import fold
-from bot.web.console.settings import VN_UTC_OFFSET
+from bot.web.console.settings import VN_TZ
 from bot.web.console.store import (
     ConversationFacet,
     ConversationNote,
@@ -103,7 +103,7 @@ class ConversationFilter:
 
 
 def day_start_ts(day: dt.date) -> float:
-    return dt.datetime(day.year, day.month, day.day, tzinfo=dt.timezone.utc).timestamp() - VN_UTC_OFFSET
+    return dt.datetime(day.year, day.month, day.day, tzinfo=VN_TZ).timestamp()
 
 
 def _escape_like(value: str) -> str:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import os
 import secrets
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.config import VAR_DIR, Settings, get_settings
 
 SECRET_FILE = VAR_DIR / "console_secret"
-VN_UTC_OFFSET = 7 * 3600  # Asia/Ho_Chi_Minh, no DST: "a day" in analytics is a Vietnamese day
+VN_TZ = ZoneInfo("Asia/Ho_Chi_Minh")  # "a day" in analytics, times on the pages: Vietnamese
 
 
 @dataclass(frozen=True)

@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection, Engine
 from bot.db import utcnow
 from bot.text import fold
 from bot.web.console.rasa_names import FALLBACK_ACTIONS, FALLBACK_INTENT
-from bot.web.console.settings import VN_UTC_OFFSET
+from bot.web.console.settings import VN_TZ
 from bot.web.console.store import ConversationFacet, ConversationSummary, DailyStat, NluInboxItem, SyncState
 from bot.web.console.unanswered import Message, Reply, judge, message_facts, text_key
 
@@ -65,7 +65,7 @@ events_t = sa.table(
 
 
 def vn_day(timestamp: float) -> str:
-    return dt.datetime.utcfromtimestamp(timestamp + VN_UTC_OFFSET).strftime("%Y-%m-%d")
+    return dt.datetime.fromtimestamp(timestamp, VN_TZ).strftime("%Y-%m-%d")
 
 
 def events_table_exists(conn: Connection) -> bool:

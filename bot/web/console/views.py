@@ -32,7 +32,7 @@ from bot.web.console.erasure import erase_conversation
 from bot.web.console.names import Names
 from bot.web.console.nlu_export import corrections_to_yaml
 from bot.web.console.retention import purge
-from bot.web.console.settings import VN_UTC_OFFSET, ConsoleSettings, get_console_settings
+from bot.web.console.settings import VN_TZ, ConsoleSettings, get_console_settings
 from bot.web.console.store import (
     ROLES,
     AuditEntry,
@@ -64,7 +64,7 @@ def _vn_time(ts) -> str:
         return ""
     if isinstance(ts, dt.datetime):
         ts = ts.replace(tzinfo=dt.timezone.utc).timestamp()
-    return dt.datetime.utcfromtimestamp(float(ts) + VN_UTC_OFFSET).strftime("%d/%m/%Y %H:%M")
+    return dt.datetime.fromtimestamp(float(ts), VN_TZ).strftime("%d/%m/%Y %H:%M")
 
 
 def _pct(value) -> str:
@@ -799,7 +799,7 @@ class RangeTooLong(ValueError):
 
 def _analytics_range(request: Request):
     """(from, to), at most MAX_ANALYTICS_DAYS days; RangeTooLong otherwise. Unreadable dates: the last 30 days."""
-    today = (dt.datetime.utcnow() + dt.timedelta(seconds=VN_UTC_OFFSET)).date()
+    today = dt.datetime.now(VN_TZ).date()
     try:
         day_to = dt.date.fromisoformat(request.args.get("to", "")) if request.args.get("to") else today
         day_from = (
