@@ -2,7 +2,9 @@
 
 Per conversation the number of unanswered turns, a flag for the list filter and
 the last turns' facts the sync judges again; per day the unanswered messages;
-in the NLU inbox the key that groups messages saying the same. Conversations
+in the NLU inbox the key that groups messages saying the same; per day the
+conversations that came to have each intent and area (filled for the
+conversations synced so far). Conversations
 synced before this revision keep no verdict for their earlier turns. The inbox
 now holds unanswered turns: open items that were there only for a low
 confidence go, fallback items stay and get their group key.
@@ -36,6 +38,16 @@ def upgrade() -> None:
     with op.batch_alter_table("console_nlu_inbox") as batch:
         batch.add_column(sa.Column("group_key", sa.String(255), nullable=False, server_default=""))
     op.create_index("ix_console_nlu_inbox_group", "console_nlu_inbox", ["status", "group_key"])
+    op.create_table(
+        "console_daily_facets",
+        sa.Column("day", sa.String(10), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("value", sa.String(255), nullable=False),
+        sa.Column("conversations", sa.Integer, nullable=False),
+        sa.PrimaryKeyConstraint("day", "kind", "value", name="pk_console_daily_facets"),
+    )
+    op.create_index("ix_console_daily_facets_kind_day", "console_daily_facets", ["kind", "day"])
+    _count_facets_by_day()
     inbox = sa.table(
         "console_nlu_inbox",
         sa.column("event_id", sa.BigInteger),
@@ -54,7 +66,37 @@ def upgrade() -> None:
         )
 
 
+def _count_facets_by_day() -> None:
+    """The counters for the conversations synced so far, by the day of their first message."""
+    from collections import Counter
+
+    from bot.web.console.sync import vn_day
+
+    conn = op.get_bind()
+    counts: Counter = Counter()
+    rows = conn.execute(
+        sa.text(
+            "SELECT f.kind, f.value, c.first_ts FROM console_conversation_facets f "
+            "JOIN console_conversations c ON c.sender_id = f.sender_id"
+        )
+    )
+    for kind, value, first_ts in rows:
+        counts[(vn_day(float(first_ts)), kind, value)] += 1
+    table = sa.table(
+        "console_daily_facets",
+        sa.column("day", sa.String),
+        sa.column("kind", sa.String),
+        sa.column("value", sa.String),
+        sa.column("conversations", sa.Integer),
+    )
+    items = [dict(day=d, kind=k, value=v, conversations=n) for (d, k, v), n in counts.items()]
+    for i in range(0, len(items), 1000):
+        conn.execute(table.insert(), items[i : i + 1000])
+
+
 def downgrade() -> None:
+    op.drop_index("ix_console_daily_facets_kind_day", table_name="console_daily_facets")
+    op.drop_table("console_daily_facets")
     op.drop_index("ix_console_nlu_inbox_group", table_name="console_nlu_inbox")
     with op.batch_alter_table("console_nlu_inbox") as batch:
         batch.drop_column("group_key")

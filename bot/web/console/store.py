@@ -174,6 +174,19 @@ class DailyStat(Base):
     unanswered_messages = sa.Column(sa.Integer, nullable=False, default=0)
 
 
+class DailyFacet(Base):
+    """Per Vietnam-local day (the conversation's first message): how many conversations
+    that started that day came to have an intent or an area; analytics read these."""
+
+    __tablename__ = "console_daily_facets"
+    __table_args__ = (sa.Index("ix_console_daily_facets_kind_day", "kind", "day"),)
+
+    day = sa.Column(sa.String(10), primary_key=True)
+    kind = sa.Column(sa.String(16), primary_key=True)
+    value = sa.Column(sa.String(255), primary_key=True)
+    conversations = sa.Column(sa.Integer, nullable=False, default=0)
+
+
 # --- annotations ------------------------------------------------------------
 
 

@@ -36,7 +36,14 @@ from bot.db import utcnow
 from bot.text import fold
 from bot.web.console.rasa_names import FALLBACK_ACTIONS, FALLBACK_INTENT
 from bot.web.console.settings import VN_TZ
-from bot.web.console.store import ConversationFacet, ConversationSummary, DailyStat, NluInboxItem, SyncState
+from bot.web.console.store import (
+    ConversationFacet,
+    ConversationSummary,
+    DailyFacet,
+    DailyStat,
+    NluInboxItem,
+    SyncState,
+)
 from bot.web.console.unanswered import Message, Reply, judge, message_facts, text_key
 
 logger = logging.getLogger(__name__)
@@ -49,6 +56,7 @@ _CHUNK = 400
 summary_t = ConversationSummary.__table__
 facet_t = ConversationFacet.__table__
 daily_t = DailyStat.__table__
+daily_facet_t = DailyFacet.__table__
 inbox_t = NluInboxItem.__table__
 state_t = SyncState.__table__
 
@@ -390,6 +398,7 @@ class _Batch:
             )
         if facets:
             conn.execute(facet_t.insert(), facets)
+            self._count_facets(facets)
         self._write_inbox()
         for (day, channel), (conversations, messages, fallbacks, unanswered) in self.daily.items():
             result = conn.execute(
@@ -414,6 +423,23 @@ class _Batch:
                     )
                 )
         self.daily.clear()
+
+    def _count_facets(self, facets: List[dict]) -> None:
+        """Each new (conversation, intent/area) counts once, on the day the conversation began."""
+        counts: Dict[tuple, int] = {}
+        for facet in facets:
+            key = (vn_day(self.convs[facet["sender_id"]].row["first_ts"]), facet["kind"], facet["value"])
+            counts[key] = counts.get(key, 0) + 1
+        t = daily_facet_t
+        for (day, kind, value), n in counts.items():
+            where = (t.c.day == day, t.c.kind == kind, t.c.value == value)
+            if (
+                self.conn.execute(
+                    t.update().where(*where).values(conversations=t.c.conversations + n)
+                ).rowcount
+                == 0
+            ):
+                self.conn.execute(t.insert().values(day=day, kind=kind, value=value, conversations=n))
 
     def _write_inbox(self) -> None:
         conn = self.conn

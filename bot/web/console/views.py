@@ -834,20 +834,20 @@ def _rate(part: int, whole: int) -> float:
 
 
 def _analytics_data(conn, day_from: dt.date, day_to: dt.date) -> dict:
-    ts_from, ts_to = queries.day_start_ts(day_from), queries.day_start_ts(day_to) + 86400
-    series = queries.daily_series(conn, day_from.isoformat(), day_to.isoformat())
+    first, last = day_from.isoformat(), day_to.isoformat()
+    series = queries.daily_series(conn, first, last)
     by_day = {row["day"]: row for row in series}
     days = [(day_from + dt.timedelta(days=i)).isoformat() for i in range((day_to - day_from).days + 1)]
     daily = [by_day.get(d, dict(day=d, conversations=0, messages=0, fallbacks=0, unanswered=0)) for d in days]
-    channels = queries.by_channel(conn, day_from.isoformat(), day_to.isoformat())
+    channels = queries.by_channel(conn, first, last)
     for row in daily + channels:
         row["fallback_rate"] = _rate(row["fallbacks"], row["messages"])
         row["unanswered_rate"] = _rate(row["unanswered"], row["messages"])
     names = Names.load()
     return {
         "daily": daily,
-        "intents": [(names.intent(v), n) for v, n in queries.facet_counts(conn, "intent", ts_from, ts_to)],
-        "areas": [(names.area(v), n) for v, n in queries.facet_counts(conn, "area", ts_from, ts_to)],
+        "intents": [(names.intent(v), n) for v, n in queries.facet_counts(conn, "intent", first, last)],
+        "areas": [(names.area(v), n) for v, n in queries.facet_counts(conn, "area", first, last)],
         "channels": [dict(row, name=names.channel(row["channel"])) for row in channels],
     }
 
@@ -924,7 +924,7 @@ def analytics(request: Request):
             "Tỷ lệ tin nhắn chưa được trả lời theo ngày",
             unit="%",
         ),
-        "intents": charts.hbar_chart(data["intents"], "Intent phổ biến (số hội thoại)"),
+        "intents": charts.hbar_chart(data["intents"], "Ý định phổ biến (số hội thoại)"),
         "areas": charts.hbar_chart(data["areas"], "Hội thoại theo địa bàn"),
         "channels": charts.hbar_chart(
             [(r["name"], r["messages"]) for r in data["channels"]], "Tin nhắn theo kênh"
