@@ -15,6 +15,7 @@ import logging
 import re
 from contextlib import contextmanager
 from typing import Any, Dict, Iterable, Iterator, List, Optional, Text
+from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
@@ -39,9 +40,13 @@ WHOM_TO_ASK = "UBND xã/phường nơi cư trú hoặc Sở GD&ĐT tỉnh Phú T
 # ------------------------------------------------------------------ dates
 
 
+VN_TIME = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
 def today() -> dt.date:
-    """Today's date; BOT_TODAY=YYYY-MM-DD pins it (tests of date-dependent answers)."""
-    return get_settings().bot_today or dt.date.today()
+    """Today's date in Vietnam (the families' date, whatever the server's zone);
+    BOT_TODAY=YYYY-MM-DD pins it (tests of date-dependent answers)."""
+    return get_settings().bot_today or dt.datetime.now(VN_TIME).date()
 
 
 def vn_date(value: Optional[dt.date]) -> str:

@@ -33,6 +33,7 @@ from actions.common import (
     vn_date,
     you,
 )
+from actions.lean import ask_lean
 from actions.programmes import combined_route_places, contact_text, mentions_nine_plus, next_step
 from bot.catalog.admissions import admission_calendar
 from bot.catalog.names import get_level, get_policy, lookup_area, lookup_institution, lookup_occupation
@@ -648,4 +649,4 @@ class ActionComparePaths(CatalogAction):
                 {"title": "Gặp tư vấn viên", "payload": "/request_human"},
             ],
         )
-        return [SlotSet("last_topic", "compare_paths"), sources_event(cited)]
+        return [SlotSet("last_topic", "compare_paths"), sources_event(cited)] + ask_lean(dispatcher, tracker)

@@ -24,6 +24,7 @@ from actions.common import (
     wants_stop,
     yes_no,
 )
+from actions.lean import ask_lean
 from actions.programmes import interest_answer, interest_of
 from bot.catalog.search import find_programmes, occupations_by_riasec
 
@@ -201,4 +202,4 @@ class ActionQuizResult(CatalogAction):
             return reset + [SlotSet("flow_exit", None)]
         text, buttons = quiz_result(session, tracker)
         dispatcher.utter_message(text=text, buttons=buttons)
-        return reset + [SlotSet("last_topic", "interest_quiz")]
+        return reset + [SlotSet("last_topic", "interest_quiz")] + ask_lean(dispatcher, tracker)

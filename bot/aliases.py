@@ -6,11 +6,13 @@ validator with a looser distance.
 Keys are folded (`bot.text.fold`: lower case, no diacritics), words separated
 by one space: "vinh tuong". Typed text matches a key when
 - it has the same letters once spaces are removed ("vinhtuong", "vinh tuong");
-- or it is within one typo (`within_one_typo`): one insertion, deletion, substitution
-  or swap of neighbours, counted with the spaces (so a typo stays inside a
-  word: "hoat hinh" is two edits from "hoi thinh", not one), on a key of at
-  least `TYPO_MIN_LETTERS` letters, with the first letter right ("de toan" is
-  not "ke toan"). Distances are rapidfuzz's optimal string alignment.
+- or it is within one typo (`within_one_typo`): one insertion, deletion,
+  substitution or swap of neighbours (rapidfuzz's optimal string alignment),
+  with the first letter right ("de toan" is not "ke toan"), on a key of at
+  least `TYPO_MIN_LETTERS` letters. Words of the key the user ran together
+  are one typed word ("vinhung" for "vinh hung", "dien congnghep"), but a typo
+  stays inside a word: each typed word is compared with its own words of the
+  key, so "hoat hinh" is not "hoi thinh" ("hoat" is two edits from "hoi").
 
 The callers add their own, stricter conditions (the gazetteer refuses a typo
 made only of words it knows from the training data); none of them loosens
@@ -19,9 +21,9 @@ this rule.
 
 from __future__ import annotations
 
+from itertools import combinations
 from typing import Dict, Generic, Hashable, Iterable, List, Set, Tuple, TypeVar
 
-from rapidfuzz import process
 from rapidfuzz.distance import OSA
 
 # Letters (spaces removed) a key needs before a typo in it is forgiven:
@@ -42,13 +44,25 @@ def typo_allowed(key: str) -> bool:
     return len(letters(key)) >= TYPO_MIN_LETTERS
 
 
+def typo_distance(typed: str, key: str, limit: int = MAX_TYPOS) -> int:
+    """Edits from `typed` to `key`, each typed word against consecutive words of the
+    key (run together: "vinhung" ~ "vinh hung"); more than `limit` gives `limit` + 1."""
+    words, syllables = typed.split(" "), key.split(" ")
+    best = limit + 1
+    for cuts in combinations(range(1, len(syllables)), len(words) - 1):
+        bounds = (0, *cuts, len(syllables))
+        total = 0
+        for word, start, end in zip(words, bounds, bounds[1:]):
+            total += OSA.distance(word, "".join(syllables[start:end]), score_cutoff=limit - total)
+            if total > limit:
+                break
+        best = min(best, total)
+    return best
+
+
 def within_one_typo(typed: str, key: str) -> bool:
     """Whether folded `typed` is within one typo of `key` under the shared rule (see the module)."""
-    return (
-        typo_allowed(key)
-        and typed[:1] == key[:1]
-        and OSA.distance(typed, key, score_cutoff=MAX_TYPOS) <= MAX_TYPOS
-    )
+    return typo_allowed(key) and typed[:1] == key[:1] and typo_distance(typed, key) <= MAX_TYPOS
 
 
 class AliasMatcher(Generic[Owner]):
@@ -60,12 +74,12 @@ class AliasMatcher(Generic[Owner]):
     def __init__(self, keys: Iterable[Tuple[str, Owner, bool]]):
         self._by_letters: Dict[str, Set[str]] = {}
         self._owner: Dict[str, Owner] = {}
-        self._typo_keys: Dict[Tuple[str, int], List[str]] = {}  # (first letter, length) -> keys
+        self._typo_keys: Dict[Tuple[str, int], List[str]] = {}  # (first letter, letters) -> keys
         for key, owner, typo_ok in keys:
             self._owner[key] = owner
             self._by_letters.setdefault(letters(key), set()).add(key)
             if typo_ok and typo_allowed(key):
-                self._typo_keys.setdefault((key[:1], len(key)), []).append(key)
+                self._typo_keys.setdefault((key[:1], len(letters(key))), []).append(key)
 
     def __bool__(self) -> bool:
         return bool(self._owner)
@@ -78,13 +92,11 @@ class AliasMatcher(Generic[Owner]):
         return set(self._by_letters.get(letters(typed), ()))
 
     def one_typo(self, typed: str) -> Set[str]:
-        """Keys exactly one typo away from `typed` (`within_one_typo`)."""
-        candidates = [
+        """Keys within one typo of `typed` (`within_one_typo`)."""
+        size = len(letters(typed))
+        return {
             key
-            for length in range(len(typed) - MAX_TYPOS, len(typed) + MAX_TYPOS + 1)
+            for length in range(size - MAX_TYPOS, size + MAX_TYPOS + 1)
             for key in self._typo_keys.get((typed[:1], length), ())
-        ]
-        if not candidates:
-            return set()
-        found = process.extract(typed, candidates, scorer=OSA.distance, score_cutoff=MAX_TYPOS, limit=None)
-        return {key for key, distance, _ in found if distance == MAX_TYPOS}
+            if typo_distance(typed, key) <= MAX_TYPOS
+        }

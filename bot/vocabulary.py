@@ -2,27 +2,39 @@
 
 - Intents, entities and slot values come from `domain.yml` (the NLU contract's
   names, plus what the project adds).
-- Areas, levels, occupations, schools and beneficiary groups come from the
-  catalogue (`bot.catalog`), with their Vietnamese names.
+- Areas, schools, levels, occupations and beneficiary groups come from the
+  catalogue: `catalogue_ids` / `catalogue_records` read its files
+  (data/catalog, no database), `area_choices` its tables; `CATALOG_ENTITY_TABLES`
+  says which domain entity each catalogue file backs.
 - The Vietnamese names of intents, slots, slot values and channels come from
-  the domain's `labels:` table.
+  the domain's `labels:` table (`labels`, `slot_value_labels`).
 
-The console, the NLU evaluation and the tests read them here instead of
-keeping copies that drift (the console once knew 9 areas while the catalogue
-had 15).
+The console, the NLU components (gazetteer, entity-reply rule), the NLU
+evaluation, the benchmarks and the tests read them here instead of keeping
+copies that drift (the console once knew 9 areas while the catalogue had 15).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, List, NamedTuple, Optional, Tuple
+from typing import Any, Dict, FrozenSet, List, NamedTuple, Optional, Tuple
 
 import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 DOMAIN_PATH = Path(__file__).resolve().parents[1] / "domain.yml"
+CATALOG_DIR = Path(__file__).resolve().parents[1] / "data" / "catalog"
+
+# Domain entity -> the catalogue file (and table) holding its values, by id.
+CATALOG_ENTITY_TABLES: Dict[str, str] = {
+    "area": "areas",
+    "school": "institutions",
+    "occupation": "occupations",
+    "level": "levels",
+    "beneficiary_group": "beneficiary_groups",
+}
 
 
 @lru_cache(maxsize=4)
@@ -61,6 +73,18 @@ def slot_value_labels(slot: str, path: Path = DOMAIN_PATH) -> Dict[str, str]:
     """Vietnamese names of a slot's values (`labels: slot_values:` in the domain)."""
     table = ((_domain(path).get("labels") or {}).get("slot_values") or {}).get(slot) or {}
     return {str(k): str(v) for k, v in table.items()}
+
+
+@lru_cache(maxsize=16)
+def catalogue_records(table: str, directory: Path = CATALOG_DIR) -> Tuple[Dict[str, Any], ...]:
+    """The records of one catalogue file as written (`<directory>/<table>.yml`)."""
+    data = yaml.safe_load((Path(directory) / f"{table}.yml").read_text(encoding="utf-8")) or {}
+    return tuple(r for r in data.get(table) or [] if isinstance(r, dict))
+
+
+def catalogue_ids(entity: str, directory: Path = CATALOG_DIR) -> FrozenSet[str]:
+    """The ids an entity's values may take ("area" -> every area id of the catalogue)."""
+    return frozenset(str(r["id"]) for r in catalogue_records(CATALOG_ENTITY_TABLES[entity], directory))
 
 
 class AreaChoice(NamedTuple):

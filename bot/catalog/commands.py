@@ -1,5 +1,8 @@
 """`python -m bot catalog import DIR` / `export DIR` / `report [DIR]`.
 
+The report also lists the console's open "sai thông tin" reports (from the
+database; one line saying why when it cannot be read).
+
 Import validates every file first, then mirrors them into the database in
 one transaction: a bad file changes nothing and ends the command with one
 line naming the file, the record and the field (exit code 1).
@@ -84,7 +87,9 @@ def _run_report(args) -> int:
     except CatalogValidationError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
-    print("\n".join(report.lines()))
+    from bot.web.console.error_reports import open_report_lines
+
+    print("\n".join(report.lines() + open_report_lines(args.url)))
     return 0
 
 
@@ -104,4 +109,5 @@ def register(subparsers) -> None:
         "directory", nargs="?", default="data/catalog", help="catalogue directory (default: data/catalog)"
     )
     rep.add_argument("--today", help="report as of this date (YYYY-MM-DD; default: today)")
+    rep.add_argument("--url", help="database of the console's error reports (default: DATABASE_URL)")
     rep.set_defaults(handler=_run_report)

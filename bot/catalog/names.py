@@ -129,7 +129,7 @@ def _build_index(model: type, rows: Sequence[Tuple[str, str, List[str]]]) -> _Al
     prefixes = _PREFIXES[model]
     exact: Dict[str, Optional[str]] = {}
     stripped: Dict[str, Optional[str]] = {}
-    spaced = set()  # the keys as written; a typo is measured against these (spaces count)
+    spaced = set()  # the keys as written, word by word: a typo is measured against these
     for entity_id, name, aliases in rows:
         for text in [entity_id, name, *(aliases or [])]:
             full, bare = _full_keys(text), _stripped_keys(text, prefixes)

@@ -17,6 +17,7 @@ from typing import Any, Dict, List, Tuple, Union
 
 from bot.catalog.schema import INTERNAL_FIELDS, INTERNAL_MARKERS, SUCCESSIONS, TABLE_FILES, load_catalog
 
+CATALOG_DIR = Path(__file__).resolve().parents[2] / "data" / "catalog"  # the maintained YAML files
 STALE_DAYS = 180
 EXPIRY_DAYS = 90
 NON_BENEFIT_KINDS = ("ke_hoach", "danh_muc", "thong_tin")
@@ -47,18 +48,21 @@ class CatalogReport:
         )
         out.append(f"Occupations with a description: {self.occupations_described}")
         out.append(f"Levels: {', '.join(self.level_ids)}")
-        sections = (
-            ("V/P records without a public URL", self.without_url),
-            ("Internal notes in user-facing fields", self.internal_in_user_fields),
-            (f"Not checked for more than {STALE_DAYS} days", self.stale),
-            (f"Policies expiring within {EXPIRY_DAYS} days", self.expiring),
-            ("Expired policies still linked", self.expired_linked),
-            ("Institutions without contact details (phone or website)", self.no_contact),
-        )
-        for title, items in sections:
+        for _, title, items in self.sections():
             out.append(f"{title}: {len(items)}")
             out.extend(f"  - {item}" for item in items)
         return out
+
+    def sections(self) -> List[Tuple[str, str, List[str]]]:
+        """(key, title, items) of each list that needs attention (the console shows them too)."""
+        return [
+            ("without_url", "V/P records without a public URL", self.without_url),
+            ("internal_in_user_fields", "Internal notes in user-facing fields", self.internal_in_user_fields),
+            ("stale", f"Not checked for more than {STALE_DAYS} days", self.stale),
+            ("expiring", f"Policies expiring within {EXPIRY_DAYS} days", self.expiring),
+            ("expired_linked", "Expired policies still linked", self.expired_linked),
+            ("no_contact", "Institutions without contact details (phone or website)", self.no_contact),
+        ]
 
 
 def _internal_texts(row: Dict[str, Any]) -> List[str]:

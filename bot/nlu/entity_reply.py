@@ -31,6 +31,7 @@ from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.pieces import VI_PIECES, normalize_pieces
 from bot.text import fold
+from bot.vocabulary import CATALOG_ENTITY_TABLES
 
 
 def is_entity_reply(
@@ -77,8 +78,8 @@ class EntityReplyClassifier(GraphComponent):
             "intent": "inform",
             # confidence of the rule's intent; the others share the rest
             "confidence": 0.9,
-            # entity types that count as a slot value
-            "entity_types": ["area", "occupation", "level", "school", "beneficiary_group"],
+            # entity types that count as a slot value: the catalogue's (bot/vocabulary.py)
+            "entity_types": list(CATALOG_ENTITY_TABLES),
             # folded words allowed around the entities (no question words)
             "filler_words": [
                 "a",

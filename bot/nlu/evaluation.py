@@ -22,9 +22,10 @@ from typing import Any, Dict, Iterable, List, Optional
 import yaml
 
 from bot.text import fold
+from bot.vocabulary import entities
 
 HELDOUT_PATH = Path("tests/nlu/heldout.yml")
-ENTITY_TYPES = ["area", "occupation", "level", "school", "beneficiary_group", "user_role"]
+ENTITY_TYPES = list(entities())  # domain.yml
 REPORTED_ENTITY_TYPES = ["area", "occupation", "level"]
 STYLES = ["accented", "plain", "teencode"]
 FALLBACK_INTENT = "nlu_fallback"

@@ -28,8 +28,8 @@ Rules, in order:
   the catalogue aliases under the rule the catalogue lookups share
   (`bot/aliases.py`): the same letters once spaces are removed ("vinhyen",
   "ôtô", "dien congnghiep") match; long enough aliases also match with one
-  typo ("dien cong nghep"; not "hoat hinh" for "hoi thinh": two edits with the
-  spaces) if the first letter is right, and here only if one of the typed
+  typo inside a typed word ("dien cong nghep", "vinhung"; not "hoat hinh" for
+  "hoi thinh") if the first letter is right, and here only if one of the typed
   words is unknown (not in the training vocabulary): "dan toi" (dẫn tôi) is
   not "dân tộc";
 - longest match wins, then leftmost; exact before space-free before one typo.
@@ -55,6 +55,7 @@ from bot.aliases import AliasMatcher, letters
 from bot.nlu.pieces import VI_PIECES, Lexicon, is_syllable, normalize_pieces
 from bot.nlu.storage import files_fingerprint, load_json, save_json
 from bot.text import fold, nfc
+from bot.vocabulary import CATALOG_ENTITY_TABLES
 
 logger = logging.getLogger(__name__)
 
@@ -535,14 +536,8 @@ class GazetteerEntityExtractor(GraphComponent, EntityExtractorMixin):
         return {
             # Catalogue directory read at training time (relative to the cwd).
             "catalog_dir": "data/catalog",
-            # catalogue file stem (= its top-level key) -> entity name
-            "sources": {
-                "areas": "area",
-                "institutions": "school",
-                "occupations": "occupation",
-                "levels": "level",
-                "beneficiary_groups": "beneficiary_group",
-            },
+            # catalogue file stem (= its top-level key) -> entity name (bot/vocabulary.py)
+            "sources": {table: entity for entity, table in CATALOG_ENTITY_TABLES.items()},
             # extra entity lexicons (format: data/lexicon/user_role.yml)
             "lexicon_files": ["data/lexicon/user_role.yml"],
             # matching rules (prefixes, ambiguous acronyms, context words)

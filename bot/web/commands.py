@@ -1,4 +1,4 @@
-"""`python -m bot users ...`, `python -m bot purge`, `python -m bot console sync`."""
+"""`python -m bot users ...`, `python -m bot purge`, `python -m bot console sync | streaming-rebuild`."""
 
 from __future__ import annotations
 
@@ -91,6 +91,18 @@ def _sync(args) -> int:
     return 0
 
 
+def _streaming_rebuild(args) -> int:
+    from bot.db import check_database, get_engine
+    from bot.web.console.streaming import rebuild
+    from bot.web.console.sync import sync_events
+
+    check_database(args.url)
+    engine = get_engine(args.url)
+    sync_events(engine, low_confidence=get_settings().console_low_confidence)
+    print(f"streaming view: {rebuild(engine)} conversations counted from the stored events")
+    return 0
+
+
 def register(subparsers) -> None:
     from bot.web.console.store import ROLES
 
@@ -126,3 +138,9 @@ def register(subparsers) -> None:
     sync = console_actions.add_parser("sync", help="fold new tracker-store events into the console summary")
     sync.add_argument("--url")
     sync.set_defaults(handler=_sync)
+    rebuild = console_actions.add_parser(
+        "streaming-rebuild",
+        help="count the streaming view again from the stored events (once, after upgrading)",
+    )
+    rebuild.add_argument("--url")
+    rebuild.set_defaults(handler=_streaming_rebuild)

@@ -133,7 +133,7 @@ def test_support_policy_parent_acceptance(stack, catalog, style, text):
     assert f"Căn cứ: NĐ {exemption.legal_basis_number}" in first[0]["text"]  # answer first, compact basis
     area = get_area(catalog, "yen_lac")
     reply = joined(send(stack, sender, "nhà tôi ở Yên Lạc"))
-    assert f"{area.name}: dữ liệu của mình chưa có chính sách riêng" in reply
+    assert f"{area.name}: dữ liệu của mình chưa có quyết định hỗ trợ học nghề riêng của huyện" in reply
     assert "19/2021" not in reply and "anh/chị" in reply.lower()
     sources = joined(send(stack, sender, "nguồn"))  # full sources one tap away, with what was replaced
     assert exemption.title in sources and exemption.checked_on.strftime("%d/%m/%Y") in sources
@@ -153,7 +153,7 @@ def test_support_policy_student_vinh_tuong_acceptance(stack, catalog, text):
 
     reply = joined(send(stack, new_sender(), text))
     area = get_area(catalog, "vinh_tuong")
-    assert f"{area.name}: dữ liệu của mình chưa có chính sách riêng" in reply
+    assert f"{area.name}: dữ liệu của mình chưa có quyết định hỗ trợ học nghề riêng của huyện" in reply
     assert "UBND xã/phường" in reply and "Sở GD&ĐT" in reply and "19/2021" not in reply
     assert " em " in f" {reply} " and "anh/chị" not in reply
 

@@ -1,4 +1,7 @@
-"""The held-out set is well-formed and never leaks into the training data."""
+"""The held-out set is well-formed and never leaks into the training data.
+
+Intents and entities come from domain.yml, entity values from the catalogue and
+the domain's slot values (bot/vocabulary.py): no copies of those lists here."""
 
 from __future__ import annotations
 
@@ -10,6 +13,7 @@ import pytest
 
 from bot.nlu.evaluation import ENTITY_TYPES, STYLES, folded_set, load_heldout, training_texts
 from bot.text import fold, strip_diacritics
+from bot.vocabulary import CATALOG_ENTITY_TABLES, catalogue_ids, intents, slot_values
 
 SHORT_REPLY_INTENTS = {
     "greet",
@@ -21,30 +25,14 @@ SHORT_REPLY_INTENTS = {
     "inform",
     "out_of_scope",
 }
-CONTRACT_INTENTS = {
-    "greet",
-    "goodbye",
-    "thank",
-    "affirm",
-    "deny",
-    "bot_challenge",
-    "out_of_scope",
-    "request_human",
-    "ask_vocational_levels",
-    "ask_combined_route",
-    "ask_support_policy",
-    "find_programme",
-    "ask_school_info",
-    "ask_admission",
-    "ask_career_prospects",
-    "compare_paths",
-    "ask_further_study",
-    "start_interest_quiz",
-    "inform",
-}
 # Trained, but younger than the sealed held-out sets: data/nlu/privacy.yml
-# (docs/console.md), stop (issue 13) and the "Nguồn" reply (docs/dialogue.md).
-TRAINED_ONLY_INTENTS = {"delete_my_data", "stop", "ask_sources"}
+# (docs/console.md), stop (issue 13), the "Nguồn" reply (docs/dialogue.md), and
+# the province plan and the office to ask (the audit corrections).
+TRAINED_ONLY_INTENTS = {"delete_my_data", "stop", "ask_sources", "ask_province_plan", "ask_contact_office"}
+CONTRACT_INTENTS = set(intents()) - TRAINED_ONLY_INTENTS
+ALL_SETS = [Path("tests/nlu/heldout.yml")] + [
+    Path(f"tests/nlu/heldout_{name}.yml") for name in ("blind", "final", "final2", "final3")
+]
 
 
 @pytest.fixture(scope="module")
@@ -110,6 +98,28 @@ def test_heldout_size_and_coverage(heldout):
     oos = sum(e["intent"] == "out_of_scope" for e in heldout) / len(heldout)
     assert 0.07 <= oos <= 0.15
     assert sum(e.get("unicode") == "NFD" for e in heldout) >= 20
+
+
+def test_trained_only_intents_are_domain_intents():
+    assert TRAINED_ONLY_INTENTS < set(intents())
+
+
+def known_values(entity: str):
+    if entity in CATALOG_ENTITY_TABLES:
+        return catalogue_ids(entity)
+    return set(slot_values(entity))  # user_role: the slot's categories
+
+
+@pytest.mark.parametrize("path", ALL_SETS, ids=lambda p: p.name)
+def test_gold_entity_values_exist(path):
+    """Gold values are ids the catalogue (or the domain) holds: a renamed id fails here."""
+    unknown = [
+        (e["text"], ent["entity"], ent["value"])
+        for e in load_heldout(path)
+        for ent in e["entities"]
+        if ent["value"] not in known_values(ent["entity"])
+    ]
+    assert unknown == []
 
 
 def test_heldout_items_are_consistent(heldout):

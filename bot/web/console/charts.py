@@ -4,7 +4,7 @@ from escaped labels, so it is safe to insert with Jinja's |safe."""
 from __future__ import annotations
 
 from html import escape
-from typing import List, Sequence, Tuple
+from typing import List, Optional, Sequence, Tuple
 
 PALETTE = ("#2563eb", "#dc2626", "#16a34a", "#9333ea")
 
@@ -94,5 +94,61 @@ def line_chart(
             parts.append(
                 f'<text x="{left + i * step:.1f}" y="{height - 12}" text-anchor="middle" font-size="10">{escape(day[5:])}</text>'
             )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def share_chart(
+    items: Sequence[Tuple[str, Optional[float], str]],
+    title: str,
+    *,
+    target: float,
+    target_label: str,
+    width: int = 720,
+) -> str:
+    """Shares (0..1) as horizontal bars on a fixed 0-100% scale with the target as a dashed
+    line; a bar at or above the target is green, below it amber. `items`: (label, share or
+    None, text shown instead of a bar when the share is None). Printable: no colour carries
+    meaning alone (the percentage is written next to every bar)."""
+    row_h, label_w, pad, top = 24, 230, 8, 44
+    bar_w = width - label_w - 64
+    height = top + row_h * max(len(items), 1) + pad * 2 + 14
+    target_x = label_w + bar_w * target
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" role="img" aria-label="{escape(title)}" '
+        f'viewBox="0 0 {width} {height}" width="100%" class="chart" font-family="sans-serif">',
+        f"<title>{escape(title)}</title>",
+        f'<text x="{pad}" y="18" font-size="14" font-weight="bold">{escape(title)}</text>',
+        f'<line x1="{label_w}" y1="{top - 6}" x2="{label_w}" y2="{height - pad - 14}" stroke="#999"/>',
+    ]
+    if not items:
+        parts.append(f'<text x="{label_w + 8}" y="{top + 16}" class="empty">Chưa có dữ liệu</text>')
+    for i, (label, share, note) in enumerate(items):
+        y = top + i * row_h
+        parts.append(
+            f'<text x="{label_w - 6}" y="{y + 16}" text-anchor="end" font-size="12">{escape(str(label))[:42]}</text>'
+        )
+        if share is None:
+            parts.append(
+                f'<text x="{label_w + 6}" y="{y + 16}" font-size="12" fill="#555">{escape(note)}</text>'
+            )
+            continue
+        w = max(1, round(bar_w * min(share, 1.0)))
+        colour = PALETTE[2] if share >= target else "#d97706"
+        parts.append(f'<rect x="{label_w}" y="{y + 4}" width="{w}" height="{row_h - 8}" fill="{colour}"/>')
+        parts.append(f'<text x="{label_w + w + 4}" y="{y + 16}" font-size="12">{share * 100:.0f}%</text>')
+    bottom = height - pad - 14
+    parts.append(
+        f'<line x1="{target_x:.1f}" y1="{top - 6}" x2="{target_x:.1f}" y2="{bottom}" stroke="#111" '
+        'stroke-dasharray="5,4" stroke-width="1.5"/>'
+    )
+    parts.append(
+        f'<text x="{target_x:.1f}" y="{top - 10}" text-anchor="middle" font-size="11">{escape(target_label)}</text>'
+    )
+    for tick in (0, 0.25, 0.5, 0.75, 1.0):
+        x = label_w + bar_w * tick
+        parts.append(
+            f'<text x="{x:.1f}" y="{height - pad}" text-anchor="middle" font-size="10" fill="#555">{tick * 100:.0f}%</text>'
+        )
     parts.append("</svg>")
     return "".join(parts)

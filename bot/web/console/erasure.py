@@ -2,8 +2,9 @@
 
 Deleted, in one transaction: Rasa's events of the conversation, its console
 summary, facets, tags, notes, NLU inbox items (corrected ones too: they are
-the family's words), and its callback requests with their history. Kept: the
-daily counters (numbers without personal data) and an audit entry that says
+the family's words), its "sai thông tin" reports, where the streaming view
+counted it, and its callback requests with their history. Kept: the daily
+counters and the streaming view's aggregates (numbers without personal data) and an audit entry that says
 who asked and when, never what was said: the conversation appears there only
 as a 16-hex-digit SHA-256 reference (`sender_reference`), enough to answer
 "was my data deleted?" for someone who knows their id, not to recover it.
@@ -72,6 +73,7 @@ def erase_conversation(
     """
     from bot.db import utcnow
     from bot.handoff import CallbackRequest, CallbackStatusChange
+    from bot.web.console.error_reports import ErrorReport
     from bot.web.console.store import (
         AuditEntry,
         ConversationFacet,
@@ -81,6 +83,7 @@ def erase_conversation(
         NluInboxItem,
         SyncState,
     )
+    from bot.web.console.streaming import StreamingConversation
     from bot.web.console.sync import STATE_NAME, events_t
 
     present = set(sa.inspect(conn).get_table_names())
@@ -97,6 +100,9 @@ def erase_conversation(
         result.notes = conn.execute(note.delete().where(note.c.sender_id == sender_id)).rowcount or 0
         for table in (ConversationFacet.__table__, NluInboxItem.__table__, ConversationSummary.__table__):
             conn.execute(table.delete().where(table.c.sender_id == sender_id))
+        for table in (ErrorReport.__table__, StreamingConversation.__table__):
+            if table.name in present:
+                conn.execute(table.delete().where(table.c.sender_id == sender_id))
     if CallbackRequest.__tablename__ in present:
         callbacks, history = CallbackRequest.__table__, CallbackStatusChange.__table__
         ids = [

@@ -1,9 +1,10 @@
 """Retention: delete conversations whose last activity is older than N days.
 
 Deleted: Rasa's events of those conversations, their summary, facets, tags,
-notes and open/out-of-scope NLU inbox items. Kept: corrected NLU examples
-(masked training data; their link to the conversation is cleared), daily
-counters (no personal data), the audit log, and callback requests that are
+notes, open/out-of-scope NLU inbox items and where the streaming view counted
+them. Kept: corrected NLU examples (masked training data; their link to the
+conversation is cleared), "sai thông tin" reports (their link is cleared too),
+daily counters and the streaming view's aggregates (no personal data), the audit log, and callback requests that are
 still open (new / contacted). Closed callback requests older than the limit
 are deleted with their history.
 
@@ -22,6 +23,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from bot.handoff import CALLBACK_OPEN_STATUSES, CallbackRequest
+from bot.web.console import streaming
+from bot.web.console.error_reports import ErrorReport
 from bot.web.console.store import (
     ConversationFacet,
     ConversationNote,
@@ -65,6 +68,11 @@ def purge(engine: Engine, days: int, *, now: Optional[float] = None) -> PurgeRes
             inbox = NluInboxItem.__table__
             conn.execute(inbox.delete().where(inbox.c.sender_id.in_(chunk), inbox.c.status != "corrected"))
             conn.execute(inbox.update().where(inbox.c.sender_id.in_(chunk)).values(sender_id=None))
+            reports = ErrorReport.__table__
+            conn.execute(
+                reports.update().where(reports.c.sender_id.in_(chunk)).values(sender_id=None, event_id=None)
+            )
+            streaming.delete_conversations(conn, chunk)
             result.conversations += (
                 conn.execute(summary.delete().where(summary.c.sender_id.in_(chunk))).rowcount or 0
             )

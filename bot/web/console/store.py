@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session, relationship
 
 from bot.db import Base, as_naive_utc, utcnow  # noqa: F401  (re-exported for the console)
 
-ROLES = ("admin", "counsellor")
+ROLES = ("admin", "counsellor", "province")
+STAFF_ROLES = ("admin", "counsellor")  # everything but accounts; `province`: the streaming view only
 INBOX_STATUSES = ("open", "corrected", "out_of_scope")
 
 
@@ -238,3 +239,7 @@ class NluInboxItem(Base):
     corrected_entities = sa.Column(sa.Text)  # JSON list of {entity, value, start, end}
     corrected_by = sa.Column(sa.String(64))
     corrected_at = sa.Column(sa.DateTime)
+
+
+# The streaming view's and the error reports' tables are the console's too (migrations, erasure).
+from bot.web.console import error_reports, streaming  # noqa: E402, F401

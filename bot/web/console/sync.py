@@ -2,8 +2,8 @@
 
 Incremental by event id: each run reads events with id > last synced id, in
 id order, in batches, and folds them into one summary row per conversation
-(sender_id), the facet rows used by the intent/area filters, the NLU inbox and
-the daily counters.
+(sender_id), the facet rows used by the intent/area filters, the NLU inbox,
+the daily counters and the streaming view's tables (streaming.py).
 
 Every turn is judged answered or unanswered (bot.web.console.unanswered, the
 one definition). A verdict can still change while the next two turns arrive
@@ -44,6 +44,7 @@ from bot.web.console.store import (
     NluInboxItem,
     SyncState,
 )
+from bot.web.console.streaming import StreamingFold
 from bot.web.console.unanswered import Message, Reply, judge, message_facts, text_key
 
 logger = logging.getLogger(__name__)
@@ -164,6 +165,7 @@ class _Batch:
         self.inbox_add: Dict[int, dict] = {}
         self.inbox_drop: Set[int] = set()
         self.inbox_reason: Dict[int, str] = {}
+        self.streaming = StreamingFold(conn)
 
     def load(self, sender_ids: Iterable[str]) -> None:
         ids = list(sender_ids)
@@ -177,6 +179,7 @@ class _Batch:
                 conv.areas = set(row["areas"].split())
                 conv.load_tail(row["turn_tail"])
                 self.convs[row["sender_id"]] = conv
+        self.streaming.load(ids)
 
     def _daily(self, ts: float, channel: str) -> List[int]:
         key = (vn_day(ts), channel or "")
@@ -199,6 +202,7 @@ class _Batch:
             logger.warning("events.id=%s has invalid JSON; counted without details", event.id)
             data = {}
         kind = event.type_name
+        self.streaming.apply(sender_id, kind, event.intent_name, data)
         if kind == "user":
             self._user(conv, event, ts, data)
         elif kind == "bot":
@@ -362,6 +366,7 @@ class _Batch:
 
     def write(self) -> None:
         conn = self.conn
+        self.streaming.write([conv.row for conv in self.convs.values()])
         inserts, updates, facets = [], [], []
         for conv in self.convs.values():
             self._settle(conv)

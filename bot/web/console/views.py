@@ -11,7 +11,7 @@ import json
 import logging
 import time
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Tuple
 from urllib.parse import quote, urlencode
 
 import sqlalchemy as sa
@@ -26,7 +26,7 @@ from bot.db import get_engine, session_scope, utcnow
 from bot.handoff import CALLBACK_STATUSES, CallbackRequest, change_callback_status
 from bot.privacy import mask_pii
 from bot.text import fold
-from bot.web.console import auth, charts, queries
+from bot.web.console import auth, charts, error_reports, queries
 from bot.web.console import transcript as transcripts
 from bot.web.console.erasure import erase_conversation
 from bot.web.console.names import Names
@@ -35,6 +35,7 @@ from bot.web.console.retention import purge
 from bot.web.console.settings import VN_TZ, ConsoleSettings, get_console_settings
 from bot.web.console.store import (
     ROLES,
+    STAFF_ROLES,
     AuditEntry,
     ConsoleUser,
     ConversationNote,
@@ -54,7 +55,11 @@ PAGE_SYNC_EVENTS = 20000
 CALLBACK_LABELS = {"new": "Mới", "contacted": "Đã liên hệ", "closed": "Đã đóng"}
 # why a message is in the NLU inbox (items from before the unanswered measure: low confidence)
 REASON_LABELS = dict(REASONS, low_confidence="Độ tin cậy thấp")
-ROLE_LABELS = {"admin": "Quản trị", "counsellor": "Tư vấn viên"}  # console accounts
+ROLE_LABELS = {  # console accounts
+    "admin": "Quản trị",
+    "counsellor": "Tư vấn viên",
+    "province": "Sở GD&ĐT (chỉ số liệu phân luồng)",
+}
 
 bp = Blueprint("console", url_prefix="/console")
 
@@ -119,8 +124,9 @@ def _session_user(token: str) -> Optional[ConsoleUser]:
         return user
 
 
-def page(role: Optional[str] = None):
-    """Require a logged-in user (and a role); check the CSRF token on POST.
+def page(role: Optional[str] = None, roles: Tuple[str, ...] = STAFF_ROLES):
+    """Require a logged-in user with one of `roles` (or `role`); check the CSRF token on POST.
+    The default is the console's staff: a `province` account sees only the pages that name it.
 
     A handler that is a plain function (database work, rendering) runs in a worker
     thread, so a slow page never stalls the web app's event loop (the chat page,
@@ -148,7 +154,7 @@ def page(role: Optional[str] = None):
                     title="Yêu cầu không hợp lệ",
                     message="Mã bảo vệ biểu mẫu (CSRF) không đúng hoặc đã hết hạn. Hãy tải lại trang.",
                 )
-            if role and user.role != role:
+            if user.role not in ((role,) if role else roles):
                 return _forbidden(request)
             try:
                 if asyncio.iscoroutinefunction(handler):
@@ -296,7 +302,7 @@ async def login_submit(request: Request):
 
 
 @bp.post("/logout")
-@page()
+@page(roles=ROLES)
 def logout(request: Request):
     with session_scope() as session:
         auth.close_session(session, request.ctx.token)
@@ -310,9 +316,10 @@ def logout(request: Request):
 
 
 @bp.get("/")
-@page()
+@page(roles=ROLES)
 def home(request: Request):
-    return response.redirect("/console/conversations")
+    province = request.ctx.user.role == "province"
+    return response.redirect("/console/streaming" if province else "/console/conversations")
 
 
 @bp.get("/conversations")
@@ -479,6 +486,7 @@ def transcript(request: Request, sender_id: str):
         exchanges = transcripts.exchanges(conn, sender_id)
         tags = queries.tags_for(conn, [sender_id]).get(sender_id, [])
         notes = queries.notes_for(conn, sender_id)
+        reports = error_reports.by_event(conn, sender_id)
     with session_scope() as session:
         audit(session, "transcript_view", user=request.ctx.user, ip=client_ip(request), target=sender_id)
     notes_by_event = {}
@@ -492,6 +500,8 @@ def transcript(request: Request, sender_id: str):
         tags=tags,
         notes=notes,
         notes_by_event=notes_by_event,
+        error_reports=reports,
+        REPORT_STATUS_LABELS=error_reports.STATUS_LABELS,
         back=request.args.get("back", ""),
     )
 
@@ -1183,5 +1193,7 @@ def retention_run(request: Request):
 
 def register(app) -> None:
     """Attach the console to the web app (called from bot.web.app.create_app)."""
+    from bot.web.console import catalog_views, streaming_views  # noqa: F401  (their routes join bp)
+
     app.ctx.console_settings = get_console_settings()
     app.blueprint(bp)

@@ -9,16 +9,16 @@ synced before this revision keep no verdict for their earlier turns. The inbox
 now holds unanswered turns: open items that were there only for a low
 confidence go, fallback items stay and get their group key.
 
-Revision ID: console_0003
-Revises: console_0002
+Revision ID: console_0004
+Revises: console_0003_streaming
 Create Date: 2026-12-07
 """
 
 import sqlalchemy as sa
 from alembic import op
 
-revision = "console_0003"
-down_revision = "console_0002"
+revision = "console_0004"
+down_revision = "console_0003_streaming"
 branch_labels = None
 depends_on = None
 
