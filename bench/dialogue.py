@@ -21,8 +21,9 @@ Fact matching: the whole turn's reply (all bubbles' text and button titles,
 joined) and each alternative are lower-cased and diacritic-folded (đ -> d);
 an alternative matches as a substring.
 
-Per set it prints: the share of turns carrying their facts; generic replies on
-in-scope turns (GENERIC_PATTERNS, the one definition); first-bubble length
+Per set it prints: the share of turns carrying their facts; unanswered in-scope
+turns (bot.web.console.unanswered, the definition the console counts with:
+fallback, generic or repeated replies, rephrasings, re-asks left); first-bubble length
 median / p95 and the longest bubble; internal-note leaks (LEAK_PATTERNS); and
 register switches (conversations in which the bot addresses the user with
 more than one of em / anh-chị / bạn), plus turns in the wrong register.
@@ -48,21 +49,10 @@ import yaml
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-# ---------------------------------------------------------------- definitions
+from bot.web.console.unanswered import Turn as Exchange  # noqa: E402  (the one definition)
+from bot.web.console.unanswered import verdicts  # noqa: E402
 
-# A reply is "generic" when it does not answer: fallback / out-of-scope texts,
-# "Mình đã ghi nhận…", re-ask and "did you mean" phrases. Folded, substring.
-GENERIC_PATTERNS = (
-    "nam ngoai pham vi",
-    "minh da ghi nhan. ",
-    "minh chua hieu",
-    "co phai ban muon hoi",
-    "co phai em muon hoi",
-    "co phai anh/chi muon hoi",
-    "noi lai theo cach khac",
-    "hoi lai ngan gon hon",
-    "muon hoi ve noi dung nao",
-)
+# ---------------------------------------------------------------- definitions
 
 # Internal provenance that must never reach a family (regexes on the raw text).
 LEAK_PATTERNS = (
@@ -110,9 +100,18 @@ def facts_missing(text: str, facts: Iterable[Iterable[str]]) -> List[List[str]]:
     return [list(group) for group in facts or [] if not any(fold(alt) in folded for alt in group)]
 
 
-def is_generic(text: str) -> bool:
-    folded = fold(text)
-    return any(p in folded for p in GENERIC_PATTERNS)
+def unanswered(turns: List["Turn"]) -> List["Turn"]:
+    """The in-scope turns of one conversation that went unanswered, by the console's definition
+    (the REST channel returns no intents or actions: the rules read the replies' texts)."""
+    judged = verdicts(
+        [
+            Exchange(user=t.text, bot=tuple(m.get("text") or "" for m in t.messages), in_scope=t.in_scope)
+            for t in turns
+        ]
+    )
+    for turn, verdict in zip(turns, judged):
+        turn.reason = verdict.reason
+    return [t for t, v in zip(turns, judged) if v.unanswered and t.in_scope]
 
 
 def leaks(text: str) -> List[str]:
@@ -146,6 +145,7 @@ class Turn:
     facts: list
     expected_register: str
     messages: List[Dict] = field(default_factory=list)
+    reason: str = ""  # why it counts as unanswered (unanswered.REASONS), if it does
 
     @property
     def reply(self) -> str:
@@ -199,7 +199,7 @@ def score(singles: List[Turn], conversations: List[List[Turn]]) -> Dict:
     with_facts = [t for t in turns if t.facts]
     fact_ok = [t for t in with_facts if not facts_missing(t.reply, t.facts)]
     in_scope = [t for t in turns if t.in_scope]
-    generic = [t for t in in_scope if is_generic(t.reply)]
+    failed = [t for conv in [[t] for t in singles] + conversations for t in unanswered(conv)]
     firsts = [len(t.messages[0].get("text") or "") if t.messages else 0 for t in turns]
     bubbles = [len(m.get("text") or "") for t in turns for m in t.messages]
     leaked = [(t, leaks(t.reply)) for t in turns if leaks(t.reply)]
@@ -220,8 +220,8 @@ def score(singles: List[Turn], conversations: List[List[Turn]]) -> Dict:
         "fact_turns": len(with_facts),
         "facts_share": round(len(fact_ok) / len(with_facts), 4) if with_facts else 1.0,
         "in_scope_turns": len(in_scope),
-        "generic": len(generic),
-        "generic_share": round(len(generic) / len(in_scope), 4) if in_scope else 0.0,
+        "unanswered": len(failed),
+        "unanswered_share": round(len(failed) / len(in_scope), 4) if in_scope else 0.0,
         "first_bubble_median": statistics.median(firsts) if firsts else 0,
         "first_bubble_p95": percentile(firsts, 0.95),
         "longest_bubble": max(bubbles) if bubbles else 0,
@@ -235,7 +235,7 @@ def score(singles: List[Turn], conversations: List[List[Turn]]) -> Dict:
                 for t in with_facts
                 if t not in fact_ok
             ],
-            "generic": [(t.item_id, t.text, t.reply) for t in generic],
+            "unanswered": [(t.item_id, t.text, t.reason, t.reply) for t in failed],
             "leaks": [(t.item_id, t.text, found) for t, found in leaked],
             "switches": switched,
             "wrong_register": [(t.item_id, t.text, used, t.reply[:200]) for t, used in wrong_register],
@@ -252,7 +252,8 @@ def print_report(name: str, result: Dict, show_failures: bool) -> None:
     print(f"== {name}: {result['turns']} turns ({result['conversations']} conversations)")
     print(f"  facts carried        {result['facts_share']:.3f}  ({result['fact_turns']} turns with facts)")
     print(
-        f"  generic on in-scope  {result['generic']} / {result['in_scope_turns']} = {result['generic_share']:.1%}"
+        f"  unanswered in-scope  {result['unanswered']} / {result['in_scope_turns']} = "
+        f"{result['unanswered_share']:.1%}"
     )
     print(
         f"  first bubble         median {result['first_bubble_median']:.0f}, p95 {result['first_bubble_p95']:.0f}; "
@@ -268,8 +269,8 @@ def print_report(name: str, result: Dict, show_failures: bool) -> None:
     f = result["_failures"]
     for item_id, text, missing, reply in f["facts"]:
         print(f"  [facts] {item_id} {text!r}: missing {missing}\n      reply: {reply[:300]!r}")
-    for item_id, text, reply in f["generic"]:
-        print(f"  [generic] {item_id} {text!r}: {reply[:160]!r}")
+    for item_id, text, reason, reply in f["unanswered"]:
+        print(f"  [unanswered: {reason}] {item_id} {text!r}: {reply[:160]!r}")
     for item_id, text, found in f["leaks"]:
         print(f"  [leak] {item_id} {text!r}: {found}")
     for conv_id, used in f["switches"]:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from typing import Any, Dict, Optional
 
+from bot import vocabulary
 from bot.text import fold
 
 THPT, TRUNG_CAP, HOC_NGHE, SO_CAP, CHUA_BIET = "thpt", "trung_cap", "hoc_nghe", "so_cap", "chua_biet"
@@ -29,13 +30,8 @@ VOCATIONAL = (TRUNG_CAP, HOC_NGHE)
 # The answers offered as buttons (hoc_nghe is never offered: it only records a typed answer).
 BUTTONS = (THPT, TRUNG_CAP, SO_CAP, CHUA_BIET)
 
-LABELS: Dict[str, str] = {
-    THPT: "THPT (lớp 10)",
-    TRUNG_CAP: "9+ hoặc trung cấp",
-    HOC_NGHE: "Học nghề (chưa nói cấp)",
-    SO_CAP: "Sơ cấp hoặc đi làm",
-    CHUA_BIET: "Chưa biết",
-}
+# The buttons' titles and the streaming view's column names: the domain's `labels:` table.
+LABELS: Dict[str, str] = vocabulary.slot_value_labels("lean")
 TARGET_SHARE = 0.40  # plan 220/KH-UBND: at least 40% of THCS leavers into vocational education by 2030
 
 # Folded text. "chưa biết" is looked for first: "em chưa biết nên học nghề hay thi cấp 3" is undecided.

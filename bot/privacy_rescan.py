@@ -9,7 +9,8 @@ phone number, an e-mail or an ID number. The rescan applies today's
   `.search_text` are rebuilt from the re-masked events of the conversations
   that changed (the folded search text no longer shows an "@" to mask), and
   masked in place elsewhere;
-- `console_nlu_inbox.text` (with the corrected entities' offsets),
+- `console_nlu_inbox.text` (with the corrected entities' offsets; its group key
+  is derived again from the masked text),
   `console_conversation_notes.body`, `console_conversation_tags.tag`,
   `callback_requests.preferred_time` and `.note`,
   `callback_status_changes.comment`, `console_audit_log.detail`.
@@ -215,10 +216,11 @@ class _Rescan:
     def console_tables(self) -> None:
         from bot.handoff import CallbackRequest, CallbackStatusChange
         from bot.web.console.store import AuditEntry, ConversationNote, NluInboxItem
+        from bot.web.console.unanswered import text_key
 
         def inbox(row: dict, conn: Connection) -> dict:
             text, entities = _mask_inbox_entities(row["text"], row["corrected_entities"])
-            return {"text": text, "corrected_entities": entities}
+            return {"text": text, "corrected_entities": entities, "group_key": text_key(text)}
 
         def plain(*columns: str) -> Callable[[dict, Connection], dict]:
             return lambda row, conn: {
@@ -226,7 +228,11 @@ class _Rescan:
             }
 
         self.walk(
-            NluInboxItem.__table__, "event_id", ["text", "corrected_entities"], inbox, "console_nlu_inbox"
+            NluInboxItem.__table__,
+            "event_id",
+            ["text", "corrected_entities", "group_key"],
+            inbox,
+            "console_nlu_inbox",
         )
         self.walk(ConversationNote.__table__, "id", ["body"], plain("body"), "console_conversation_notes")
         self.walk(

@@ -6,6 +6,8 @@
   catalogue: `catalogue_ids` / `catalogue_records` read its files
   (data/catalog, no database), `area_choices` its tables; `CATALOG_ENTITY_TABLES`
   says which domain entity each catalogue file backs.
+- The Vietnamese names of intents, slots, slot values and channels come from
+  the domain's `labels:` table (`labels`, `slot_value_labels`).
 
 The console, the NLU components (gazetteer, entity-reply rule), the NLU
 evaluation, the benchmarks and the tests read them here instead of keeping
@@ -61,6 +63,18 @@ def slot_values(slot: str, path: Path = DOMAIN_PATH) -> Tuple[str, ...]:
     return tuple((_domain(path).get("slots") or {}).get(slot, {}).get("values") or ())
 
 
+def labels(kind: str, path: Path = DOMAIN_PATH) -> Dict[str, str]:
+    """Vietnamese names from the domain's `labels:` table; kind: intents, slots (also the
+    entities' names), channels."""
+    return {str(k): str(v) for k, v in ((_domain(path).get("labels") or {}).get(kind) or {}).items()}
+
+
+def slot_value_labels(slot: str, path: Path = DOMAIN_PATH) -> Dict[str, str]:
+    """Vietnamese names of a slot's values (`labels: slot_values:` in the domain)."""
+    table = ((_domain(path).get("labels") or {}).get("slot_values") or {}).get(slot) or {}
+    return {str(k): str(v) for k, v in table.items()}
+
+
 @lru_cache(maxsize=16)
 def catalogue_records(table: str, directory: Path = CATALOG_DIR) -> Tuple[Dict[str, Any], ...]:
     """The records of one catalogue file as written (`<directory>/<table>.yml`)."""
@@ -100,3 +114,22 @@ def area_choices(session: Session) -> List[AreaChoice]:
     ):
         choices.append(AreaChoice(area.id, area.name))
     return choices
+
+
+def catalogue_names(session: Session) -> Dict[str, Dict[str, str]]:
+    """id -> Vietnamese name of what the catalogue names, keyed by the entity that carries
+    the id: area (the labels of `area_choices`, then any other area's name), level,
+    occupation, school, beneficiary_group."""
+    from bot.catalog.models import Area, BeneficiaryGroup, Institution, Level, Occupation
+
+    areas = {a.id: a.name for a in session.execute(select(Area)).scalars()}
+    areas.update({c.id: c.label for c in area_choices(session)})
+    names = {"area": areas}
+    for entity, model in (
+        ("level", Level),
+        ("occupation", Occupation),
+        ("school", Institution),
+        ("beneficiary_group", BeneficiaryGroup),
+    ):
+        names[entity] = dict(session.execute(select(model.id, model.name)).all())
+    return names

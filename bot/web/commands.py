@@ -73,7 +73,7 @@ def _purge(args) -> int:
     if days < 1:
         print("error: --days must be at least 1", file=sys.stderr)
         return 1
-    result = purge(get_engine(args.url), days, low_confidence=settings.console_low_confidence)
+    result = purge(get_engine(args.url), days)
     print(
         f"purged {result.conversations} conversations ({result.events} events) and "
         f"{result.callbacks} closed callback requests older than {days} days"
@@ -86,7 +86,7 @@ def _sync(args) -> int:
     from bot.web.console.sync import sync_events
 
     check_database(args.url)
-    count = sync_events(get_engine(args.url), low_confidence=get_settings().console_low_confidence)
+    count = sync_events(get_engine(args.url))
     print(f"synced {count} events")
     return 0
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from helpers import PASSWORD, WebApp, create_user, migrate, seed
+from helpers import PASSWORD, WebApp, create_user, migrate, seed, seed_realistic
 
 from tests.services import CHROMIUM, require_chromium
 
@@ -59,7 +59,7 @@ def test_counsellor_round_in_chromium(browser_app, tmp_path):
 
             rows.first.locator("a").first.click()
             page.wait_for_url("**/console/conversations/c-fallback**")
-            assert "action_default_fallback" in page.content()
+            assert "action_default_fallback" in page.content()  # in the turn's debug detail
             page.fill("#tag-form input[name=tag]", "cần-bổ-sung-dữ-liệu")
             page.click("#tag-form button")
             page.wait_for_load_state()
@@ -98,5 +98,95 @@ def test_counsellor_round_in_chromium(browser_app, tmp_path):
             page.wait_for_load_state()
             assert page.locator("svg.chart").count() == 5
             page.screenshot(path=str(ARTIFACTS / "05-analytics.png"), full_page=True)
+        finally:
+            browser.close()
+
+
+@pytest.fixture
+def realistic_app(tmp_path):
+    from bot.db import dispose_engines
+
+    url = f"sqlite:///{tmp_path / 'realistic.db'}"
+    migrate(url)
+    seed_realistic(url)
+    create_user(url, "cohuong", "counsellor")
+    app = WebApp(url)
+    try:
+        yield app
+    finally:
+        app.stop()
+        dispose_engines()
+
+
+VIEWPORTS = {"desktop": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@pytest.mark.browser
+def test_transcript_reads_like_the_chat_and_screenshots(realistic_app):
+    """The transcript as the family saw it (bubbles, buttons, the one tapped, debug behind a
+    toggle), the analytics and callback pages; screenshots at desktop and phone sizes."""
+    require_chromium()
+    from playwright.sync_api import sync_playwright
+
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    base = realistic_app.base
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-background-networking", "--disable-gpu"],
+        )
+        try:
+            for size, viewport in VIEWPORTS.items():
+                page = browser.new_page(viewport=viewport)
+                page.goto(base + "/console/login")
+                page.fill("input[name=username]", "cohuong")
+                page.fill("input[name=password]", PASSWORD)
+                page.click("button[type=submit]")
+                page.wait_for_url("**/console/**")
+
+                page.goto(base + "/console/conversations/r-phu-huynh-vinh-tuong")
+                chat = page.locator("#chat")
+                first = chat.locator(".exchange").first
+                assert "tôi là phụ huynh ở Vĩnh Tường" in first.locator(".msg.user .bubble").inner_text()
+                bot = first.locator(".msg.bot .bubble").first
+                assert bot.inner_text().count("\n") >= 3  # line breaks kept: one bullet per line
+                assert first.locator(".chip").count() == 2 and first.locator(".chip.tapped").count() == 0
+                again = chat.locator(".exchange").nth(1)  # the same block again, then "Nguồn" tapped
+                assert again.locator(".chip.tapped").inner_text().strip() == "✓ Nguồn"
+                tapped = chat.locator(".msg.user .bubble.tap").first.inner_text()
+                assert tapped.lower().split() == ["bấm", "nút", "nguồn"]
+                # debug detail is hidden until the counsellor opens it
+                debug = first.locator("details.debug")
+                assert not debug.locator("dd").first.is_visible()
+                debug.locator("summary").click()
+                assert debug.locator("dd").first.is_visible()
+                assert "Miễn học phí, hỗ trợ" in debug.inner_text() and "93%" in debug.inner_text()
+                assert "Hộ cận nghèo" in debug.inner_text() and "ho_can_ngheo" not in debug.inner_text()
+                repeated = chat.locator(".exchange.unanswered")
+                assert repeated.count() == 1 and "Lặp lại câu trả lời trước" in repeated.inner_text()
+                page.locator("details.debug").first.evaluate("d => d.open = false")
+                assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+                page.screenshot(path=str(ARTIFACTS / f"transcript-{size}.png"), full_page=True)
+
+                page.goto(base + "/console/analytics")
+                assert page.locator("svg.chart").count() == 5
+                assert page.locator("#daily-table tbody tr").count() == 30
+                assert "chưa được trả lời" in page.locator("#summary").inner_text()
+                assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+                page.screenshot(path=str(ARTIFACTS / f"analytics-{size}.png"), full_page=True)
+
+                page.goto(base + "/console/callbacks")
+                row = page.locator("tbody tr").first
+                assert (
+                    "Ngoài học phí thì ký túc xá có được hỗ trợ không em?"
+                    in row.locator(".question").inner_text()
+                )
+                assert row.locator(".preferred-time").inner_text() == "sau 17h"
+                page.screenshot(path=str(ARTIFACTS / f"callbacks-{size}.png"), full_page=True)
+
+                page.goto(base + "/console/inbox")
+                assert page.locator("tr.inbox-group").count() >= 3
+                page.screenshot(path=str(ARTIFACTS / f"inbox-{size}.png"), full_page=True)
+                page.close()
         finally:
             browser.close()

@@ -277,8 +277,14 @@ def test_audit_entries_written(web, console_db):
 def test_transcript_shows_turn_details(web):
     client = login(web.base, "cobich")
     html = client.get(web.base + "/console/conversations/c-lowconf").text
-    assert "ask_support_policy" in html and "42%" in html and "area=vinh_tuong" in html
-    assert "Học sinh trung cấp được miễn học phí" in html and "utter_ask_support_policy" in html
+    # the conversation as the family saw it, judged; debug detail behind a toggle, with names
+    assert '<div class="bubble">cho hỏi về học phí trung cấp ở Vĩnh Tường</div>' in html
+    assert '<div class="bubble">Mình đã ghi nhận. Anh/chị muốn hỏi về nội dung nào?</div>' in html
+    assert "Chưa được trả lời: Trả lời chung chung" in html
+    debug = html.split('<details class="debug">', 1)[1].split("</details>", 1)[0]
+    assert "Miễn học phí, hỗ trợ" in debug and "42%" in debug and "action_inform_followup" in debug
+    assert "Địa bàn:" in debug  # names from the catalogue: tests/console/test_names.py
+    assert ">ask_support_policy<" not in html
     assert client.get(web.base + "/console/conversations/khong-ton-tai").status_code == 404
 
 
@@ -290,7 +296,9 @@ def test_nlu_inbox_correction_exports_rasa_yaml(web):
     assert "hôm nay trời mưa không" in html and "cho hỏi về học phí trung cấp" in html
     ids = dict(
         (text.strip(), int(eid))
-        for eid, text in re.findall(r'<tr id="item-(\d+)">.*?<td class="text">([^<]*)</td>', html, re.S)
+        for eid, text in re.findall(
+            r'<tr id="item-(\d+)" class="inbox-group">.*?<span class="text">([^<]*)</span>', html, re.S
+        )
     )
     low = ids["cho hỏi về học phí trung cấp ở Vĩnh Tường"]
     fallback = ids["hôm nay trời mưa không"]
@@ -353,6 +361,8 @@ def test_callback_queue(web, console_db):
     client = login(web.base, "cobich")
     html = client.get(web.base + "/console/callbacks").text
     assert "0912345678" in html and "sau 17h" in html and "&lt;i&gt;hỏi học phí&lt;/i&gt;" in html
+    # c-phone asked for a call at once (then only gave an ID number): no question to show
+    assert "Chưa hỏi câu cụ thể; chủ đề gần nhất" in html
     resp = client.post(
         web.base + f"/console/callbacks/{request_id}/status",
         data={"csrf_token": client.csrf, "status": "contacted", "comment": "đã gọi, hẹn mai"},
@@ -379,16 +389,18 @@ def test_analytics_page_and_chart_csv(web):
         web.base + "/console/analytics/daily.csv", params={"from": "2025-10-09", "to": "2025-10-09"}
     )
     lines = daily.content.decode("utf-8-sig").strip().splitlines()
-    assert lines[0].startswith("ngay,hoi_thoai,tin_nhan,fallback")
-    day, conversations, messages, fallbacks, rate = lines[1].split(",")
-    assert (day, conversations, messages, fallbacks) == ("2025-10-09", "5", "6", "1")
-    assert float(rate) == pytest.approx(16.7)
+    assert lines[0].startswith("ngay,hoi_thoai,tin_nhan,chua_duoc_tra_loi,")
+    day, conversations, messages, unanswered, unanswered_rate, fallbacks, rate = lines[1].split(",")
+    # unanswered: c-phone's "CCCD…" and c-lowconf got "Mình đã ghi nhận…", c-fallback a re-ask it left
+    assert (day, conversations, messages, unanswered, fallbacks) == ("2025-10-09", "5", "6", "3", "1")
+    assert float(unanswered_rate) == pytest.approx(50.0) and float(rate) == pytest.approx(16.7)
+    assert "50.0% chưa được trả lời" in html and 'id="daily-table"' in html
     intents = client.get(
         web.base + "/console/analytics/intents.csv", params={"from": "2025-10-01", "to": "2025-10-31"}
     ).text
-    assert "request_human,1" in intents
+    assert "Nhờ thầy cô gọi lại,1" in intents and "request_human" not in intents
     channels = client.get(
         web.base + "/console/analytics/channels.csv", params={"from": "2025-10-01", "to": "2025-10-31"}
     ).text
-    assert "zalo,1,1,0" in channels
+    assert "Zalo,1,1,1,100.0,0,0.0" in channels
     assert client.get(web.base + "/console/analytics/nope.csv").status_code == 404

@@ -61,7 +61,17 @@ def test_sync_is_incremental_and_idempotent(database_url):
     assert sync_events(engine) == 0  # no events table yet: nothing to do, no error
     store = make_store(database_url)
     try:
-        first = conversation_events([dict(text="chào ad", intent="greet", confidence=0.99)], 1_700_000_000)
+        first = conversation_events(
+            [
+                dict(
+                    text="chào ad",
+                    intent="greet",
+                    confidence=0.99,
+                    reply="Chào em! Mình là trợ lý hướng nghiệp.",
+                )
+            ],
+            1_700_000_000,
+        )
         save_conversation(store, "a", first)
         assert sync_events(engine, batch_size=3) == len(first)
         assert sync_events(engine) == 0
@@ -74,6 +84,7 @@ def test_sync_is_incremental_and_idempotent(database_url):
                         intent="nlu_fallback",
                         confidence=0.2,
                         action="action_two_stage_fallback",
+                        reply="Có phải em muốn hỏi về: lộ trình 9+ (trung cấp + văn hóa THPT)?",
                         ranking=[
                             {"name": "nlu_fallback", "confidence": 0.2},
                             {"name": "ask_combined_route", "confidence": 0.19},
@@ -91,6 +102,10 @@ def test_sync_is_incremental_and_idempotent(database_url):
     assert row == 2
     assert _count(database_url, "SELECT COUNT(*) FROM console_nlu_inbox WHERE reason = 'fallback'") == 1
     assert _count(database_url, "SELECT SUM(fallback_messages) FROM console_daily_stats") == 1
+    assert _count(database_url, "SELECT SUM(unanswered_messages) FROM console_daily_stats") == 1
+    assert (
+        _count(database_url, "SELECT unanswered_turns FROM console_conversations WHERE sender_id = 'a'") == 1
+    )
     assert (
         _count(database_url, "SELECT COUNT(*) FROM console_conversation_facets WHERE sender_id = 'a'") == 2
     )  # greet, nlu_fallback

@@ -2,7 +2,7 @@
 channel by bench/dialogue.py (its own action + Rasa servers on a fresh catalogue).
 
 Thresholds are the issue's: facts >= 0.90, generic replies <= 5% of in-scope
-turns, first bubble p95 <= 600 characters, no bubble over 1,500, no internal
+turns (counted with the console's "unanswered" definition since issue 16), first bubble p95 <= 600 characters, no bubble over 1,500, no internal
 note, no register switch. The scoring functions are checked first on
 hand-made replies, so the bench itself can fail.
 """
@@ -23,9 +23,18 @@ def test_scoring_detects_what_it_claims():
         bench.facts_missing("Có: học trung cấp được MIỄN 100% học phí", [["mien 100%"], ["trung cấp"]]) == []
     )
     assert bench.facts_missing("Không có dữ liệu", [["học phí"]]) == [["học phí"]]
-    assert bench.is_generic("Xin lỗi, câu này nằm ngoài phạm vi mình hỗ trợ.")
-    assert bench.is_generic("Mình đã ghi nhận. Bạn muốn hỏi về nội dung nào?")
-    assert not bench.is_generic("Có: miễn 100% học phí. Căn cứ: NĐ 238/2025/NĐ-CP.")
+
+    def turn(text, reply, in_scope=True):
+        return bench.Turn("t", "t1", text, in_scope, [], "em", messages=[{"text": reply}])
+
+    refused = turn("hoc nail o dau", "Xin lỗi, câu này nằm ngoài phạm vi mình hỗ trợ.")
+    assert bench.unanswered([refused]) == [refused] and refused.reason == "fallback"
+    noted = turn("thich", "Mình đã ghi nhận. Bạn muốn hỏi về nội dung nào?")
+    assert bench.unanswered([noted]) == [noted] and noted.reason == "generic"
+    assert bench.unanswered([turn("troi mua ko", "Câu này mình chưa giúp được.", in_scope=False)]) == []
+    answer = "Có: miễn 100% học phí. Căn cứ: NĐ 238/2025/NĐ-CP."
+    first, again = turn("hoc tc co mat tien ko", answer), turn("con ky tuc xa thi sao", answer)
+    assert bench.unanswered([first, again]) == [again] and again.reason == "repeated"
     assert bench.leaks("(Nguồn: domain-facts §2 [11]; (V, [11]); (P))")
     assert bench.leaks("toạ độ xấp xỉ theo OpenStreetMap")
     assert not bench.leaks("Căn cứ: NĐ 238/2025/NĐ-CP. Web: caodangvinhphuc.edu.vn")
@@ -42,7 +51,7 @@ def test_dev_set_meets_issue_13_targets():
     result = bench.run([DEV_SET], None)["dev_set"]
     summary = {k: v for k, v in result.items() if not k.startswith("_")}
     assert result["facts_share"] >= 0.90, (summary, result["_failures"]["facts"])
-    assert result["generic_share"] <= 0.05, (summary, result["_failures"]["generic"])
+    assert result["unanswered_share"] <= 0.05, (summary, result["_failures"]["unanswered"])
     assert result["first_bubble_p95"] <= 600, (summary, result["_failures"]["long_first"])
     assert result["longest_bubble"] <= 1500, summary
     assert result["leaks"] == 0, result["_failures"]["leaks"]

@@ -15,9 +15,14 @@ def _fmt(value: float) -> str:
     return f"{int(value):,}".replace(",", ".")
 
 
+def _short(label: str, chars: int) -> str:
+    label = str(label)
+    return label if len(label) <= chars else label[: chars - 1].rstrip() + "…"
+
+
 def hbar_chart(items: Sequence[Tuple[str, float]], title: str, *, unit: str = "", width: int = 560) -> str:
     """Horizontal bars: one row per label (top intents, channels, areas)."""
-    row_h, label_w, pad = 22, 190, 8
+    row_h, label_w, pad = 22, 250, 8
     height = pad * 2 + 24 + row_h * max(len(items), 1)
     peak = max([v for _, v in items] or [0]) or 1
     bar_w = width - label_w - 70
@@ -32,7 +37,8 @@ def hbar_chart(items: Sequence[Tuple[str, float]], title: str, *, unit: str = ""
         y = pad + 24 + i * row_h
         w = max(1, round(bar_w * value / peak))
         parts.append(
-            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-size="12">{escape(str(label))[:40]}</text>'
+            f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" font-size="12">'
+            f"<title>{escape(str(label))}</title>{escape(_short(label, 38))}</text>"
         )
         parts.append(
             f'<rect x="{label_w}" y="{y + 3}" width="{w}" height="{row_h - 6}" fill="{PALETTE[0]}"/>'
@@ -54,7 +60,7 @@ def line_chart(
     unit: str = "",
 ) -> str:
     """Daily series as polylines with a legend; x labels thinned to stay readable."""
-    left, right, top, bottom = 48, 12, 28, 36
+    left, right, top, bottom = 48, 22, 28, 36
     plot_w, plot_h = width - left - right, height - top - bottom
     peak = max([max(values) if values else 0 for _, values in series] or [0]) or 1
     parts = [
@@ -84,7 +90,7 @@ def line_chart(
         parts.append(f'<text x="{left + 24 + s * 170}" y="15" font-size="12">{escape(name)}</text>')
     every = max(1, n // 8)
     for i, day in enumerate(days):
-        if i % every == 0 or i == n - 1:
+        if (n - 1 - i) % every == 0:  # counted back from the last day, which is always labelled
             parts.append(
                 f'<text x="{left + i * step:.1f}" y="{height - 12}" text-anchor="middle" font-size="10">{escape(day[5:])}</text>'
             )

@@ -1,7 +1,7 @@
 """Read queries of the console (conversation list, transcript, inbox, analytics).
 
-Everything that builds SQL for the console lives here, in sync.py, in
-retention.py and in bot.web.console.store. The list uses keyset pagination on
+Everything that builds SQL for the console lives here, in sync.py,
+transcript.py, retention.py and in bot.web.console.store. The list uses keyset pagination on
 (last_ts, sender_id) so page N costs the same as page 1.
 """
 
@@ -23,10 +23,10 @@ from bot.web.console.store import (
     ConversationNote,
     ConversationSummary,
     ConversationTag,
+    DailyFacet,
     DailyStat,
     NluInboxItem,
 )
-from bot.web.console.sync import events_t, events_table_exists
 
 summary_t = ConversationSummary.__table__
 facet_t = ConversationFacet.__table__
@@ -44,6 +44,7 @@ class ConversationFilter:
     channel: str = ""
     intent: str = ""
     fallback: bool = False
+    unanswered: bool = False
     low_confidence: bool = False
     threshold: float = 0.6
     area: str = ""
@@ -74,6 +75,7 @@ class ConversationFilter:
             channel=get("channel")[:64],
             intent=get("intent")[:255],
             fallback=get("fallback") == "1",
+            unanswered=get("unanswered") == "1",
             low_confidence=get("low") == "1",
             threshold=threshold,
             area=get("area")[:255],
@@ -90,6 +92,7 @@ class ConversationFilter:
             "channel": self.channel,
             "intent": self.intent,
             "fallback": "1" if self.fallback else "",
+            "unanswered": "1" if self.unanswered else "",
             "low": "1" if self.low_confidence else "",
             "area": self.area,
             "role": self.user_role,
@@ -119,6 +122,8 @@ def filter_conditions(flt: ConversationFilter) -> List:
         conditions.append(c.channel == flt.channel)
     if flt.fallback:
         conditions.append(c.has_fallback.is_(True))
+    if flt.unanswered:
+        conditions.append(c.has_unanswered.is_(True))
     if flt.low_confidence:
         conditions.append(c.min_confidence < flt.threshold)
     if flt.user_role:
@@ -189,6 +194,7 @@ def list_conversations(
         c.last_ts,
         c.user_messages,
         c.has_fallback,
+        c.unanswered_turns,
         c.min_confidence,
         c.user_role,
         c.intents,
@@ -259,83 +265,7 @@ def distinct_values(conn: Connection) -> Dict[str, List[str]]:
     return {"channels": channels, "tags": tags}
 
 
-# --- transcript -------------------------------------------------------------
-
-
-@dataclass
-class Turn:
-    event_id: int
-    kind: str  # user | bot | action | slot | other
-    timestamp: float
-    text: str = ""
-    intent: str = ""
-    confidence: Optional[float] = None
-    entities: List[dict] = field(default_factory=list)
-    name: str = ""
-    value: str = ""
-    fallback: bool = False
-    channel: str = ""
-
-
-def transcript_events(conn: Connection, sender_id: str) -> List[Turn]:
-    if not events_table_exists(conn):
-        return []
-    query = sa.select(events_t).where(events_t.c.sender_id == sender_id).order_by(events_t.c.id)
-    turns: List[Turn] = []
-    for event in conn.execute(query):
-        try:
-            data = json.loads(event.data) if event.data else {}
-        except ValueError:
-            data = {}
-        ts = float(event.timestamp or 0)
-        if event.type_name == "user":
-            parse = data.get("parse_data") or {}
-            intent = parse.get("intent") or {}
-            turns.append(
-                Turn(
-                    event_id=event.id,
-                    kind="user",
-                    timestamp=ts,
-                    text=data.get("text") or "",
-                    intent=event.intent_name or intent.get("name") or "",
-                    confidence=intent.get("confidence"),
-                    entities=[e for e in parse.get("entities") or [] if isinstance(e, dict)],
-                    fallback=(event.intent_name == "nlu_fallback"),
-                    channel=data.get("input_channel") or "",
-                )
-            )
-        elif event.type_name == "bot":
-            text = data.get("text") or ""
-            extra = data.get("data") or {}
-            buttons = extra.get("buttons") or [] if isinstance(extra, dict) else []
-            if buttons:
-                text += "\n" + " | ".join(str(b.get("title", "")) for b in buttons if isinstance(b, dict))
-            turns.append(Turn(event_id=event.id, kind="bot", timestamp=ts, text=text))
-        elif event.type_name == "action":
-            name = event.action_name or data.get("name") or ""
-            if name == "action_listen":
-                continue
-            turns.append(
-                Turn(
-                    event_id=event.id,
-                    kind="action",
-                    timestamp=ts,
-                    name=name,
-                    confidence=data.get("confidence"),
-                    value=data.get("policy") or "",
-                )
-            )
-        elif event.type_name == "slot":
-            turns.append(
-                Turn(
-                    event_id=event.id,
-                    kind="slot",
-                    timestamp=ts,
-                    name=data.get("name") or "",
-                    value=json.dumps(data.get("value"), ensure_ascii=False),
-                )
-            )
-    return turns
+# --- transcript (events: bot.web.console.transcript) -------------------------
 
 
 def conversation(conn: Connection, sender_id: str) -> Optional[dict]:
@@ -354,19 +284,56 @@ def notes_for(conn: Connection, sender_id: str) -> List[dict]:
 # --- NLU inbox ------------------------------------------------------------------
 
 
-def inbox_items(
-    conn: Connection, status: str = "open", *, limit: int = 100, before_event: Optional[int] = None
-) -> List[dict]:
-    query = sa.select(inbox_t).where(inbox_t.c.status == status)
-    if before_event:
-        query = query.where(inbox_t.c.event_id < before_event)
-    query = query.order_by(inbox_t.c.event_id.desc()).limit(limit)
+def inbox_groups(conn: Connection, status: str = "open", *, limit: int = 50, offset: int = 0) -> List[dict]:
+    """Inbox items with `status`, grouped by what they say (group_key), the most frequent
+    first; each group with its count, its latest item and how many conversations it spans."""
+    t = inbox_t
+    count = sa.func.count().label("n")
+    latest = sa.func.max(t.c.event_id).label("latest")
+    query = (
+        sa.select(t.c.group_key, count, latest)
+        .where(t.c.status == status)
+        .group_by(t.c.group_key)
+        .order_by(count.desc(), latest.desc())
+        .limit(limit)
+        .offset(offset)
+    )
+    groups = [dict(r) for r in conn.execute(query).mappings()]
+    keys = [g["group_key"] for g in groups]
+    items = {
+        r["event_id"]: dict(r)
+        for r in conn.execute(sa.select(t).where(t.c.event_id.in_([g["latest"] for g in groups]))).mappings()
+    }
+    spans = dict(
+        conn.execute(
+            sa.select(t.c.group_key, sa.func.count(sa.distinct(t.c.sender_id)))
+            .where(t.c.status == status, t.c.group_key.in_(keys))
+            .group_by(t.c.group_key)
+        ).all()
+    )
+    for group in groups:
+        group["item"] = items[group["latest"]]
+        group["conversations"] = int(spans.get(group["group_key"], 0))
+    return groups
+
+
+def inbox_group_items(conn: Connection, event_id: int) -> List[dict]:
+    """The items grouped with `event_id` (same key, same status), itself included; [] if unknown."""
+    t = inbox_t
+    item = conn.execute(sa.select(t.c.group_key, t.c.status).where(t.c.event_id == event_id)).first()
+    if item is None:
+        return []
+    query = sa.select(t).where(t.c.group_key == item.group_key, t.c.status == item.status)
     return [dict(r) for r in conn.execute(query).mappings()]
 
 
-def inbox_counts(conn: Connection) -> Dict[str, int]:
-    rows = conn.execute(sa.select(inbox_t.c.status, sa.func.count()).group_by(inbox_t.c.status))
-    return {status: n for status, n in rows}
+def inbox_counts(conn: Connection) -> Dict[str, Tuple[int, int]]:
+    """status -> (items, groups)."""
+    t = inbox_t
+    rows = conn.execute(
+        sa.select(t.c.status, sa.func.count(), sa.func.count(sa.distinct(t.c.group_key))).group_by(t.c.status)
+    )
+    return {status: (int(n), int(groups)) for status, n, groups in rows}
 
 
 def corrected_examples(conn: Connection) -> List[dict]:
@@ -388,14 +355,21 @@ def daily_series(conn: Connection, day_from: str, day_to: str) -> List[dict]:
             sa.func.sum(daily_t.c.conversations),
             sa.func.sum(daily_t.c.user_messages),
             sa.func.sum(daily_t.c.fallback_messages),
+            sa.func.sum(daily_t.c.unanswered_messages),
         )
         .where(daily_t.c.day >= day_from, daily_t.c.day <= day_to)
         .group_by(daily_t.c.day)
         .order_by(daily_t.c.day)
     )
     return [
-        dict(day=d, conversations=int(c or 0), messages=int(m or 0), fallbacks=int(f or 0))
-        for d, c, m, f in conn.execute(query)
+        dict(
+            day=d,
+            conversations=int(c or 0),
+            messages=int(m or 0),
+            fallbacks=int(f or 0),
+            unanswered=int(u or 0),
+        )
+        for d, c, m, f, u in conn.execute(query)
     ]
 
 
@@ -406,6 +380,7 @@ def by_channel(conn: Connection, day_from: str, day_to: str) -> List[dict]:
             sa.func.sum(daily_t.c.conversations),
             sa.func.sum(daily_t.c.user_messages),
             sa.func.sum(daily_t.c.fallback_messages),
+            sa.func.sum(daily_t.c.unanswered_messages),
         )
         .where(daily_t.c.day >= day_from, daily_t.c.day <= day_to)
         .group_by(daily_t.c.channel)
@@ -413,22 +388,28 @@ def by_channel(conn: Connection, day_from: str, day_to: str) -> List[dict]:
     )
     return [
         dict(
-            channel=ch or "(không rõ)", conversations=int(c or 0), messages=int(m or 0), fallbacks=int(f or 0)
+            channel=ch or "",
+            conversations=int(c or 0),
+            messages=int(m or 0),
+            fallbacks=int(f or 0),
+            unanswered=int(u or 0),
         )
-        for ch, c, m, f in conn.execute(query)
+        for ch, c, m, f, u in conn.execute(query)
     ]
 
 
 def facet_counts(
-    conn: Connection, kind: str, ts_from: float, ts_to: float, limit: int = 15
+    conn: Connection, kind: str, day_from: str, day_to: str, limit: int = 15
 ) -> List[Tuple[str, int]]:
-    c = summary_t.c
+    """The intents or areas of the conversations that began between the two days (inclusive),
+    most frequent first (console_daily_facets: no scan of the conversations)."""
+    t = DailyFacet.__table__
+    total = sa.func.sum(t.c.conversations)
     query = (
-        sa.select(facet_t.c.value, sa.func.count())
-        .select_from(facet_t.join(summary_t, summary_t.c.sender_id == facet_t.c.sender_id))
-        .where(facet_t.c.kind == kind, c.last_ts >= ts_from, c.first_ts < ts_to)
-        .group_by(facet_t.c.value)
-        .order_by(sa.func.count().desc(), facet_t.c.value)
+        sa.select(t.c.value, total)
+        .where(t.c.kind == kind, t.c.day >= day_from, t.c.day <= day_to)
+        .group_by(t.c.value)
+        .order_by(total.desc(), t.c.value)
         .limit(limit)
     )
     return [(value, int(n)) for value, n in conn.execute(query)]

@@ -44,15 +44,13 @@ class PurgeResult:
     callbacks: int = 0
 
 
-def purge(
-    engine: Engine, days: int, *, now: Optional[float] = None, low_confidence: float = 0.6
-) -> PurgeResult:
+def purge(engine: Engine, days: int, *, now: Optional[float] = None) -> PurgeResult:
     if days < 1:
         raise ValueError("retention must be at least 1 day")
     now = time.time() if now is None else now
     cutoff = now - days * 86400
     # Make sure every stored event is reflected in the summary before deciding.
-    sync_events(engine, low_confidence=low_confidence, now=now + 3600)
+    sync_events(engine, now=now + 3600)
     result = PurgeResult()
     summary = ConversationSummary.__table__
     with engine.connect() as conn:

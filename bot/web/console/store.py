@@ -121,6 +121,7 @@ class ConversationSummary(Base):
         sa.Index("ix_console_conversations_recent", "last_ts", "sender_id"),
         sa.Index("ix_console_conversations_channel", "channel", "last_ts", "sender_id"),
         sa.Index("ix_console_conversations_fallback", "has_fallback", "last_ts", "sender_id"),
+        sa.Index("ix_console_conversations_unanswered", "has_unanswered", "last_ts", "sender_id"),
         sa.Index("ix_console_conversations_role", "user_role", "last_ts", "sender_id"),
         sa.Index("ix_console_conversations_confidence", "min_confidence"),
         sa.Index("ix_console_conversations_first", "first_ts"),
@@ -133,6 +134,9 @@ class ConversationSummary(Base):
     user_messages = sa.Column(sa.Integer, nullable=False, default=0)
     bot_messages = sa.Column(sa.Integer, nullable=False, default=0)
     has_fallback = sa.Column(sa.Boolean, nullable=False, default=False)
+    unanswered_turns = sa.Column(sa.Integer, nullable=False, default=0)  # bot.web.console.unanswered
+    has_unanswered = sa.Column(sa.Boolean, nullable=False, default=False)
+    turn_tail = sa.Column(sa.Text, nullable=False, default="")  # JSON: the last turns' facts (sync.py)
     min_confidence = sa.Column(sa.Float)
     user_role = sa.Column(sa.String(32), nullable=False, default="")
     intents = sa.Column(sa.Text, nullable=False, default="")  # space separated, for display
@@ -168,6 +172,20 @@ class DailyStat(Base):
     conversations = sa.Column(sa.Integer, nullable=False, default=0)
     user_messages = sa.Column(sa.Integer, nullable=False, default=0)
     fallback_messages = sa.Column(sa.Integer, nullable=False, default=0)
+    unanswered_messages = sa.Column(sa.Integer, nullable=False, default=0)
+
+
+class DailyFacet(Base):
+    """Per Vietnam-local day (the conversation's first message): how many conversations
+    that started that day came to have an intent or an area; analytics read these."""
+
+    __tablename__ = "console_daily_facets"
+    __table_args__ = (sa.Index("ix_console_daily_facets_kind_day", "kind", "day"),)
+
+    day = sa.Column(sa.String(10), primary_key=True)
+    kind = sa.Column(sa.String(16), primary_key=True)
+    value = sa.Column(sa.String(255), primary_key=True)
+    conversations = sa.Column(sa.Integer, nullable=False, default=0)
 
 
 # --- annotations ------------------------------------------------------------
@@ -199,18 +217,23 @@ class ConversationNote(Base):
 
 
 class NluInboxItem(Base):
-    """A user message that fell back or was classified with low confidence."""
+    """A user message that went unanswered (bot.web.console.unanswered), grouped in the
+    inbox with the messages that say the same (`group_key`, unanswered.text_key)."""
 
     __tablename__ = "console_nlu_inbox"
-    __table_args__ = (sa.Index("ix_console_nlu_inbox_status", "status", "timestamp"),)
+    __table_args__ = (
+        sa.Index("ix_console_nlu_inbox_status", "status", "timestamp"),
+        sa.Index("ix_console_nlu_inbox_group", "status", "group_key"),
+    )
 
     event_id = sa.Column(sa.BigInteger, primary_key=True)
     sender_id = sa.Column(sa.String(255), index=True)  # NULL once the conversation is purged
     timestamp = sa.Column(sa.Float, nullable=False)
     text = sa.Column(sa.Text, nullable=False)  # already masked at write time
+    group_key = sa.Column(sa.String(255), nullable=False, default="")
     predicted_intent = sa.Column(sa.String(255), nullable=False, default="")
     confidence = sa.Column(sa.Float)
-    reason = sa.Column(sa.String(16), nullable=False)  # fallback | low_confidence
+    reason = sa.Column(sa.String(16), nullable=False)  # a key of unanswered.REASONS
     status = sa.Column(sa.String(16), nullable=False, default="open")
     corrected_intent = sa.Column(sa.String(255))
     corrected_entities = sa.Column(sa.Text)  # JSON list of {entity, value, start, end}

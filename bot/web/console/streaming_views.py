@@ -20,9 +20,10 @@ from sanic.request import Request
 
 from bot import lean
 from bot.catalog.geography import current_units, former_district
-from bot.catalog.names import get_area, get_occupation, get_policy
+from bot.catalog.names import get_area, get_policy
 from bot.db import get_engine, session_scope
 from bot.web.console import charts, streaming
+from bot.web.console.names import Names
 from bot.web.console.settings import VN_TZ
 from bot.web.console.store import ROLES, audit
 from bot.web.console.views import _csv_cell, _sync, bp, client_ip, page, render
@@ -116,11 +117,9 @@ def places(area_ids: Iterable[str], url: Optional[str] = None) -> Dict[str, stre
     return {a: place for a, place in found.items() if place is not None}
 
 
-def topic_label(session, kind: str, value: str) -> str:
-    if kind == "occupation":
-        occupation = get_occupation(session, value)
-        return occupation.name if occupation else value
-    return value  # intent names (bot.vocabulary) until the domain's label table is merged
+def topic_label(names: Names, kind: str, value: str) -> str:
+    """A topic's name: the trade's from the catalogue, the intent's from the domain's labels."""
+    return names.value("occupation", value) if kind == "occupation" else names.intent(value)
 
 
 def _report(request: Request) -> streaming.StreamingReport:
@@ -170,12 +169,12 @@ def _chart(report: streaming.StreamingReport) -> str:
 def streaming_page(request: Request):
     _sync(request)
     report = _report(request)
-    with session_scope() as session:
-        topics: Dict[str, Dict[str, List[Tuple[str, int]]]] = {}
-        for key, items in report.topics.items():
-            for t in items:
-                label = topic_label(session, t.kind, t.value)
-                topics.setdefault(key, {}).setdefault(t.kind, []).append((label, t.conversations))
+    names = Names.load()
+    topics: Dict[str, Dict[str, List[Tuple[str, int]]]] = {}
+    for key, items in report.topics.items():
+        for t in items:
+            label = topic_label(names, t.kind, t.value)
+            topics.setdefault(key, {}).setdefault(t.kind, []).append((label, t.conversations))
     query = f"from={report.month_from}&to={report.month_to}"
     return render(
         request,
@@ -245,13 +244,13 @@ def streaming_csv(request: Request):
 def streaming_topics_csv(request: Request):
     report = _report(request)
     districts = {f"d:{r.key[1]}": r.label for r in report.districts}
+    names = Names.load()
     rows = []
-    with session_scope() as session:
-        for key, items in report.topics.items():
-            where = "Toàn bộ" if key == "" else districts.get(key, "Chưa rõ địa bàn")
-            for t in items:
-                kind = "nghề" if t.kind == "occupation" else "chủ đề"
-                rows.append([where, kind, topic_label(session, t.kind, t.value), t.conversations])
+    for key, items in report.topics.items():
+        where = "Toàn bộ" if key == "" else districts.get(key, "Chưa rõ địa bàn")
+        for t in items:
+            kind = "nghề" if t.kind == "occupation" else "chủ đề"
+            rows.append([where, kind, topic_label(names, t.kind, t.value), t.conversations])
     return _csv_response(
         request,
         "streaming_topics",

@@ -19,13 +19,17 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from sanic import Blueprint, response
 from sanic.exceptions import NotFound
 from sanic.request import Request
+from sqlalchemy.orm import selectinload
 
 from bot import vocabulary
 from bot.db import get_engine, session_scope, utcnow
 from bot.handoff import CALLBACK_STATUSES, CallbackRequest, change_callback_status
 from bot.privacy import mask_pii
+from bot.text import fold
 from bot.web.console import auth, charts, error_reports, queries
+from bot.web.console import transcript as transcripts
 from bot.web.console.erasure import erase_conversation
+from bot.web.console.names import Names
 from bot.web.console.nlu_export import corrections_to_yaml
 from bot.web.console.retention import purge
 from bot.web.console.settings import VN_TZ, ConsoleSettings, get_console_settings
@@ -41,6 +45,7 @@ from bot.web.console.store import (
     audit,
 )
 from bot.web.console.sync import sync_events
+from bot.web.console.unanswered import REASONS
 
 logger = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -48,13 +53,12 @@ EXPORT_CONVERSATION_LIMIT = 5000
 PAGE_SYNC_EVENTS = 20000
 
 CALLBACK_LABELS = {"new": "Mới", "contacted": "Đã liên hệ", "closed": "Đã đóng"}
-REASON_LABELS = {"fallback": "Không hiểu (fallback)", "low_confidence": "Độ tin cậy thấp"}
-ROLE_LABELS = {
+# why a message is in the NLU inbox (items from before the unanswered measure: low confidence)
+REASON_LABELS = dict(REASONS, low_confidence="Độ tin cậy thấp")
+ROLE_LABELS = {  # console accounts
     "admin": "Quản trị",
     "counsellor": "Tư vấn viên",
     "province": "Sở GD&ĐT (chỉ số liệu phân luồng)",
-    "student": "Học sinh",
-    "parent": "Phụ huynh",
 }
 
 bp = Blueprint("console", url_prefix="/console")
@@ -96,7 +100,9 @@ def render(request: Request, template: str, status: int = 200, **context) -> res
     user = getattr(request.ctx, "user", None)
     token = getattr(request.ctx, "token", None)
     csrf = auth.csrf_for(settings(request).secret, token) if token else ""
-    html = _env.get_template(template).render(user=user, csrf_token=csrf, path=request.path, **context)
+    html = _env.get_template(template).render(
+        user=user, csrf_token=csrf, path=request.path, names=Names.load(), **context
+    )
     return response.html(html, status=status)
 
 
@@ -164,9 +170,7 @@ def page(role: Optional[str] = None, roles: Tuple[str, ...] = STAFF_ROLES):
 
 def _sync(request: Request) -> None:
     try:
-        sync_events(
-            get_engine(), low_confidence=settings(request).low_confidence, max_events=PAGE_SYNC_EVENTS
-        )
+        sync_events(get_engine(), max_events=PAGE_SYNC_EVENTS)
     except Exception:  # the page still shows what is already summarised
         logger.exception("console sync failed")
 
@@ -350,7 +354,6 @@ def conversation_list(request: Request):
         options=options,
         intents=vocabulary.intents() + ("nlu_fallback",),
         areas=areas,
-        area_labels={a.id: a.label for a in areas},
         roles=vocabulary.slot_values("user_role"),
         elapsed_ms=elapsed_ms,
         urlencode=urlencode,
@@ -382,7 +385,17 @@ async def conversation_export(request: Request):
     buffer = io.StringIO()
     buffer.write("\ufeff")
     csv.writer(buffer).writerow(
-        ["ma_hoi_thoai", "thoi_diem", "kenh", "nguoi_noi", "noi_dung", "intent", "do_tin_cay", "thuc_the"]
+        [
+            "ma_hoi_thoai",
+            "thoi_diem",
+            "kenh",
+            "nguoi_noi",
+            "noi_dung",
+            "y_dinh",
+            "do_tin_cay",
+            "thuc_the",
+            "chua_duoc_tra_loi",
+        ]
     )
     await resp.send(buffer.getvalue())
     for i in range(0, len(sender_ids), 200):
@@ -408,28 +421,47 @@ def _export_sender_ids(request: Request, flt: queries.ConversationFilter) -> lis
 def _export_rows(sender_ids: list) -> str:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
+    names = Names.load()
     with get_engine().connect() as conn:
         for sender_id in sender_ids:
             channel = ""
-            for turn in queries.transcript_events(conn, sender_id):
-                channel = turn.channel or channel
-                if turn.kind == "user":
-                    entities = ";".join(f"{e.get('entity')}={e.get('value')}" for e in turn.entities)
-                    row = [
-                        sender_id,
-                        _vn_time(turn.timestamp),
-                        channel,
-                        "người dùng",
-                        turn.text,
-                        turn.intent,
-                        "" if turn.confidence is None else f"{turn.confidence:.3f}",
-                        entities,
-                    ]
-                elif turn.kind == "bot":
-                    row = [sender_id, _vn_time(turn.timestamp), channel, "trợ lý", turn.text, "", "", ""]
-                else:
-                    continue
-                writer.writerow([_csv_cell(v) for v in row])
+            for exchange in transcripts.exchanges(conn, sender_id):
+                user = exchange.user
+                if user is not None:
+                    channel = user.channel or channel
+                    entities = ";".join(
+                        f"{names.slot(e.get('entity'))}={names.value(e.get('entity'), e.get('value'))}"
+                        for e in user.entities
+                    )
+                    writer.writerow(
+                        _csv_cell(v)
+                        for v in (
+                            sender_id,
+                            _vn_time(user.timestamp),
+                            names.channel(channel),
+                            "người dùng",
+                            user.tapped
+                            or (f"(nút) {names.intent(user.intent)}" if user.payload else user.text),
+                            names.intent(user.intent),
+                            "" if user.confidence is None else f"{user.confidence:.3f}",
+                            entities,
+                            exchange.verdict.label,
+                        )
+                    )
+                for bubble in exchange.bubbles:
+                    text = bubble.text
+                    if bubble.buttons:
+                        text += "\n" + " | ".join(b.title for b in bubble.buttons)
+                    writer.writerow(
+                        _csv_cell(v)
+                        for v in (
+                            sender_id,
+                            _vn_time(bubble.timestamp),
+                            names.channel(channel),
+                            "trợ lý",
+                            text,
+                        )
+                    )
     return buffer.getvalue()
 
 
@@ -451,7 +483,7 @@ def transcript(request: Request, sender_id: str):
     _sync(request)
     with get_engine().connect() as conn:
         summary = _conversation_or_404(conn, sender_id)
-        turns = queries.transcript_events(conn, sender_id)
+        exchanges = transcripts.exchanges(conn, sender_id)
         tags = queries.tags_for(conn, [sender_id]).get(sender_id, [])
         notes = queries.notes_for(conn, sender_id)
         reports = error_reports.by_event(conn, sender_id)
@@ -464,7 +496,7 @@ def transcript(request: Request, sender_id: str):
         request,
         "transcript.html",
         summary=summary,
-        turns=turns,
+        exchanges=exchanges,
         tags=tags,
         notes=notes,
         notes_by_event=notes_by_event,
@@ -577,26 +609,48 @@ def erase(request: Request, sender_id: str):
 # --- NLU inbox ---------------------------------------------------------------
 
 
+INBOX_PAGE_GROUPS = 50
+INBOX_STATUSES = ("open", "corrected", "out_of_scope")
+
+
 @bp.get("/inbox")
 @page()
 def inbox(request: Request):
+    """Unanswered messages grouped by what they say, the most frequent first."""
     _sync(request)
     status = request.args.get("status", "open")
-    status = status if status in ("open", "corrected", "out_of_scope") else "open"
-    before = request.args.get("before", "")
+    status = status if status in INBOX_STATUSES else "open"
+    page_no = parse_id(request.args.get("page", ""), 10_000) or 1
     with get_engine().connect() as conn:
-        items = queries.inbox_items(conn, status, limit=50, before_event=parse_id(before, BIGINT_MAX))
+        groups = queries.inbox_groups(
+            conn, status, limit=INBOX_PAGE_GROUPS, offset=(page_no - 1) * INBOX_PAGE_GROUPS
+        )
         counts = queries.inbox_counts(conn)
+    names = Names.load()
     return render(
         request,
         "inbox.html",
-        items=items,
+        groups=groups,
         counts=counts,
         current=status,
-        intents=vocabulary.intents(),
-        entities=vocabulary.entities(),
-        next_before=items[-1]["event_id"] if len(items) == 50 else None,
+        page_no=page_no,
+        more=len(groups) == INBOX_PAGE_GROUPS,
+        intents=names.intent_choices(vocabulary.intents()),
+        entities=[(e, names.slot(e)) for e in vocabulary.entities()],
+        value_names=sorted({n for table in names.catalogue.values() for n in table.values()}),
     )
+
+
+def _entity_value(entity: str, typed: str) -> str:
+    """What a counsellor typed as an entity's value: a catalogue name ("Vĩnh Tường") or id."""
+    table = Names.load().catalogue.get(entity, {})
+    if typed in table:
+        return typed
+    folded = fold(typed)
+    for value_id, name in table.items():
+        if fold(name) == folded or fold(name.split(" (")[0]) == folded:
+            return value_id
+    return typed
 
 
 def _entities_from_form(request: Request, text: str) -> list:
@@ -613,6 +667,7 @@ def _entities_from_form(request: Request, text: str) -> list:
         if start < 0:
             continue
         entity = {"entity": name, "start": start, "end": start + len(surface)}
+        value = _entity_value(name, value) if value else ""
         if value and value != surface:
             entity["value"] = value[:255]
         entities.append(entity)
@@ -622,29 +677,40 @@ def _entities_from_form(request: Request, text: str) -> list:
 @bp.post("/inbox/<event_id:str>")
 @page()
 def inbox_correct(request: Request, event_id: str):
+    """Decide for the whole group of `event_id` (the messages that say the same)."""
     event_id = _id_or_404(event_id, BIGINT_MAX, "câu cần xử lý")
     action = _form(request, "action")
+    intent = _form(request, "intent")
+    if action == "correct" and intent not in vocabulary.intents():
+        return render(
+            request,
+            "error.html",
+            status=400,
+            title="Ý định không hợp lệ",
+            message="Hãy chọn một ý định trong danh sách.",
+        )
+    with get_engine().connect() as conn:
+        members = [m["event_id"] for m in queries.inbox_group_items(conn, event_id)]
+    if not members:
+        raise NotFound("Không tìm thấy câu cần xử lý")
     with session_scope() as session:
-        item = session.get(NluInboxItem, event_id)
-        if item is None:
-            raise NotFound("Không tìm thấy câu cần xử lý")
-        if action == "out_of_scope":
-            item.status, item.corrected_intent, item.corrected_entities = "out_of_scope", "out_of_scope", "[]"
-        elif action == "reopen":
-            item.status, item.corrected_intent, item.corrected_entities = "open", None, None
-        else:
-            intent = _form(request, "intent")
-            if intent not in vocabulary.intents():
-                return render(
-                    request,
-                    "error.html",
-                    status=400,
-                    title="Intent không hợp lệ",
-                    message="Hãy chọn một intent trong danh sách của hợp đồng NLU.",
+        for item in session.execute(
+            sa.select(NluInboxItem).where(NluInboxItem.event_id.in_(members))
+        ).scalars():
+            if action == "out_of_scope":
+                item.status, item.corrected_intent, item.corrected_entities = (
+                    "out_of_scope",
+                    "out_of_scope",
+                    "[]",
                 )
-            item.status, item.corrected_intent = "corrected", intent
-            item.corrected_entities = json.dumps(_entities_from_form(request, item.text), ensure_ascii=False)
-        item.corrected_by, item.corrected_at = request.ctx.user.username, utcnow()
+            elif action == "reopen":
+                item.status, item.corrected_intent, item.corrected_entities = "open", None, None
+            else:
+                item.status, item.corrected_intent = "corrected", intent
+                item.corrected_entities = json.dumps(
+                    _entities_from_form(request, item.text), ensure_ascii=False
+                )
+            item.corrected_by, item.corrected_at = request.ctx.user.username, utcnow()
     return _back(request, "/console/inbox")
 
 
@@ -677,17 +743,28 @@ def inbox_export(request: Request):
 def callbacks(request: Request):
     status = request.args.get("status", "open")
     with session_scope() as session:
-        query = sa.select(CallbackRequest).order_by(CallbackRequest.created_at.desc()).limit(200)
+        query = (
+            sa.select(CallbackRequest)
+            .options(selectinload(CallbackRequest.history))
+            .order_by(CallbackRequest.created_at.desc())
+            .limit(200)
+        )
         if status == "open":
             query = query.where(CallbackRequest.status.in_(("new", "contacted")))
         elif status in CALLBACK_STATUSES:
             query = query.where(CallbackRequest.status == status)
         rows = session.execute(query).scalars().all()
-        for row in rows:
-            list(row.history)
         session.expunge_all()
         audit(session, "callbacks_view", user=request.ctx.user, ip=client_ip(request), detail=status)
-    return render(request, "callbacks.html", rows=rows, current=status, statuses=CALLBACK_STATUSES)
+    with get_engine().connect() as conn:
+        asked = transcripts.family_questions(
+            conn,
+            [(row.sender_id, row.created_at.replace(tzinfo=dt.timezone.utc).timestamp()) for row in rows],
+        )
+    questions = {row.id: question for row, question in zip(rows, asked)}
+    return render(
+        request, "callbacks.html", rows=rows, questions=questions, current=status, statuses=CALLBACK_STATUSES
+    )
 
 
 @bp.post("/callbacks/<request_id:str>/status")
@@ -762,43 +839,69 @@ def _range_too_long(request: Request) -> response.HTTPResponse:
     )
 
 
+def _rate(part: int, whole: int) -> float:
+    return round(100.0 * part / whole, 1) if whole else 0.0
+
+
 def _analytics_data(conn, day_from: dt.date, day_to: dt.date) -> dict:
-    ts_from, ts_to = queries.day_start_ts(day_from), queries.day_start_ts(day_to) + 86400
-    series = queries.daily_series(conn, day_from.isoformat(), day_to.isoformat())
+    first, last = day_from.isoformat(), day_to.isoformat()
+    series = queries.daily_series(conn, first, last)
     by_day = {row["day"]: row for row in series}
     days = [(day_from + dt.timedelta(days=i)).isoformat() for i in range((day_to - day_from).days + 1)]
-    daily = [by_day.get(d, dict(day=d, conversations=0, messages=0, fallbacks=0)) for d in days]
-    for row in daily:
-        row["fallback_rate"] = (
-            round(100.0 * row["fallbacks"] / row["messages"], 1) if row["messages"] else 0.0
-        )
+    daily = [by_day.get(d, dict(day=d, conversations=0, messages=0, fallbacks=0, unanswered=0)) for d in days]
+    channels = queries.by_channel(conn, first, last)
+    for row in daily + channels:
+        row["fallback_rate"] = _rate(row["fallbacks"], row["messages"])
+        row["unanswered_rate"] = _rate(row["unanswered"], row["messages"])
+    names = Names.load()
     return {
         "daily": daily,
-        "intents": queries.facet_counts(conn, "intent", ts_from, ts_to),
-        "areas": queries.facet_counts(conn, "area", ts_from, ts_to),
-        "channels": queries.by_channel(conn, day_from.isoformat(), day_to.isoformat()),
+        "intents": [(names.intent(v), n) for v, n in queries.facet_counts(conn, "intent", first, last)],
+        "areas": [(names.area(v), n) for v, n in queries.facet_counts(conn, "area", first, last)],
+        "channels": [dict(row, name=names.channel(row["channel"])) for row in channels],
     }
 
 
 CHART_COLUMNS = {
-    "daily": ("ngay", "hoi_thoai", "tin_nhan", "fallback", "ty_le_fallback_phan_tram"),
-    "intents": ("intent", "so_hoi_thoai"),
+    "daily": (
+        "ngay",
+        "hoi_thoai",
+        "tin_nhan",
+        "chua_duoc_tra_loi",
+        "ty_le_chua_duoc_tra_loi_phan_tram",
+        "fallback",
+        "ty_le_fallback_phan_tram",
+    ),
+    "intents": ("y_dinh", "so_hoi_thoai"),
     "areas": ("dia_ban", "so_hoi_thoai"),
-    "channels": ("kenh", "hoi_thoai", "tin_nhan", "fallback", "ty_le_fallback_phan_tram"),
+    "channels": (
+        "kenh",
+        "hoi_thoai",
+        "tin_nhan",
+        "chua_duoc_tra_loi",
+        "ty_le_chua_duoc_tra_loi_phan_tram",
+        "fallback",
+        "ty_le_fallback_phan_tram",
+    ),
 }
 
 
 def _chart_rows(name: str, data: dict):
-    if name == "daily":
-        return [
-            (r["day"], r["conversations"], r["messages"], r["fallbacks"], r["fallback_rate"])
-            for r in data["daily"]
-        ]
     if name in ("intents", "areas"):
         return data[name]
-    rate = lambda r: round(100.0 * r["fallbacks"] / r["messages"], 1) if r["messages"] else 0.0  # noqa: E731
+    rows = data["daily"] if name == "daily" else data["channels"]
+    label = "day" if name == "daily" else "name"
     return [
-        (r["channel"], r["conversations"], r["messages"], r["fallbacks"], rate(r)) for r in data["channels"]
+        (
+            r[label],
+            r["conversations"],
+            r["messages"],
+            r["unanswered"],
+            r["unanswered_rate"],
+            r["fallbacks"],
+            r["fallback_rate"],
+        )
+        for r in rows
     ]
 
 
@@ -822,24 +925,29 @@ def analytics(request: Request):
             ],
             "Hội thoại và tin nhắn theo ngày",
         ),
-        "fallback": charts.line_chart(
+        "unanswered": charts.line_chart(
             days,
-            [("Tỷ lệ fallback (%)", [r["fallback_rate"] for r in data["daily"]])],
-            "Tỷ lệ fallback theo ngày",
+            [
+                ("Chưa được trả lời (%)", [r["unanswered_rate"] for r in data["daily"]]),
+                ("Fallback của Rasa (%)", [r["fallback_rate"] for r in data["daily"]]),
+            ],
+            "Tỷ lệ tin nhắn chưa được trả lời theo ngày",
             unit="%",
         ),
-        "intents": charts.hbar_chart(data["intents"], "Intent phổ biến (số hội thoại)"),
+        "intents": charts.hbar_chart(data["intents"], "Ý định phổ biến (số hội thoại)"),
         "areas": charts.hbar_chart(data["areas"], "Hội thoại theo địa bàn"),
         "channels": charts.hbar_chart(
-            [(r["channel"], r["messages"]) for r in data["channels"]], "Tin nhắn theo kênh"
+            [(r["name"], r["messages"]) for r in data["channels"]], "Tin nhắn theo kênh"
         ),
     }
     total_msgs = sum(r["messages"] for r in data["daily"])
-    total_fb = sum(r["fallbacks"] for r in data["daily"])
+    total_unanswered = sum(r["unanswered"] for r in data["daily"])
     summary = dict(
         conversations=sum(r["conversations"] for r in data["daily"]),
         messages=total_msgs,
-        fallback_rate=round(100.0 * total_fb / total_msgs, 1) if total_msgs else 0.0,
+        unanswered=total_unanswered,
+        unanswered_rate=_rate(total_unanswered, total_msgs),
+        fallback_rate=_rate(sum(r["fallbacks"] for r in data["daily"]), total_msgs),
     )
     query = urlencode({"from": day_from.isoformat(), "to": day_to.isoformat()})
     return render(
@@ -973,7 +1081,78 @@ def audit_log(request: Request):
             session.execute(sa.select(AuditEntry).order_by(AuditEntry.id.desc()).limit(300)).scalars().all()
         )
         session.expunge_all()
-    return render(request, "audit.html", rows=rows)
+    names = Names.load()
+    return render(
+        request, "audit.html", rows=[(row, _audit_detail(row, names)) for row in rows], labels=AUDIT_LABELS
+    )
+
+
+AUDIT_LABELS = {
+    "login": "Đăng nhập",
+    "login_failed": "Đăng nhập sai",
+    "login_throttled": "Đăng nhập bị chặn tạm thời",
+    "logout": "Đăng xuất",
+    "transcript_view": "Xem hội thoại",
+    "export_csv": "Xuất CSV hội thoại",
+    "export_nlu": "Tải dữ liệu huấn luyện",
+    "export_chart": "Tải CSV thống kê",
+    "callbacks_view": "Xem yêu cầu gọi lại",
+    "callback_status": "Đổi trạng thái gọi lại",
+    "user_create": "Tạo tài khoản",
+    "user_update": "Sửa tài khoản",
+    "purge": "Xóa dữ liệu cũ",
+    "conversation_erased": "Xóa dữ liệu theo yêu cầu",
+}
+_AUDIT_KEYS = {
+    "filter": "bộ lọc",
+    "conversations": "hội thoại",
+    "examples": "câu",
+    "events": "sự kiện",
+    "callbacks": "yêu cầu gọi lại",
+    "days": "số ngày",
+    "requested_by": "người yêu cầu",
+    "channel": "kênh",
+    "intent": "ý định",
+    "area": "địa bàn",
+    "role": "người nhắn",
+    "tags": "nhãn",
+    "notes": "ghi chú",
+}
+_AUDIT_VALUES = {
+    "family": "gia đình",
+    "counsellor": "tư vấn viên",
+    "admin": "quản trị",
+    "toggle_active": "khóa / mở khóa",
+    "role": "đổi vai trò",
+    "password": "đổi mật khẩu",
+    **CALLBACK_LABELS,
+    "open": "đang mở",
+    "all": "tất cả",
+}
+
+
+def _audit_detail(entry: AuditEntry, names: Names) -> str:
+    """An audit entry's detail (JSON or a word) in words, with names instead of ids."""
+
+    def word(key: str, value) -> str:
+        if isinstance(value, dict):
+            return ", ".join(f"{_AUDIT_KEYS.get(k, k)}: {word(k, v)}" for k, v in value.items())
+        text = str(value)
+        if key == "intent":
+            return names.intent(text)
+        if key == "area":
+            return names.area(text)
+        if key == "channel":
+            return names.channel(text)
+        if key == "role" and text in ("student", "parent"):
+            return names.role(text)
+        return _AUDIT_VALUES.get(text, text)
+
+    try:
+        detail = json.loads(entry.detail) if entry.detail.startswith("{") else entry.detail
+    except ValueError:
+        detail = entry.detail
+    return word("", detail)
 
 
 @bp.get("/retention")
@@ -999,7 +1178,7 @@ def retention_run(request: Request):
             title="Số ngày không hợp lệ",
             message=f"Số ngày lưu giữ phải là số nguyên từ 1 đến {MAX_RETENTION_DAYS}.",
         )
-    result = purge(get_engine(), days, low_confidence=settings(request).low_confidence)
+    result = purge(get_engine(), days)
     with session_scope() as session:
         audit(
             session,
