@@ -61,7 +61,7 @@ def test_a_counsellor_reports_a_reply_and_the_queue_works_it(web, console_db, ca
 
     queue = client.get(web.base + "/console/catalog/reports").text
     row = re.search(r'<tr id="report-(\d+)">(.*?)</tr>', queue, re.S)
-    assert row and COMMENT in row.group(2) and "miễn học phí" in row.group(2)  # the reply, copied
+    assert row and COMMENT in row.group(2) and "Mình đã ghi nhận" in row.group(2)  # the reply, copied
     assert "[SĐT]" in row.group(2) and "Mới" in row.group(2)
     report_id = row.group(1)
     out = _report_output(capsys, console_db)

@@ -210,7 +210,11 @@ def test_no_raw_id_on_any_console_page(realistic_app):
         parser.feed(resp.text)
         text = " ".join(parser.parts)
         leaks += [
-            (path, m.group(1), text[max(0, m.start() - 40) : m.end() + 40]) for m in pattern.finditer(text)
+            (path, m.group(1), text[max(0, m.start() - 40) : m.end() + 40])
+            for m in pattern.finditer(text)
+            # the catalogue health page names records by their YAML key ("institutions:<id>"),
+            # the one key to find and fix them in data/catalog (the page says so)
+            if not (path == "/console/catalog" and text[m.start() - 1] == ":")
         ]
         for href in parser.links:
             href = urljoin(path, href).split("#")[0]

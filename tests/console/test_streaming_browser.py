@@ -79,9 +79,9 @@ def test_streaming_pages_in_chromium(app):
             assert page.locator("#confidence-counts tbody tr").count() == 9
             page.screenshot(path=str(ARTIFACTS / "catalog-health.png"), full_page=True)
             page.goto(app.base + "/console/conversations/vt-0")
-            page.locator(".turn.bot details.error-report summary").first.click()
-            page.locator(".turn.bot details.error-report textarea").first.fill("Trường này không dạy hàn nữa")
-            page.locator(".turn.bot details.error-report button").first.click()
+            page.locator(".msg.bot details.error-report summary").first.click()
+            page.locator(".msg.bot details.error-report textarea").first.fill("Trường này không dạy hàn nữa")
+            page.locator(".msg.bot details.error-report button").first.click()
             page.wait_for_load_state()
             assert page.locator(".error-report-mark", has_text="Trường này không dạy hàn nữa").count() == 1
             page.screenshot(path=str(ARTIFACTS / "transcript-error-report.png"), full_page=True)
