@@ -34,6 +34,7 @@ from bot.privacy import extract_phone  # the one phone parser: whatever it accep
 logger = logging.getLogger(__name__)
 
 CALLBACK_SLOTS = ("callback_consent", "callback_time", "callback_phone")
+NO_TIME = "chưa hẹn giờ"  # a number typed when the time was asked
 
 
 def masked(phone: str) -> str:
@@ -77,9 +78,10 @@ class ValidateCallbackForm(FormValidationAction):
         if yes_no(text) is False or is_stop_text(text):  # "thôi", "không": changed their mind
             return {"callback_consent": False, "callback_time": None}
         phone = extract_phone(text) if text else None
-        if phone is not None:  # the number came first: keep it, ask only the time again
-            dispatcher.utter_message(text=f"Mình đã ghi số {masked(phone)}.")
-            return {"callback_time": None, "callback_phone": phone}
+        if phone is not None:
+            # The number came before a time. It must be stored in this same turn (the tracker
+            # store masks it when the turn is written), so the request goes in now, without a time.
+            return {"callback_time": NO_TIME, "callback_phone": phone}
         if not text:
             dispatcher.utter_message(
                 text=f'{you(tracker, True)} cho mình biết khung giờ tiện nghe máy (ví dụ: "sáng thứ 7", "sau 19h") nhé.'
@@ -143,8 +145,13 @@ class ActionSubmitCallback(Action):
             return reset
         dispatcher.utter_message(
             text=(
-                f'Đã ghi nhận. Thầy cô tư vấn sẽ gọi số {masked(phone)} vào khoảng "{preferred_time}". '
-                f"Số điện thoại chỉ dùng để gọi lại và {you(tracker)} có thể yêu cầu xóa bất cứ lúc nào."
+                f"Đã ghi nhận. Thầy cô tư vấn sẽ gọi số {masked(phone)}"
+                + (
+                    f' vào khoảng "{preferred_time}". '
+                    if preferred_time != NO_TIME
+                    else f" ({you(tracker)} chưa hẹn giờ gọi). "
+                )
+                + f"Số điện thoại chỉ dùng để gọi lại và {you(tracker)} có thể yêu cầu xóa bất cứ lúc nào."
             )
         )
         return reset
