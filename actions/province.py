@@ -94,27 +94,35 @@ def contact_answer(session, tracker):
     return bubbles(lines), buttons, cited
 
 
-class ActionProvincePlan(CatalogAction):
+class _ProvinceAnswer(CatalogAction):
+    """Says what `compose(session, tracker)` returns and remembers its records for "Nguồn"."""
+
+    topic = ""
+
+    @staticmethod
+    def compose(session, tracker):
+        raise NotImplementedError
+
+    def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
+        texts, buttons, cited = self.compose(session, tracker)
+        say(dispatcher, texts, buttons)
+        return [
+            SlotSet("last_topic", self.topic),
+            SlotSet("last_sources", [record_key(r) for r in cited]),
+        ]
+
+
+class ActionProvincePlan(_ProvinceAnswer):
+    topic = "province_plan"
+    compose = staticmethod(plan_answer)
+
     def name(self) -> Text:
         return "action_province_plan"
 
-    def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        texts, buttons, cited = plan_answer(session, tracker)
-        say(dispatcher, texts, buttons)
-        return [
-            SlotSet("last_topic", "province_plan"),
-            SlotSet("last_sources", [record_key(r) for r in cited]),
-        ]
 
+class ActionContactOffice(_ProvinceAnswer):
+    topic = "contact_office"
+    compose = staticmethod(contact_answer)
 
-class ActionContactOffice(CatalogAction):
     def name(self) -> Text:
         return "action_contact_office"
-
-    def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
-        texts, buttons, cited = contact_answer(session, tracker)
-        say(dispatcher, texts, buttons)
-        return [
-            SlotSet("last_topic", "contact_office"),
-            SlotSet("last_sources", [record_key(r) for r in cited]),
-        ]
