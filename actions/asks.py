@@ -15,6 +15,7 @@ from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import is_worried, menu_buttons, reassurance, user_role, you
+from actions.documents import utter_document_answer
 
 # slot -> ({role or None: text}, buttons); None = role unknown, addressed as "em" (docs/dialogue.md)
 QUESTIONS: Dict[str, Any] = {
@@ -90,6 +91,8 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
+        if utter_document_answer(dispatcher, tracker):  # "nghi quyet 19 con hieu luc khong"
+            return []
         reply_with_menu(
             dispatcher,
             tracker,
@@ -108,6 +111,8 @@ class ActionDefaultFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
+        if utter_document_answer(dispatcher, tracker):
+            return []
         reply_with_menu(
             dispatcher,
             tracker,
@@ -125,6 +130,8 @@ class ActionDefaultAskRephrase(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
+        if utter_document_answer(dispatcher, tracker):
+            return []
         dispatcher.utter_message(
             text=f"Mình chưa hiểu rõ. {you(tracker, True)} nói lại theo cách khác giúp mình nhé, "
             'ví dụ: "học trung cấp có được miễn học phí không".'

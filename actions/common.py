@@ -18,6 +18,7 @@ from typing import Any, Dict, Iterable, Iterator, List, Optional, Text
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -50,7 +51,8 @@ def today() -> dt.date:
 
 
 def vn_date(value: Optional[dt.date]) -> str:
-    return value.strftime("%d/%m/%Y") if value else "không rõ ngày"
+    """ "1/6/2026", as Vietnamese write dates (and as families type them)."""
+    return f"{value.day}/{value.month}/{value.year}" if value else "không rõ ngày"
 
 
 def vn_money(amount: Optional[int]) -> str:
@@ -305,8 +307,12 @@ class CatalogAction(Action, metaclass=abc.ABCMeta):
     """An action that answers from the catalogue; a database failure becomes an apology.
 
     Subclasses implement `answer(dispatcher, tracker, domain, session)` and
-    return the events to apply.
+    return the events to apply. A question about a legal document named by its
+    number is answered about that document instead (actions/documents.py), unless
+    the subclass sets `yields_to_documents = False`.
     """
+
+    yields_to_documents = True
 
     @abc.abstractmethod
     def name(self) -> Text:
@@ -321,10 +327,18 @@ class CatalogAction(Action, metaclass=abc.ABCMeta):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
+        from actions.documents import document_answer  # documents builds on this module
+
         collected = CollectingDispatcher()
         try:
             with catalog_session() as session:
-                events = self.answer(collected, tracker, domain, session)
+                found = document_answer(session, tracker) if self.yields_to_documents else None
+                if found is not None:  # "NQ 19 còn áp dụng không", whatever intent NLU chose
+                    lines, buttons, cited = found
+                    say(collected, lines, buttons)
+                    events = [SlotSet("last_sources", [record_key(r) for r in cited])]
+                else:
+                    events = self.answer(collected, tracker, domain, session)
         except CatalogUnavailable as exc:
             logger.error("%s: catalogue unavailable: %s", self.name(), exc)
             dispatcher.utter_message(text=apology(tracker))

@@ -30,6 +30,7 @@ from actions.common import (
     user_role,
     you,
 )
+from actions.documents import utter_document_answer
 from actions.info import combined_route_answer, subtopic
 from actions.policies import support_policy_answer
 from actions.programmes import contact_text, find_programmes_answer, interest_answer, interest_of
@@ -79,6 +80,8 @@ class ActionDefaultAskAffirmation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
+        if utter_document_answer(dispatcher, tracker):  # a document named by its number: answer it
+            return []
         if is_worried(tracker.latest_message.get("text")):  # reassurance and options, not "did you mean"
             dispatcher.utter_message(
                 text=reassurance(tracker) + " Mình có thể giúp gì trước?", buttons=menu_buttons(tracker)
@@ -207,6 +210,8 @@ class ActionStop(Action):
 
 class ActionShowSources(CatalogAction):
     """The full sources of the last answer: title, issuer, date, public address, checked-on date."""
+
+    yields_to_documents = False
 
     def name(self) -> Text:
         return "action_show_sources"

@@ -275,7 +275,7 @@ def find_programmes_answer(session, tracker: Tracker, occupation_ids: Optional[L
         if level is not None:
             buttons.insert(0, {"title": "Mọi trình độ", "payload": '/find_programme{"level":null}'})
         return lines, buttons, cited
-    where = f", gần {area.name} nhất trước" if area else ", trong toàn tỉnh"
+    where = f", gần {area_label(session, area.id) or area.name} nhất trước" if area else ", trong toàn tỉnh"
     lines.append(f"Nơi dạy {what}{at_level} có trong dữ liệu của mình{where}:")
     for index, hit in enumerate(hits, 1):
         lines.append(programme_line(index, hit))

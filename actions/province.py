@@ -114,6 +114,7 @@ class _ProvinceAnswer(CatalogAction):
 
 class ActionProvincePlan(_ProvinceAnswer):
     topic = "province_plan"
+    yields_to_documents = False  # "kh 220 là gì" is this answer
     compose = staticmethod(plan_answer)
 
     def name(self) -> Text:

@@ -55,7 +55,7 @@ def test_nq_19_for_2025_graduates(stack, catalog):
         "the 100% exemption after grade 9 is not the answer for a THPT graduate"
     )
     assert reply.startswith("Tùy")
-    assert "19/2021" in reply and "12 tháng" in reply and "2025" in reply and "hết hiệu lực" in reply
+    assert "19/2021" in reply and "12 tháng" in reply and "2021-2025" in reply and "hết hiệu lực" in reply
     assert vn_money(nq19.amount_vnd) in reply
     assert nq36.title in reply, "today's provincial support for THPT graduates comes first"
     assert "anh/chị" in reply and " em " not in reply

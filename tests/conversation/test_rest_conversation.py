@@ -119,6 +119,7 @@ def test_different_9plus_questions_get_different_answers(stack, catalog):
 @pytest.mark.parametrize("style, text", list(zip(STYLES, POLICY_QUESTIONS)))
 def test_support_policy_parent_acceptance(stack, catalog, style, text):
     """A parent asking about trung cấp fees gets NĐ 238/2025 (which replaced NĐ 81/2021)."""
+    from actions.common import vn_date
     from bot.catalog.names import get_area
     from bot.catalog.rules import applicable_policies, policies_superseded_by
 
@@ -136,7 +137,7 @@ def test_support_policy_parent_acceptance(stack, catalog, style, text):
     assert f"{area.name}: dữ liệu của mình chưa có quyết định hỗ trợ học nghề riêng của huyện" in reply
     assert "19/2021" not in reply and "anh/chị" in reply.lower()
     sources = joined(send(stack, sender, "nguồn"))  # full sources one tap away, with what was replaced
-    assert exemption.title in sources and exemption.checked_on.strftime("%d/%m/%Y") in sources
+    assert exemption.title in sources and vn_date(exemption.checked_on) in sources
     for old in policies_superseded_by(catalog, exemption.id):
         assert f"thay thế {old.legal_basis_number}" in sources
 

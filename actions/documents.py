@@ -1,0 +1,156 @@
+"""Questions about a legal document named by its number ("NQ 19 còn áp dụng không",
+"kh 220 là gì", "Nghị định 81/2021 còn áp dụng không"): answered from the catalogue's
+records of that document, whatever intent the NLU gave the message (such questions are
+rare and worded every way, and the number names the document exactly).
+
+`named_documents(session, text)` finds the documents; `document_answer` says, for each,
+whether it is in force, expired or replaced (and by what), and what it provides."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, Dict, List, Optional, Tuple
+
+from rasa_sdk import Tracker
+
+from actions.common import (
+    SOURCES_BUTTON,
+    CatalogUnavailable,
+    catalog_session,
+    cite,
+    confidence_words,
+    fit,
+    say,
+    today,
+    vn_date,
+    you,
+)
+from bot.catalog.models import Policy
+from bot.catalog.present import short_citation
+from bot.catalog.tables import all_records
+from bot.text import fold
+
+# How people name each kind of document, by the suffix of its number (folded words).
+KIND_WORDS = {
+    "NQ": ("nq", "nghi quyet"),
+    "NĐ": ("nd", "nghi dinh"),
+    "QĐ": ("qd", "quyet dinh"),
+    "KH": ("kh", "ke hoach"),
+    "QH": ("luat",),
+}
+# The message asks about the document itself, not a benefit for someone.
+_ABOUT_DOCUMENT = re.compile(
+    r"\b(con ap dung|con hieu luc|het hieu luc|hieu luc|con dung|con khong|con ko|con k|la gi|la j|"
+    r"noi gi|noi ve gi|quy dinh gi|quy dinh ve|ap dung tu|ap dung den|thay the|bi thay|moi nhat)\b"
+)
+
+
+def _patterns(number: str) -> List[str]:
+    """Folded ways of writing a document number: "19/2021/NQ-HĐND" -> "19/2021", "nq 19",
+    "nghi quyet 19"; "124/2025/QH15" -> "124/2025", "luat 124"."""
+    parts = number.split("/")
+    head = parts[0]
+    kind = next((k for k in KIND_WORDS if any(p.upper().startswith(k) for p in parts[1:])), None)
+    found = [fold(f"{head}/{parts[1]}")] if len(parts) > 2 and parts[1].isdigit() else []
+    for word in KIND_WORDS.get(kind, ()):
+        found.append(f"{word} {head}")
+    return found
+
+
+def named_documents(session, text: Any) -> List[Tuple[str, List[Policy]]]:
+    """(number, records) for every catalogue document the text names, in catalogue order."""
+    key = fold(text) if isinstance(text, str) else ""
+    if not key:
+        return []
+    by_number: Dict[str, List[Policy]] = {}
+    for policy in all_records(session, "policies"):
+        if policy.legal_basis_number:
+            by_number.setdefault(policy.legal_basis_number, []).append(policy)
+    named = []
+    for number, records in by_number.items():
+        if any(re.search(rf"(?<![\w/]){re.escape(p)}(?![\w/])", key) for p in _patterns(number)):
+            named.append((number, records))
+    return named
+
+
+def asks_about_a_document(session, text: Any) -> bool:
+    return bool(_ABOUT_DOCUMENT.search(fold(text or ""))) and bool(named_documents(session, text))
+
+
+def period(policy: Policy) -> str:
+    """ "2021-2025" for NQ 19/2021 (the year in its number to its last year of validity)."""
+    issued = re.search(r"/(20\d\d)/", policy.legal_basis_number or "")
+    start = issued.group(1) if issued else (str(policy.valid_from.year) if policy.valid_from else "")
+    end = str(policy.valid_to.year) if policy.valid_to else ""
+    return "-".join(x for x in (start, end) if x)
+
+
+def _status(records: List[Policy], on) -> Tuple[str, Optional[Policy]]:
+    """("in_force" | "expired" | "replaced" | "not_yet", the replacing record)."""
+    replacement = next((r.superseded_by for r in records if r.superseded_by is not None), None)
+    if replacement is not None:
+        return "replaced", replacement
+    if all(r.valid_to is not None and r.valid_to < on for r in records):
+        return "expired", None
+    if all(r.valid_from is not None and r.valid_from > on for r in records):
+        return "not_yet", None
+    return "in_force", None
+
+
+def document_answer(session, tracker: Tracker) -> Optional[Tuple[List[str], List[Dict[str, str]], List[Any]]]:
+    """(lines, buttons, cited) when the latest message asks about documents the catalogue
+    names by number; None otherwise."""
+    text = tracker.latest_message.get("text")
+    if not _ABOUT_DOCUMENT.search(fold(text or "")):
+        return None
+    named = named_documents(session, text)
+    if not named:
+        return None
+    on = today()
+    lines: List[str] = []
+    cited: List[Any] = []
+    for number, records in named[:2]:
+        first = records[0]
+        name = short_citation(first)
+        status, replacement = _status(records, on)
+        if status == "replaced":
+            lines.append(
+                f"Không còn áp dụng: {name} đã được thay bằng {short_citation(replacement)}"
+                f"{' từ ' + vn_date(replacement.valid_from) if replacement.valid_from else ''}. {cite(replacement)}"
+            )
+            cited.append(replacement)
+        elif status == "expired":
+            last = max(r.valid_to for r in records)
+            lines.append(
+                f"Không còn áp dụng: {name} (chính sách giai đoạn {period(first)}) hết hiệu lực sau {vn_date(last)}."
+            )
+        elif status == "not_yet":
+            start = min(r.valid_from for r in records)
+            lines.append(f"{name} có hiệu lực từ {vn_date(start)}.")
+        else:
+            since = min((r.valid_from for r in records if r.valid_from), default=None)
+            lines.append(f"Còn hiệu lực: {name}{' (từ ' + vn_date(since) + ')' if since else ''}.")
+        for record in records[:3]:
+            detail = f" {record.conditions}" if record.conditions and len(records) == 1 else ""
+            lines.append(f"• {record.title}.{detail}")
+        lines += [r.notes for r in records[:1] if r.notes]
+        words = {confidence_words(r) for r in records} - {""}
+        lines += sorted(words)[:1]
+        cited += records[:3]
+    lines.append(f"Văn bản gốc và nơi đăng: {you(tracker)} bấm Nguồn.")
+    return lines, [SOURCES_BUTTON], cited
+
+
+def utter_document_answer(dispatcher, tracker: Tracker) -> bool:
+    """For the actions that answer without the catalogue (fallbacks, out of scope): say the
+    document answer if the message asks about a named document; True when it did."""
+    try:
+        with catalog_session() as session:
+            found = document_answer(session, tracker)
+            if found is None:
+                return False
+            lines, buttons, _ = found
+            say(dispatcher, [fit(line) for line in lines], buttons)
+    except CatalogUnavailable:
+        return False
+    return True
