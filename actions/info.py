@@ -48,10 +48,10 @@ COMBINED_ROUTE_LEVEL = "trung_cap"  # 9+ = trung cấp + văn hóa THPT (GDTX)
 
 # What a question is about (folded text, word-boundary regexes).
 SUBTOPICS = {
-    "university": r"\b(dai hoc|dh|thi dh|len dh|thi dai hoc)\b",
+    "university": r"\b(dai hoc|dh|thi dh|len dh|thi dai hoc|len cao dang|hoc len|lien thong)\b",
     "cost": r"\b(tien|hoc phi|chi phi|dong|phi|ton|mien|bn tien|bao nhieu tien|tra)\b",
     "duration": r"\b(may nam|bao lau|bn lau|bao nhieu nam|bn nam|thoi gian|lau khong|lau ko|hoc lau|may thang)\b",
-    "diploma": r"\b(bang|van bang|chung chi|bang gi|bang cap 3|bang thpt)\b",
+    "diploma": r"\b(bang|van bang|chung chi|bang gi|bang cap 3|bang thpt|thi tot nghiep)\b",
     "where": r"\b(o dau|truong nao|cho nao|noi nao|dau day|hoc dau|o dau a|gan nha)\b",
     "difference": r"\b(khac|khac gi|khac nhau|so sanh|hay hon|nao hon)\b",
 }
@@ -307,6 +307,10 @@ def combined_route_answer(session, tracker: Tracker):
         if other_duration(level):
             lines.append(capital(other_duration(level)) + ".")
     elif topic == "diploma":
+        if re.search(r"\b(phai thi|thi tot nghiep|co thi)\b", fold(text or "")):
+            lines.append(
+                "Có, nếu muốn có bằng tốt nghiệp THPT: học sinh 9+ học văn hóa GDTX và thi tốt nghiệp THPT."
+            )
         lines.append(
             "Học 9+ có thể được hai bằng: bằng tốt nghiệp trung cấp (học xong nghề) và bằng tốt nghiệp THPT "
             "(nếu thi đỗ tốt nghiệp THPT phần văn hóa)."
@@ -362,6 +366,7 @@ class ActionCombinedRoute(CatalogAction):
 # ------------------------------------------------------------------ schools
 
 
+_ASKS_ROUTE_AT_SCHOOL = re.compile(r"\b(van hoa|cap 3|thpt|9|gdtx)\b")
 PATHWAY_RULE = "lien_thong_trung_cap_cao_dang"  # the THPT-culture condition for moving up to cao đẳng
 _DECISION = re.compile(r"QĐ\s*\d+/QĐ-[A-ZĐ&]+")
 
@@ -412,7 +417,11 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
         False: "không dạy lộ trình 9+",
         None: "chưa rõ có dạy 9+ không (hỏi trường)",
     }
-    lines.append(f"Lộ trình 9+: {route[school.runs_combined_route]}.")
+    if _ASKS_ROUTE_AT_SCHOOL.search(fold(tracker.latest_message.get("text") or "")):
+        lead = {True: "Có", False: "Không", None: "Chưa rõ"}[school.runs_combined_route]
+        lines.insert(0, f"{lead}: {school.name} {route[school.runs_combined_route]}.")
+    else:
+        lines.append(f"Lộ trình 9+: {route[school.runs_combined_route]}.")
     occupations = occupations_taught(session, institution=school.id)
     if occupations:
         lines.append("Nghề có trong dữ liệu của mình: " + ", ".join(o.name for o in occupations) + ".")

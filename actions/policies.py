@@ -263,6 +263,21 @@ def support_policy_answer(session, tracker: Tracker):
     travel_asked = bool(_ASKS_TRAVEL.search(text_key))
     if travel_asked:
         lines += travel_lines(session, tracker, level_id, level_name, groups, cited)
+    if _ASKS_BOARDING.search(text_key):  # meals, boarding, scholarships: that answer first
+        travel_asked = True  # the exemption line then reads "Về học phí: …"
+        boarding = [p for p in universal if p.benefit_kind in ("noi_tru", "tien_an", "ho_tro_hang_thang")]
+        for policy in boarding[:2]:
+            condition = f" {policy.conditions}" if policy.conditions and len(policy.conditions) < 300 else ""
+            lines.append(
+                f"• {policy.title}: {benefit_text(policy)}.{condition} {confidence_words(policy) or ''} "
+                f"{cite(policy)}".replace("  ", " ")
+            )
+            cited.append(policy)
+        if not boarding:
+            lines.append(
+                f"Nội trú, tiền ăn, học bổng khi học {level_name}: chưa có trong dữ liệu của mình; "
+                f"{you(tracker)} hỏi phòng công tác học sinh của trường."
+            )
     graduate = bool(_THPT_GRADUATE.search(text_key))
     if graduate:
         extra, extra_cited = graduate_lines(session, tracker)
@@ -342,18 +357,6 @@ def support_policy_answer(session, tracker: Tracker):
         lines += extra
         cited += extra_cited
     lines.append(OTHER_COSTS)
-    if _ASKS_BOARDING.search(text_key):
-        boarding = [p for p in universal if p.benefit_kind in ("noi_tru", "tien_an", "ho_tro_hang_thang")]
-        for policy in boarding[:2]:
-            lines.append(
-                f"• {policy.title}. {confidence_words(policy) or ''} {cite(policy)}".replace("  ", " ")
-            )
-            cited.append(policy)
-        if not boarding:
-            lines.append(
-                "Nội trú, học bổng của từng trường chưa có trong dữ liệu của mình; "
-                f"{you(tracker)} hỏi phòng công tác học sinh của trường."
-            )
     for policy in [] if graduate else needs_thpt[:1]:
         lines.append(f"• {policy.title}: chỉ khi đã có bằng tốt nghiệp THPT. {cite(policy)}")
         cited.append(policy)
