@@ -396,12 +396,16 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
             {"title": s.name.replace("Trường ", "")[:60], "payload": f'/ask_school_info{{"school":"{s.id}"}}'}
             for s in institutions_teaching(session, limit=5)
         ]
-        return (
-            [f"{you(tracker, True)} muốn hỏi trường nào? Chọn bên dưới hoặc gõ tên trường."],
-            buttons,
-            None,
-            [],
-        )
+        active = [i for i in all_records(session, "institutions") if i.is_active]
+        colleges = [i for i in active if i.type == "cao_dang"]
+        centres = [i for i in active if i.type != "cao_dang"]
+        lines = [f"Trường, trung tâm dạy nghề có trong dữ liệu của mình ({len(active)}):"]
+        if colleges:
+            lines.append("• Cao đẳng: " + "; ".join(i.name.replace("Trường ", "") for i in colleges) + ".")
+        if centres:
+            lines.append("• Trung tâm (thường dạy 9+): " + "; ".join(i.name for i in centres) + ".")
+        lines.append(f"{you(tracker, True)} muốn hỏi trường nào? Chọn bên dưới hoặc gõ tên trường, tên xã.")
+        return (bubbles(lines), buttons, None, [])
     lines: List[str] = []
     cited = [school]
     if not school.is_active and school.successor is not None:

@@ -146,11 +146,15 @@ def test_school_info_unverified_school_is_flagged(session):
     assert "ĐT:" not in text  # no phone is invented
 
 
-def test_school_info_without_a_school_offers_buttons():
+def test_school_info_without_a_school_lists_them_and_offers_buttons(session):
+    from bot.catalog.tables import all_records
+
     messages, _ = run_action(ActionSchoolInfo(), make_tracker(intent="ask_school_info"))
-    assert messages[0]["buttons"] and all(
-        b["payload"].startswith("/ask_school_info") for b in messages[0]["buttons"]
+    assert messages[-1]["buttons"] and all(
+        b["payload"].startswith("/ask_school_info") for b in messages[-1]["buttons"]
     )
+    active = [i for i in all_records(session, "institutions") if i.is_active]
+    assert all(i.name.replace("Trường ", "") in texts(messages) for i in active)
 
 
 def test_admission_gives_entry_conditions_and_admits_what_is_missing(session):
