@@ -260,11 +260,11 @@ def support_policy_answer(session, tracker: Tracker):
         ),
         None,
     )
-    travel_asked = bool(_ASKS_TRAVEL.search(text_key))
-    if travel_asked:
+    # travel, meals or boarding asked: that answer comes first, the exemption line reads "Về học phí: …"
+    other_cost_first = bool(_ASKS_TRAVEL.search(text_key) or _ASKS_BOARDING.search(text_key))
+    if _ASKS_TRAVEL.search(text_key):
         lines += travel_lines(session, tracker, level_id, level_name, groups, cited)
-    if _ASKS_BOARDING.search(text_key):  # meals, boarding, scholarships: that answer first
-        travel_asked = True  # the exemption line then reads "Về học phí: …"
+    if _ASKS_BOARDING.search(text_key):  # meals, boarding, scholarships
         boarding = [p for p in universal if p.benefit_kind in ("noi_tru", "tien_an", "ho_tro_hang_thang")]
         for policy in boarding[:2]:
             condition = f" {policy.conditions}" if policy.conditions and len(policy.conditions) < 300 else ""
@@ -294,7 +294,11 @@ def support_policy_answer(session, tracker: Tracker):
         cited += extra_cited + ([main] if main is not None else [])
     elif main is not None:
         lead = (
-            "Về học phí" if travel_asked else "Không mất học phí" if _ASKS_TO_PAY.search(text_key) else "Có"
+            "Về học phí"
+            if other_cost_first
+            else "Không mất học phí"
+            if _ASKS_TO_PAY.search(text_key)
+            else "Có"
         )
         lines.append(
             f"{lead}: {who} học {level_name} sau lớp 9 được {benefit_text(main)}, ở mọi nơi. {cite(main)}"
