@@ -1,10 +1,10 @@
 """Formatting, register, citations and catalogue access shared by every action.
 
 House rules (docs/architecture.md): actions read slots, call the catalogue's query
-modules (`bot.catalog.names`, `geography`, `rules`, `search`) and format; nothing here opens a database at import time. Every reply is
-Vietnamese, addresses a student as "em" and a parent as "anh/chị" (neutral
-"bạn" while the role is unknown), fits one Zalo message and cites where each
-fact comes from and when it was checked.
+modules (`bot.catalog.names`, `geography`, `rules`, `search`) and format; nothing
+here opens a database at import time. Every reply is Vietnamese, addresses a
+student as "em" (also while the role is unknown) and a parent as "anh/chị", fits
+one Zalo message and cites where each fact comes from and when it was checked.
 """
 
 from __future__ import annotations
