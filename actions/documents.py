@@ -73,10 +73,6 @@ def named_documents(session, text: Any) -> List[Tuple[str, List[Policy]]]:
     return named
 
 
-def asks_about_a_document(session, text: Any) -> bool:
-    return bool(_ABOUT_DOCUMENT.search(fold(text or ""))) and bool(named_documents(session, text))
-
-
 def period(policy: Policy) -> str:
     """ "2021-2025" for NQ 19/2021 (the year in its number to its last year of validity)."""
     issued = re.search(r"/(20\d\d)/", policy.legal_basis_number or "")

@@ -71,7 +71,6 @@ _ASKS_TO_PAY = re.compile(
 )
 _ASKS_BOARDING = re.compile(r"\b(noi tru|ky tuc xa|ktx|hoc bong|o lai truong|tien an|an o)\b")
 _ASKS_TRAVEL = re.compile(r"\b(di lai|tien xe|xe buyt|xe bus|tien tau xe|xa nha|cach nha|km|ve que)\b")
-_NAMES_NQ19 = re.compile(r"\b(nq 19|nghi quyet 19|19/2021)\b")
 # Someone who already has (or will have) the THPT diploma, or asks about NQ 19/2021 by name.
 _THPT_GRADUATE = re.compile(
     r"\b(tot nghiep (thpt|cap 3|cap ba|lop 12)|da co bang (thpt|cap 3)|co bang (thpt|cap 3)|hoc xong (lop 12|cap 3)|"
@@ -281,15 +280,10 @@ def support_policy_answer(session, tracker: Tracker):
     graduate = bool(_THPT_GRADUATE.search(text_key))
     if graduate:
         extra, extra_cited = graduate_lines(session, tracker)
-        if _NAMES_NQ19.search(text_key) and len(extra) > 1:
-            # "NQ 19 còn áp dụng không": its own answer first
-            lines.append(f"Không còn áp dụng với người mới học từ năm 2026. {extra[1]}")
-            extra = extra[:1]
-        else:
-            lines.append(
-                f"Tùy: khoản miễn 100% học phí {level_name} dành cho người học sau lớp 9; người đã tốt nghiệp "
-                "THPT thì xem hỗ trợ dưới đây." + (f" {cite(main)}" if main is not None else "")
-            )
+        lines.append(
+            f"Tùy: khoản miễn 100% học phí {level_name} dành cho người học sau lớp 9; người đã tốt nghiệp "
+            "THPT thì xem hỗ trợ dưới đây." + (f" {cite(main)}" if main is not None else "")
+        )
         lines += extra[:1]  # today's support now; the expired NQ 19/2021 after the group lines
         cited += extra_cited + ([main] if main is not None else [])
     elif main is not None:
