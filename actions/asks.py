@@ -15,7 +15,7 @@ from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import is_worried, menu_buttons, reassurance, user_role, you
-from actions.documents import utter_document_answer
+from actions.documents import utter_known_answer
 
 # slot -> ({role or None: text}, buttons); None = role unknown, addressed as "em" (docs/dialogue.md)
 QUESTIONS: Dict[str, Any] = {
@@ -91,7 +91,7 @@ class ActionOutOfScope(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
-        if utter_document_answer(dispatcher, tracker):  # "nghi quyet 19 con hieu luc khong"
+        if utter_known_answer(dispatcher, tracker):  # "nghi quyet 19 con hieu luc khong"
             return []
         reply_with_menu(
             dispatcher,
@@ -111,7 +111,7 @@ class ActionDefaultFallback(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
-        if utter_document_answer(dispatcher, tracker):
+        if utter_known_answer(dispatcher, tracker):
             return []
         reply_with_menu(
             dispatcher,
@@ -130,7 +130,7 @@ class ActionDefaultAskRephrase(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
-        if utter_document_answer(dispatcher, tracker):
+        if utter_known_answer(dispatcher, tracker):
             return []
         dispatcher.utter_message(
             text=f"Mình chưa hiểu rõ. {you(tracker, True)} nói lại theo cách khác giúp mình nhé, "

@@ -14,7 +14,7 @@ import datetime as dt
 import logging
 import re
 from contextlib import contextmanager
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Text
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Text, Tuple
 from zoneinfo import ZoneInfo
 
 from rasa_sdk import Action, Tracker
@@ -86,29 +86,39 @@ _STUDENT_WEAK = re.compile(
     r"lam|gap|xin|biet|bit|ve|me)\b"
 )
 # "nhá em" (a parent's "nhé") folds like "nhà em" (a student's "my home"): only the latter is read.
-_PARENT_WEAK = re.compile(r"\b(cam on|chao|nhe|vay|oi|a|biet) em\b")
+# A user who calls the assistant "em" ("được không em?", "em ơi", "em cho hỏi") is an adult.
+_PARENT_WEAK = re.compile(
+    r"\b(cam on|chao|nhe|vay|oi|a|biet) em\b|^em oi\b|\bem cho (chi |anh |toi |co |minh )?hoi\b"
+    r"|\b(khong|ko|ha|roi|chua|nhi|nao|gi|dau|sao|vay|the|duoc|dc|nhe|nha|ay) em\s*$"
+)
 _CO_SELF = re.compile(r"(^|[\s,.!?])cô (là|muốn|hỏi|cần|ở|thấy|đang|cũng|nhờ|không|cảm ơn|chào|mới|vừa)\b")
+
+
+def role_cue(text: Any) -> Tuple[Optional[str], bool]:
+    """(role, strong): "parent" / "student" from how the user names themself (None if
+    unclear), and whether a strong cue ("con tôi", "phụ huynh", "ad", "bố mẹ em") decided it."""
+    if not isinstance(text, str) or not text.strip() or text.startswith("/"):
+        return None, False
+    key = fold(text)
+    if key in ("phu huynh", "la phu huynh", "bo me", "me", "bo", "ba"):
+        return "parent", True
+    if key in ("hoc sinh", "la hoc sinh", "em", "e"):
+        return "student", True
+    parent = bool(_PARENT_STRONG.search(key)) or bool(_CO_SELF.search(nfc(text).lower()))
+    student = bool(_STUDENT_STRONG.search(key))
+    if parent != student:
+        return ("parent" if parent else "student"), True
+    if parent and student:
+        return None, False
+    weak_student, weak_parent = bool(_STUDENT_WEAK.search(key)), bool(_PARENT_WEAK.search(key))
+    if weak_student != weak_parent:
+        return ("student" if weak_student else "parent"), False
+    return None, False
 
 
 def role_from_text(text: Any) -> Optional[str]:
     """ "parent" / "student" from how the user names themself, else None."""
-    if not isinstance(text, str) or not text.strip() or text.startswith("/"):
-        return None
-    key = fold(text)
-    if key in ("phu huynh", "la phu huynh", "bo me", "me", "bo", "ba"):
-        return "parent"
-    if key in ("hoc sinh", "la hoc sinh", "em", "e"):
-        return "student"
-    parent = bool(_PARENT_STRONG.search(key)) or bool(_CO_SELF.search(nfc(text).lower()))
-    student = bool(_STUDENT_STRONG.search(key))
-    if parent != student:
-        return "parent" if parent else "student"
-    if parent and student:
-        return None
-    weak_student, weak_parent = bool(_STUDENT_WEAK.search(key)), bool(_PARENT_WEAK.search(key))
-    if weak_student != weak_parent:
-        return "student" if weak_student else "parent"
-    return None
+    return role_cue(text)[0]
 
 
 def user_role(tracker: Tracker) -> Optional[str]:
@@ -135,7 +145,7 @@ def learner(tracker: Tracker) -> str:
 # "thieu" is the number word, and "mắng" (scolded) needs its subject, as "mang" is also "bring".
 _WORRY = re.compile(
     r"(?<!thieu )\b(so truot|so thi|so khong|so ko|so k|so bi|so lam|so qua|em so|e so|con so|chau so|lo lam|"
-    r"lo qua|lo lang|toi lo|chi lo|em lo|e lo|buon|chan qua|ap luc|stress|khoc|bi mang|me mang|bo mang|"
+    r"lo qua|lo lang|toi lo|chi lo|em lo|e lo|buon(?! ban)|chan qua|ap luc|stress|khoc|bi mang|me mang|bo mang|"
     r"that vong|tuyet vong|hoang|tu ti|xau ho|khong biet lam sao|ko biet lam sao|k biet lam sao|hoc kem|hoc doi|"
     r"hoc yeu|coi thuong|bi che|che cuoi|khinh|khong co tuong lai|ko co tuong lai|lo chau|lo cho con)\b"
 )

@@ -23,6 +23,7 @@ from actions.common import (
     is_worried,
     menu_buttons,
     reassurance,
+    role_cue,
     role_from_text,
     say,
     slot_value,
@@ -30,7 +31,7 @@ from actions.common import (
     user_role,
     you,
 )
-from actions.documents import utter_document_answer
+from actions.documents import utter_known_answer
 from actions.info import combined_route_answer, subtopic
 from actions.policies import support_policy_answer
 from actions.programmes import contact_text, find_programmes_answer, interest_answer, interest_of
@@ -80,7 +81,7 @@ class ActionDefaultAskAffirmation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
-        if utter_document_answer(dispatcher, tracker):  # a document named by its number: answer it
+        if utter_known_answer(dispatcher, tracker):  # a document named by its number: answer it
             return []
         if is_worried(tracker.latest_message.get("text")):  # reassurance and options, not "did you mean"
             dispatcher.utter_message(
@@ -269,7 +270,9 @@ class ValidateSlotMappings(ValidationAction):
     async def extract_user_role(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         previous = tracker.get_slot("user_role")
         named = [v for v in _entities(tracker, "user_role") if v in ("student", "parent")]
-        role = named[-1] if named else role_from_text(tracker.latest_message.get("text"))
+        typed, strong = role_cue(tracker.latest_message.get("text"))
+        # a strong cue in the words ("con tôi học lớp 9") beats an entity tagged on part of them
+        role = typed if strong or not named else named[-1]
         if role is None or role == previous:
             return {}
         if previous in ("student", "parent"):

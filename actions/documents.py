@@ -4,7 +4,14 @@ records of that document, whatever intent the NLU gave the message (such questio
 rare and worded every way, and the number names the document exactly).
 
 `named_documents(session, text)` finds the documents; `document_answer` says, for each,
-whether it is in force, expired or replaced (and by what), and what it provides."""
+whether it is in force, expired or replaced (and by what), and what it provides.
+
+Two rules are asked about by what they say rather than by number, and NLU spreads those
+questions over several intents, so they are answered here too: the end of the THCS
+diploma ("còn được cấp bằng cấp 2 không": Luật 123/2025, the học bạ instead), and the
+province's monthly support for THPT graduates ("800 nghìn một tháng", "tốt nghiệp năm
+2025 có được nhận tiền của tỉnh không": NQ 36/2025 of Phú Thọ in force, NQ 19/2021 of
+the former Vĩnh Phúc expired)."""
 
 from __future__ import annotations
 
@@ -20,13 +27,16 @@ from actions.common import (
     cite,
     confidence_words,
     fit,
+    learner,
     say,
     today,
     vn_date,
     you,
 )
+from actions.policies import graduate_lines
+from actions.programmes import interest_answer, interest_of
 from bot.catalog.models import Policy
-from bot.catalog.present import short_citation
+from bot.catalog.present import period, short_citation
 from bot.catalog.tables import all_records
 from bot.text import fold
 
@@ -73,14 +83,6 @@ def named_documents(session, text: Any) -> List[Tuple[str, List[Policy]]]:
     return named
 
 
-def period(policy: Policy) -> str:
-    """ "2021-2025" for NQ 19/2021 (the year in its number to its last year of validity)."""
-    issued = re.search(r"/(20\d\d)/", policy.legal_basis_number or "")
-    start = issued.group(1) if issued else (str(policy.valid_from.year) if policy.valid_from else "")
-    end = str(policy.valid_to.year) if policy.valid_to else ""
-    return "-".join(x for x in (start, end) if x)
-
-
 def _status(records: List[Policy], on) -> Tuple[str, Optional[Policy]]:
     """("in_force" | "expired" | "replaced" | "not_yet", the replacing record)."""
     replacement = next((r.superseded_by for r in records if r.superseded_by is not None), None)
@@ -93,15 +95,71 @@ def _status(records: List[Policy], on) -> Tuple[str, Optional[Policy]]:
     return "in_force", None
 
 
+_THCS_DIPLOMA = re.compile(
+    r"\bbang (tot nghiep |tn )?(thcs|cap 2|cap hai|c2|lop 9|trung hoc co so)\b|\bbang (thcs|c2)\b"
+    r"|\bhoc ba\b.*\b(thay|thi|du|dang ky|nop)\b"
+)
+_MONTHLY_SUPPORT = re.compile(
+    r"\b(800|500|300) ?(nghin|ngan|k|000)\b|\b(800|500|300)\.000\b"
+    r"|\b(hang|moi|1|mot) thang\b.*\b(ho tro|tien)\b|\b(ho tro|tien)\b.*\b(hang|moi|1|mot) thang\b"
+    r"|\b(tot nghiep|ra truong)\b.*\b(nam )?(2022|2023|2024|2025|nam ngoai|nam roi)\b.*\b(ho tro|tien)\b"
+)
+_GRADUATED = re.compile(
+    r"\b(tot nghiep|ra truong|hoc xong) (trung cap|cao dang|nam 20|20\d\d|nam ngoai)|\b20(22|23|24|25)\b"
+)
+
+
+def thcs_diploma_answer(session, tracker: Tracker):
+    law = session.get(Policy, "luat_123_2025_giao_duc")
+    if law is None:
+        return None
+    lines = [
+        "Từ 1/1/2026 không còn cấp bằng tốt nghiệp THCS: hiệu trưởng xác nhận hoàn thành chương trình THCS "
+        f"trên học bạ, và học bạ đó dùng để đăng ký học tiếp (lớp 10, học nghề). {cite(law)}"
+    ]
+    lines += [law.notes] if law.notes else []
+    lines.append(f"Văn bản gốc: {you(tracker)} bấm Nguồn.")
+    return lines, [SOURCES_BUTTON], [law]
+
+
+def monthly_support_answer(session, tracker: Tracker, text: str):
+    """The province's monthly support is for THPT graduates (actions.policies.graduate_lines):
+    a graduate of 2022-2025 hears about the expired NQ 19/2021 first, a grade-9 family that
+    it is not for them yet, and what they get instead."""
+    lines, cited = graduate_lines(session, tracker)
+    if not lines:
+        return None
+    if _GRADUATED.search(text):
+        lines = lines[::-1]  # the expired rule they studied under, then today's
+        lines[0] = f"Tùy điều kiện: {lines[0]}"
+    else:
+        lines.insert(
+            0,
+            f"Chưa, nếu {learner(tracker)} mới học xong lớp 9: khoản hỗ trợ hằng tháng của tỉnh chỉ dành cho "
+            "người đã có bằng tốt nghiệp THPT học trung cấp, cao đẳng. Học trung cấp ngay sau lớp 9 thì được "
+            "miễn 100% học phí (NĐ 238/2025/NĐ-CP).",
+        )
+    lines.append(f"Văn bản gốc: {you(tracker)} bấm Nguồn.")
+    return lines, [SOURCES_BUTTON], cited
+
+
+def rule_answer(session, tracker: Tracker) -> Optional[Tuple[List[str], List[Dict[str, str]], List[Any]]]:
+    """The THCS diploma or the monthly support, asked by what the rule says; None otherwise."""
+    key = fold(tracker.latest_message.get("text") or "")
+    if _THCS_DIPLOMA.search(key):
+        return thcs_diploma_answer(session, tracker)
+    if _MONTHLY_SUPPORT.search(key):
+        return monthly_support_answer(session, tracker, key)
+    return None
+
+
 def document_answer(session, tracker: Tracker) -> Optional[Tuple[List[str], List[Dict[str, str]], List[Any]]]:
     """(lines, buttons, cited) when the latest message asks about documents the catalogue
-    names by number; None otherwise."""
+    names by number, or about one of the rules `rule_answer` knows; None otherwise."""
     text = tracker.latest_message.get("text")
-    if not _ABOUT_DOCUMENT.search(fold(text or "")):
-        return None
-    named = named_documents(session, text)
+    named = named_documents(session, text) if _ABOUT_DOCUMENT.search(fold(text or "")) else []
     if not named:
-        return None
+        return rule_answer(session, tracker)
     on = today()
     lines: List[str] = []
     cited: List[Any] = []
@@ -137,12 +195,17 @@ def document_answer(session, tracker: Tracker) -> Optional[Tuple[List[str], List
     return lines, [SOURCES_BUTTON], cited
 
 
-def utter_document_answer(dispatcher, tracker: Tracker) -> bool:
+def utter_known_answer(dispatcher, tracker: Tracker) -> bool:
     """For the actions that answer without the catalogue (fallbacks, out of scope): say the
-    document answer if the message asks about a named document; True when it did."""
+    document answer if the message asks about a named document or a rule `rule_answer`
+    knows, or the trade and where it is taught for an interest statement ("em thích buôn
+    bán" taken for out of scope); True when it did."""
     try:
         with catalog_session() as session:
             found = document_answer(session, tracker)
+            if found is None:
+                row = interest_of(tracker.latest_message.get("text"))
+                found = interest_answer(session, tracker, row) if row is not None else None
             if found is None:
                 return False
             lines, buttons, _ = found

@@ -457,29 +457,61 @@ class ActionSchoolInfo(CatalogAction):
 # ------------------------------------------------------------------ admission, prospects, further study, compare
 
 
-_ASKS_GRADE_10 = re.compile(r"\b(lop 10|cap 3|cap ba|thpt cong lap|thi vao 10|thi chuyen|nguyen vong)\b")
+_ASKS_GRADE_10 = re.compile(
+    r"\b(lop 10|cap 3|cap ba|thpt cong lap|thi vao 10|vao 10|thi 10|thi chuyen|nguyen vong|nv ?[12])\b"
+)
+# What a grade-10 question is about, so that the record answering it leads the reply.
+_ADMISSION_FOCUS = (
+    ("nguyen_vong", re.compile(r"\b(nguyen vong|nv ?[12]?|may truong|dang ky (may|bao nhieu))\b")),
+    ("thi", re.compile(r"\b(mon|phut|bao lau|trac nghiem|tu luan|de thi|lam bai|thi gi|thi nhung)\b")),
+    ("thi", re.compile(r"\b(ngay nao|ngay may|bao gio|khi nao|thang may|lich thi|hom nao|luc nao)\b")),
+)
 
 
-def calendar_lines(session, tracker: Tracker, text: str):
+def asks_grade_10(tracker: Tracker, text: str) -> bool:
+    """A grade-10 admission question, or a follow-up ("thi vào ngày nào") to one."""
+    if _ASKS_GRADE_10.search(text):
+        return True
+    if latest_entities(tracker, "level"):
+        return False
+    return tracker.get_slot("last_topic") == "admission_lop_10"
+
+
+def _when(event, on) -> str:
+    if event.date_from:
+        until = f"-{vn_date(event.date_to)}" if event.date_to and event.date_to != event.date_from else ""
+        return f" ({vn_date(event.date_from)}{until}{', đã qua' if event.has_passed(on) else ''})"
+    if event.date_to:
+        return f" (trước {vn_date(event.date_to)}{', đã qua' if event.has_passed(on) else ''})"
+    return ""
+
+
+def calendar_lines(session, tracker: Tracker, text: str, grade_10: bool = False):
     """(lines, events): the latest admission calendar in the catalogue, the grade-10 exam when
-    asked about it, else the vocational intake; past dates said as past, the next year's as missing."""
+    asked about it, else the vocational intake; the record answering the question (number of
+    nguyện vọng, subjects and minutes, dates) first with its details, the others by title;
+    past dates said as past, the next year's as missing."""
     events = admission_calendar(session)
     if not events:
         return ["Lịch tuyển sinh chưa có trong dữ liệu của mình."], []
     on = today()
-    tracks = ("lop_10", "chung") if _ASKS_GRADE_10.search(text) else ("9plus", "trung_cap", "trung_hoc_nghe")
+    tracks = ("lop_10", "chung") if grade_10 else ("9plus", "trung_cap", "trung_hoc_nghe")
     chosen = [e for e in events if e.track in tracks]
+    focus = next((key for key, pattern in _ADMISSION_FOCUS if pattern.search(text)), None)
+    if grade_10 and focus:
+        chosen.sort(key=lambda e: not e.id.endswith(f"_{focus}"))
     year = events[0].school_year
     lines = [f"Lịch tuyển sinh năm học {year} (năm gần nhất có trong dữ liệu của mình):"]
-    for event in chosen[:4]:
-        when = ""
-        if event.date_from:
-            until = f"-{vn_date(event.date_to)}" if event.date_to and event.date_to != event.date_from else ""
-            when = f" ({vn_date(event.date_from)}{until}{', đã qua' if event.has_passed(on) else ''})"
-        elif event.date_to:
-            when = f" (trước {vn_date(event.date_to)}{', đã qua' if event.has_passed(on) else ''})"
-        extra = f" {event.description}" if event.description and event.track == "lop_10" else ""
-        lines.append(f"• {event.title}{when}.{extra} {confidence_words(event)}".rstrip())
+    for index, event in enumerate(chosen[:5]):
+        detailed = event.track == "lop_10" and (
+            index == 0 and focus or not focus and event.id.endswith("_thi")
+        )
+        extra = f" {event.description}" if event.description and detailed else ""
+        line = f"• {event.title}{_when(event, on)}.{extra} {confidence_words(event)}".rstrip()
+        if index == 0 and focus:
+            lines.insert(0, line.lstrip("• "))
+        else:
+            lines.append(line)
     if any(e.has_passed(on) for e in chosen):
         plan = next((e for e in events if e.track == "chung" and e.date_from), None)
         issued = f" (kế hoạch năm học {year} được ban hành ngày {vn_date(plan.date_from)})" if plan else ""
@@ -505,10 +537,11 @@ class ActionAdmission(CatalogAction):
         if school is not None and not school.is_active and school.successor is not None:
             school = school.successor
         text = fold(tracker.latest_message.get("text") or "")
-        calendar, events = calendar_lines(session, tracker, text)
-        lines = calendar + lines if _ASKS_GRADE_10.search(text) else lines + calendar
+        grade_10 = asks_grade_10(tracker, text)
+        calendar, events = calendar_lines(session, tracker, text, grade_10)
+        lines = calendar if grade_10 else lines + calendar
         law = get_policy(session, "luat_123_2025_giao_duc")
-        if law is not None and law.notes and not _ASKS_GRADE_10.search(text):
+        if law is not None and law.notes and not grade_10:
             lines.append(f"Giấy tờ: {law.notes} {cite(law)}")
         lines.append(
             "Hồ sơ chi tiết, hạn nộp và chỉ tiêu của từng trường năm nay chưa có trong dữ liệu của mình."
@@ -524,7 +557,7 @@ class ActionAdmission(CatalogAction):
             ],
         )
         return [
-            SlotSet("last_topic", "admission"),
+            SlotSet("last_topic", "admission_lop_10" if grade_10 else "admission"),
             sources_event(levels + events + ([law] if law else []) + ([school] if school else [])),
         ]
 

@@ -35,10 +35,9 @@ from actions.common import (
     vn_money,
     you,
 )
-from actions.documents import period
 from bot.catalog.geography import area_label
 from bot.catalog.names import get_group, get_level, lookup_area
-from bot.catalog.present import short_citation
+from bot.catalog.present import period, short_citation
 from bot.catalog.rules import applicable_policies, district_support
 from bot.catalog.tables import all_records
 from bot.text import fold

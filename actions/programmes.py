@@ -35,7 +35,12 @@ from actions.common import (
 )
 from bot.catalog.geography import area_label
 from bot.catalog.names import get_level, get_occupation, lookup_area, lookup_occupation
-from bot.catalog.search import find_programmes, institutions_with_combined_route, occupations_taught
+from bot.catalog.search import (
+    find_programmes,
+    institutions_near,
+    institutions_with_combined_route,
+    occupations_taught,
+)
 from bot.text import fold
 
 logger = logging.getLogger(__name__)
@@ -82,6 +87,8 @@ INTERESTS: List[Tuple[str, str, str, Tuple[str, ...], Tuple[str, ...]]] = [
         ("ky_thuat_may_lanh",),
         (),
     ),
+    (r"co dien tu", "cơ điện tử", "Cơ điện tử", ("co_dien_tu",), ("tu_dong_hoa",)),
+    (r"tu dong hoa|robot", "tự động hóa", "Điều khiển và tự động hóa", ("tu_dong_hoa",), ("co_dien_tu",)),
     (r"dien tu", "điện tử", "Điện tử công nghiệp", ("dien_tu_cong_nghiep",), ()),
     (
         r"\bdien\b|sua dien|do dien|sua quat|sua den|lap dien",
@@ -113,6 +120,15 @@ INTERESTS: List[Tuple[str, str, str, Tuple[str, ...], Tuple[str, ...]]] = [
         (),
     ),
     (r"tinh toan|ke toan|con so|so sach", "tính toán", "Kế toán", ("ke_toan",), ()),
+    (
+        r"buon ban|ban hang|kinh doanh|ban online|thuong mai",
+        "buôn bán",
+        "Nghiệp vụ bán hàng, Thương mại điện tử",
+        ("nghiep_vu_ban_hang", "thuong_mai_dien_tu"),
+        ("logistics",),
+    ),
+    (r"logistics|kho van|giao hang|van chuyen", "giao nhận, kho vận", "Logistics", ("logistics",), ()),
+    (r"xay dung|xay nha|tho xay", "xây dựng", "Kỹ thuật xây dựng", ("ky_thuat_xay_dung",), ()),
     (r"\bhan\b", "hàn", "Hàn", ("han",), ()),
     (r"co khi|tien phay|gia cong", "cơ khí", "Cắt gọt kim loại", ("cat_got_kim_loai",), ()),
 ]
@@ -204,6 +220,55 @@ def combined_route_places(session, tracker: Tracker, area) -> tuple:
     return lines, schools
 
 
+def nearby_places_answer(session, tracker: Tracker, area, level=None):
+    """(lines, buttons, cited): "what is there near my home" with no trade named: the nearest
+    schools and centres of every kind, each with its levels, the 9+ route and a few trades;
+    then the trades taught there as buttons to narrow down. With a level, only schools
+    recorded as teaching it."""
+    label = area_label(session, area.id) or area.name
+    near = [
+        (school, km)
+        for school, km in institutions_near(session, area.id)
+        if level is None or level.id in (school.level_ids or [])
+    ][:4]
+    at = f" trình độ {level.name.lower()}" if level else ""
+    if not near:
+        lines = [f"Nơi học nghề{at} gần {label} chưa có trong dữ liệu của mình.", next_step(tracker)]
+        return lines, [CALLBACK_BUTTON], []
+    lines = [f"Nơi học nghề{at} gần {label} nhất, trong dữ liệu của mình:"]
+    cited: List[Any] = []
+    trades: List[Any] = []
+    for index, (school, km) in enumerate(near, 1):
+        levels = [get_level(session, lid) for lid in school.level_ids or []]
+        facts = [", ".join(x.name.lower() for x in levels if x is not None) or "trình độ: hỏi trường"]
+        if school.runs_combined_route:
+            facts.append("có 9+")
+        taught = occupations_taught(session, institution=school.id, limit=3)
+        trades += [o for o in taught if o not in trades]
+        if taught:
+            facts.append("nghề " + ", ".join(o.name for o in taught))
+        if km is not None:
+            facts.append("ngay trong khu vực" if km < 1 else f"cách khoảng {km:g} km")
+        contact = "; ".join(x for x in (school.phone and f"ĐT {school.phone}", school.website) if x)
+        lines.append(f"{index}. {school.name} ({'; '.join(facts)}){'. ' + contact if contact else ''}.")
+        cited.append(school)
+    if any(not school.name_verified for school, _ in near):
+        lines.append(
+            "Tên chính xác, địa chỉ của các trung tâm GDNN-GDTX chưa được xác nhận trong dữ liệu của mình; "
+            f"{you(tracker)} hỏi Sở GD&ĐT Phú Thọ hoặc UBND xã/phường."
+        )
+    lines.append(
+        f"{you(tracker, True)} muốn học nghề gì? Chọn nghề bên dưới để xem nơi dạy, hoặc gõ tên nghề."
+    )
+    buttons = [{"title": o.name, "payload": f'/inform{{"occupation":"{o.id}"}}'} for o in trades[:4]]
+    buttons += [
+        {"title": "Chưa biết học nghề gì", "payload": "/start_interest_quiz"},
+        {"title": "Học phí, hỗ trợ", "payload": "/ask_support_policy"},
+        SOURCES_BUTTON,
+    ]
+    return lines, buttons, cited
+
+
 def programme_line(index: int, hit) -> str:
     programme, institution = hit.programme, hit.institution
     level = programme.level.name.lower() if programme.level else "trình độ cần hỏi trường"
@@ -270,6 +335,14 @@ def find_programmes_answer(session, tracker: Tracker, occupation_ids: Optional[L
             level, at_level = None, ""
     if not hits:
         lines.append(f"Nơi dạy {what}{at_level} chưa có trong dữ liệu của mình.")
+        if area is not None:  # the nearest places are where to ask
+            near = [school.name for school, _ in institutions_near(session, area.id)[:2]]
+            if near:
+                label = area_label(session, area.id) or area.name
+                lines.append(
+                    f"Gần {label} nhất có: {'; '.join(near)}. {you(tracker, True)} hỏi các nơi này xem có "
+                    f"mở lớp {what} không."
+                )
         lines.append(next_step(tracker))
         buttons = [CALLBACK_BUTTON]
         if level is not None:
@@ -357,6 +430,13 @@ class ActionFindProgrammes(CatalogAction):
                 SOURCES_BUTTON,
             ]
             events.append(SlotSet("occupation", None))
+        elif tracker.get_slot("occupation") == NO_VALUE and slot_value(tracker, "area"):
+            area = lookup_area(session, slot_value(tracker, "area"))
+            level_id = slot_value(tracker, "level")
+            lines, buttons, cited = nearby_places_answer(
+                session, tracker, area, get_level(session, level_id) if level_id else None
+            )
+            events.append(SlotSet("occupation", None))
         elif tracker.get_slot("occupation") == NO_VALUE:
             lines, buttons, cited = find_programmes_answer(session, tracker)
             lines.insert(
@@ -414,6 +494,14 @@ class ValidateProgrammeForm(FormValidationAction):
             return {"occupation": known[0] if len(known) == 1 else NO_VALUE}
         if mentions_nine_plus(text) and not tracker.get_slot("occupation"):
             return {"occupation": NO_VALUE}  # "học 9+ ở đâu": the route's places, no trade needed
+        if (
+            tracker.get_slot("requested_slot") is None
+            and not tracker.get_slot("occupation")
+            and (tracker.get_slot("area") or tracker.get_slot("level"))
+        ):
+            # "gần nhà có trường nghề nào", "trường nào tuyển trung học nghề": show what exists
+            # near the area / at the level first; the trade is a filter offered after
+            return {"occupation": NO_VALUE}
         if tracker.get_slot("requested_slot") != "occupation":
             return {}
         intent = (tracker.latest_message.get("intent") or {}).get("name")

@@ -256,12 +256,21 @@ def former_districts_of(session: Session, area: str) -> List[Area]:
 
 def area_label(session: Session, area: str) -> Optional[str]:
     """Today's name with the former district in brackets: "xã Bình Nguyên (huyện
-    Bình Xuyên cũ)"; a former district or province: its own name. None if unknown."""
+    Bình Xuyên cũ)"; a former commune with today's unit: "xã Tân Phú (cũ, nay thuộc xã
+    Vĩnh Thành)"; a former district or province: its own name. None if unknown."""
     area_id = resolve_id(session, Area, area)
     if area_id is None:
         return None
     found = session.get(Area, area_id)
-    if found.kind not in ("commune", "ward") or found.status != "active":
+    if found.kind in ("commune", "ward") and found.status != "active":
+        # a former commune: today's unit it became part of ("xã Tân Phú (cũ, nay thuộc xã Vĩnh Thành)")
+        today = [
+            u for u in current_units(session, area_id) if u.kind in ("commune", "ward") and u.id != area_id
+        ]
+        if today:
+            return f"{found.name.replace(' (cũ)', '')} (cũ, nay thuộc {' và '.join(u.name for u in today)})"
+        return found.name
+    if found.kind not in ("commune", "ward"):
         return found.name
     districts = former_districts_of(session, area_id)
     if not districts:

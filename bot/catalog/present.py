@@ -113,3 +113,11 @@ def user_facing_texts(record: Any) -> List[str]:
         elif isinstance(value, list):
             texts.extend(v for v in value if isinstance(v, str))
     return texts
+
+
+def period(policy: Any) -> str:
+    """ "2021-2025" for NQ 19/2021 (the year in its number to its last year of validity)."""
+    issued = re.search(r"/(20\d\d)/", policy.legal_basis_number or "")
+    start = issued.group(1) if issued else (str(policy.valid_from.year) if policy.valid_from else "")
+    end = str(policy.valid_to.year) if policy.valid_to else ""
+    return "-".join(x for x in (start, end) if x)

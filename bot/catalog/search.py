@@ -2,7 +2,9 @@
 
 `find_programmes` gives programmes; `institutions_teaching` and
 `occupations_taught` give the distinct schools / occupations of the same
-search, in its order (the actions list those, never de-duplicating themselves).
+search, in its order (the actions list those, never de-duplicating themselves);
+`institutions_near` gives every active institution by distance (centres with no
+recorded programme included), for "what is there near my home".
 
 Conventions: a programme with `level_id` None has an unconfirmed level and
 matches any level its institution teaches; `combined_route` None means unknown
@@ -13,7 +15,7 @@ when filtering.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable, List, Optional, Set, Union
+from typing import Any, Iterable, List, Optional, Set, Tuple, Union
 
 from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
@@ -127,28 +129,26 @@ def occupations_taught(
     return _distinct((h.programme.occupation for h in hits), limit)
 
 
-def institutions_with_combined_route(session: Session, area: Optional[str] = None) -> List[Institution]:
-    """Active institutions recorded as running the 9+ route, nearest to `area` first."""
-    institutions = list(
-        session.execute(
-            select(Institution).where(
-                Institution.status == "active", Institution.runs_combined_route.is_(True)
-            )
-        )
-        .unique()
-        .scalars()
-    )
+def institutions_near(
+    session: Session, area: Optional[str] = None, combined_route: Optional[bool] = None
+) -> List[Tuple[Institution, Optional[float]]]:
+    """Active institutions (those running the 9+ route, if `combined_route`) with their distance
+    to `area` in km, nearest first (unknown distance last), then the surest record first."""
+    statement = select(Institution).where(Institution.status == "active")
+    if combined_route:
+        statement = statement.where(Institution.runs_combined_route.is_(True))
+    institutions = list(session.execute(statement).unique().scalars())
     graph = area_graph(session)
     area_id = resolve_id(session, Area, area) if area else None
     origin = coordinates(graph, area_id) if area_id else None
-    institutions.sort(
-        key=lambda i: (
-            (lambda d: (d is None, d or 0.0))(distance_km_to(graph, origin, i.area_id)),
-            confidence_rank(i),
-            i.name,
-        )
-    )
-    return institutions
+    found = [(i, distance_km_to(graph, origin, i.area_id)) for i in institutions]
+    found.sort(key=lambda pair: (pair[1] is None, pair[1] or 0.0, confidence_rank(pair[0]), pair[0].name))
+    return found
+
+
+def institutions_with_combined_route(session: Session, area: Optional[str] = None) -> List[Institution]:
+    """Active institutions recorded as running the 9+ route, nearest to `area` first."""
+    return [institution for institution, _ in institutions_near(session, area, combined_route=True)]
 
 
 def occupations_by_riasec(

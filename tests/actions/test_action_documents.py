@@ -6,9 +6,10 @@ from __future__ import annotations
 import pytest
 
 from actions.asks import ActionOutOfScope
-from actions.documents import named_documents, period
+from actions.documents import named_documents
 from actions.info import ActionVocationalLevels
 from bot.catalog.names import get_policy
+from bot.catalog.present import period
 from tests.actions.helpers import make_tracker, run_action, texts
 
 
