@@ -464,15 +464,16 @@ _ASKS_GRADE_10 = re.compile(
 _ADMISSION_FOCUS = (
     ("nguyen_vong", re.compile(r"\b(nguyen vong|nv ?[12]?|may truong|dang ky (may|bao nhieu))\b")),
     ("thi", re.compile(r"\b(mon|phut|bao lau|trac nghiem|tu luan|de thi|lam bai|thi gi|thi nhung)\b")),
-    ("thi", re.compile(r"\b(ngay nao|ngay may|bao gio|khi nao|thang may|lich thi|hom nao|luc nao)\b")),
+    ("ngay", re.compile(r"\b(ngay nao|ngay may|bao gio|khi nao|thang may|lich thi|hom nao|luc nao)\b")),
 )
+_VOCATIONAL = re.compile(r"\b(hoc nghe|truong nghe|trung cap|cao dang|so cap|9 ?cong|trung hoc nghe|gdnn)\b")
 
 
 def asks_grade_10(tracker: Tracker, text: str) -> bool:
     """A grade-10 admission question, or a follow-up ("thi vào ngày nào") to one."""
     if _ASKS_GRADE_10.search(text):
         return True
-    if latest_entities(tracker, "level"):
+    if latest_entities(tracker, "level") or _VOCATIONAL.search(text) or mentions_nine_plus(text):
         return False
     return tracker.get_slot("last_topic") == "admission_lop_10"
 
@@ -499,12 +500,13 @@ def calendar_lines(session, tracker: Tracker, text: str, grade_10: bool = False)
     chosen = [e for e in events if e.track in tracks]
     focus = next((key for key, pattern in _ADMISSION_FOCUS if pattern.search(text)), None)
     if grade_10 and focus:
-        chosen.sort(key=lambda e: not e.id.endswith(f"_{focus}"))
+        record = "thi" if focus == "ngay" else focus  # the dates asked are the exam's
+        chosen.sort(key=lambda e: not e.id.endswith(f"_{record}"))
     year = events[0].school_year
     lines = [f"Lịch tuyển sinh năm học {year} (năm gần nhất có trong dữ liệu của mình):"]
     for index, event in enumerate(chosen[:5]):
         detailed = event.track == "lop_10" and (
-            index == 0 and focus or not focus and event.id.endswith("_thi")
+            index == 0 and focus not in (None, "ngay") or not focus and event.id.endswith("_thi")
         )
         extra = f" {event.description}" if event.description and detailed else ""
         line = f"• {event.title}{_when(event, on)}.{extra} {confidence_words(event)}".rstrip()

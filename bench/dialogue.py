@@ -4,7 +4,10 @@ readable on a phone, with no internal notes?
 Runs one or more sets (format below) through the REAL REST channel of a running
 stack: either `--url` of a running Rasa server, or a stack it starts itself
 (action server + Rasa server from tests/procs.py, on a fresh SQLite catalogue).
-Each single turn and each conversation gets a fresh sender id.
+Each single turn and each conversation gets a fresh sender id. Afterwards it reads
+each conversation's tracker (Rasa's HTTP API: its own stack enables it; a `--url`
+server needs `--enable-api`, else the turns are judged on texts alone and a note
+says so) for the intents, entities and actions the console judges with.
 
     .venv/bin/python bench/dialogue.py --set tests/dialogue/dev_set.yml [--set ...]
         [--url http://127.0.0.1:5005] [--json OUT] [--show-failures]
@@ -102,10 +105,17 @@ def facts_missing(text: str, facts: Iterable[Iterable[str]]) -> List[List[str]]:
 
 def unanswered(turns: List["Turn"]) -> List["Turn"]:
     """The in-scope turns of one conversation that went unanswered, by the console's definition
-    (the REST channel returns no intents or actions: the rules read the replies' texts)."""
+    (with the intents, entities and actions of the tracker when it could be read)."""
     judged = verdicts(
         [
-            Exchange(user=t.text, bot=tuple(m.get("text") or "" for m in t.messages), in_scope=t.in_scope)
+            Exchange(
+                user=t.text,
+                intent=t.intent,
+                actions=t.actions,
+                entities=t.entities,
+                bot=tuple(m.get("text") or "" for m in t.messages),
+                in_scope=t.in_scope,
+            )
             for t in turns
         ]
     )
@@ -146,6 +156,9 @@ class Turn:
     expected_register: str
     messages: List[Dict] = field(default_factory=list)
     reason: str = ""  # why it counts as unanswered (unanswered.REASONS), if it does
+    intent: str = ""  # from the tracker, when the server's API is enabled
+    entities: tuple = ()
+    actions: tuple = ()
 
     @property
     def reply(self) -> str:
@@ -158,6 +171,34 @@ def send(url: str, sender: str, text: str) -> List[Dict]:
     )
     response.raise_for_status()
     return response.json()
+
+
+TRACKER_NOTES: List[str] = []
+
+
+def read_tracker(url: str, sender: str, turns: List[Turn]) -> None:
+    """Fill each turn's intent, entities and actions from the sender's tracker (one user
+    event per turn, in order); leave them empty if the API is not enabled."""
+    try:
+        response = requests.get(url.rstrip("/") + f"/conversations/{sender}/tracker", timeout=60)
+        response.raise_for_status()
+        events = response.json().get("events") or []
+    except (requests.RequestException, ValueError):
+        if not TRACKER_NOTES:
+            TRACKER_NOTES.append("trackers unreadable (server without --enable-api): judged on texts alone")
+        return
+    current = -1
+    for event in events:
+        if event.get("event") == "user":
+            current += 1
+            if current < len(turns):
+                parse = event.get("parse_data") or {}
+                turns[current].intent = (parse.get("intent") or {}).get("name") or ""
+                turns[current].entities = tuple(e.get("entity") for e in parse.get("entities") or [])
+        elif event.get("event") == "action" and 0 <= current < len(turns):
+            name = event.get("name") or ""
+            if name not in ("action_listen", "action_session_start"):
+                turns[current].actions += (name,)
 
 
 def run_set(url: str, path: Path):
@@ -174,7 +215,9 @@ def run_set(url: str, path: Path):
             item.get("facts") or [],
             item.get("register", "em"),
         )
-        turn.messages = send(url, f"bench-{uuid.uuid4().hex[:12]}", turn.text)
+        sender = f"bench-{uuid.uuid4().hex[:12]}"
+        turn.messages = send(url, sender, turn.text)
+        read_tracker(url, sender, [turn])
         singles.append(turn)
     for conv in data.get("conversations") or []:
         sender = f"bench-{uuid.uuid4().hex[:12]}"
@@ -190,6 +233,7 @@ def run_set(url: str, path: Path):
             )
             turn.messages = send(url, sender, turn.text)
             turns.append(turn)
+        read_tracker(url, sender, turns)
         conversations.append(turns)
     return name, singles, conversations
 
@@ -250,6 +294,8 @@ def score(singles: List[Turn], conversations: List[List[Turn]]) -> Dict:
 
 def print_report(name: str, result: Dict, show_failures: bool) -> None:
     print(f"== {name}: {result['turns']} turns ({result['conversations']} conversations)")
+    for note in TRACKER_NOTES:
+        print(f"  note: {note}")
     print(f"  facts carried        {result['facts_share']:.3f}  ({result['fact_turns']} turns with facts)")
     print(
         f"  unanswered in-scope  {result['unanswered']} / {result['in_scope_turns']} = "
@@ -299,7 +345,9 @@ def own_stack():
                     [sys.executable, "-m", "bot", *args], cwd=ROOT, env=env, check=True, capture_output=True
                 )
             with procs.action_server(env={"DATABASE_URL": url}) as actions:
-                with procs.rasa_server(actions.url + "/webhook", env={"DATABASE_URL": url}) as rasa:
+                with procs.rasa_server(
+                    actions.url + "/webhook", env={"DATABASE_URL": url}, enable_api=True
+                ) as rasa:
                     yield rasa.url
 
     return stack()

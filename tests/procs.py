@@ -137,8 +137,11 @@ def rasa_server(
     endpoints: str = "endpoints.yml",
     model: Path = MODEL_PATH,
     cors: Optional[str] = "*",
+    enable_api: bool = False,
 ) -> ServerProcess:
-    """`cors`: Rasa's --cors, as in the Procfile (the chat page on another origin needs it)."""
+    """`cors`: Rasa's --cors, as in the Procfile (the chat page on another origin needs it);
+    `enable_api`: Rasa's HTTP API (trackers, parse), off as in the Procfile unless a
+    benchmark reads the trackers."""
     port = port or free_port()
     cmd = [
         PYTHON,
@@ -156,6 +159,8 @@ def rasa_server(
     ]
     if cors is not None:
         cmd += ["--cors", cors]
+    if enable_api:
+        cmd.append("--enable-api")
     return ServerProcess(
         "rasa", cmd, port, "/", {"ACTION_ENDPOINT_URL": action_url, **(env or {})}, timeout=240
     )

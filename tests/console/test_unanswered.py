@@ -106,6 +106,30 @@ def test_the_same_reply_to_a_different_message():
     assert reasons(first, again) == ["", ""]
 
 
+def test_a_form_that_completes_answers_and_one_left_asking_is_a_question():
+    # the finder's form completes and its answer follows in the same turn: answered, even as
+    # the conversation's last message; a form that asked its slot and got no reply was given up
+    listing = "Nơi dạy Hàn có trong dữ liệu của mình, trong toàn tỉnh:\n1. Trường Cao đẳng nghề Việt Xô số 1."
+    found = Turn(
+        "em muốn học hàn ở đâu",
+        "find_programme",
+        0.9,
+        ("programme_form", "action_find_programmes"),
+        (listing,),
+    )
+    assert reasons(found) == [""]
+    asked = Turn(
+        "trường nghề ở đâu",
+        "find_programme",
+        0.9,
+        ("programme_form",),
+        ("Em muốn học nghề gì? Chọn bên dưới.",),
+    )
+    assert reasons(asked) == ["gave_up"]
+    answered_next = Turn("hàn", "inform", 0.9, ("programme_form", "action_find_programmes"), (listing,))
+    assert reasons(asked, answered_next) == ["", ""]
+
+
 def test_rephrasing_and_giving_up_after_a_re_ask():
     quiz = "Mình có 12 câu hỏi ngắn về sở thích.\nCâu 1/12: Em có thích tự tay sửa đồ không?"
     misread = Turn("e thich nau an thi hoc o dau", "start_interest_quiz", 0.77, ("quiz_form",), (quiz,))

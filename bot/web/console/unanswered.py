@@ -211,7 +211,8 @@ class Reply:
 
     fallback_action: bool = False
     reask_action: bool = False
-    asks: bool = False  # a form or quiz question: the next message answers it
+    asks: bool = False  # a slot or quiz question was asked: the next message answers it
+    form_open: bool = False  # the turn ended inside a form (it asked its next slot)
     reassure: bool = False
     generic: bool = False
     refusal: bool = False
@@ -225,7 +226,10 @@ class Reply:
     def add_action(self, name: str) -> None:
         self.fallback_action |= name in FALLBACK_REPLY_ACTIONS
         self.reask_action |= name in REASK_ACTIONS
-        self.asks |= name.startswith(("action_ask_", "utter_ask_")) or name.endswith("_form")
+        self.asks |= name.startswith(("action_ask_", "utter_ask_"))
+        # a form that completes is followed by the action answering it in the same turn;
+        # one that asks its next slot is the turn's last action
+        self.form_open = name.endswith("_form") or (self.form_open and name == "action_listen")
 
     def add_bubble(self, text: str) -> None:
         flat = " ".join((text or "").split())
@@ -262,7 +266,12 @@ class Reply:
     @property
     def only_asks(self) -> bool:
         """The reply is a question and nothing else (a form's question, "Em định học trình độ nào?")."""
-        return self.has_text and not self.reassure and (self.asks or self.questions == self.bubbles)
+        return self.has_text and not self.reassure and (self.awaits or self.questions == self.bubbles)
+
+    @property
+    def awaits(self) -> bool:
+        """The reply asked a question of a form or the quiz: the next message answers it."""
+        return self.asks or self.form_open
 
     _FLAGS = (
         "fallback_action",
@@ -277,13 +286,20 @@ class Reply:
     )
 
     def as_list(self) -> list:
-        return [int(getattr(self, f)) for f in self._FLAGS] + [self.bubbles, self.questions, self.signature]
+        return [int(getattr(self, f)) for f in self._FLAGS] + [
+            self.bubbles,
+            self.questions,
+            self.signature,
+            int(self.form_open),
+        ]
 
     @classmethod
     def from_list(cls, values: list) -> "Reply":
-        flags, (bubbles, questions, signature) = values[: len(cls._FLAGS)], values[len(cls._FLAGS) :]
+        """Also reads lists stored before `form_open` was added (three values after the flags)."""
+        flags, rest = values[: len(cls._FLAGS)], values[len(cls._FLAGS) :]
         reply = cls(**{f: bool(v) for f, v in zip(cls._FLAGS, flags)})
-        reply.bubbles, reply.questions, reply.signature = int(bubbles), int(questions), signature
+        reply.bubbles, reply.questions, reply.signature = int(rest[0]), int(rest[1]), rest[2]
+        reply.form_open = bool(rest[3]) if len(rest) > 3 else False
         return reply
 
 
@@ -460,7 +476,7 @@ def _re_asked(message: Message, reply: Reply, previous: Optional[Tuple[Message, 
     answered by a question only (not the next question of a form the user is filling in)."""
     if reply.reask:
         return True
-    answering_form = previous is not None and previous[1].asks
+    answering_form = previous is not None and previous[1].awaits
     request = message.intent not in ANSWER_INTENTS | FLOW_INTENTS
     return reply.only_asks and request and not answering_form
 
@@ -470,7 +486,7 @@ def in_scope(message: Message, previous: Optional[Tuple[Message, Reply]]) -> boo
         return message.in_scope
     if message.intent not in ("", FALLBACK_INTENT, OUT_OF_SCOPE_INTENT):
         return True
-    return message.payload or message.on_topic or (previous is not None and previous[1].asks)
+    return message.payload or message.on_topic or (previous is not None and previous[1].awaits)
 
 
 def judge(turns: Sequence[Tuple[Message, Reply]]) -> List[Verdict]:
