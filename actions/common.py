@@ -76,8 +76,9 @@ _PARENT_STRONG = re.compile(
     r"|\bchi (la|muon|hoi|can|o|thay|dang|cung|nho|khong|ko|tham|cam on|chao|moi|vua|doi y)\b"
     r"|^chi\b"
 )
+# "học sinh" names the user only with a subject ("em là học sinh"); a parent asks about "hỗ trợ học sinh".
 _STUDENT_STRONG = re.compile(
-    r"\b(ad|admin|hoc sinh|hs|bo me em|bo me e|ba me em|bo me minh|me em|bo em|me e|bo e|bo me mang)\b"
+    r"\b(ad|admin|(em|e|minh|tui|chau|con) (la|dang la) (hoc sinh|hs)|bo me em|bo me e|ba me em|bo me minh|me em|bo em|me e|bo e|bo me mang)\b"
 )
 _STUDENT_WEAK = re.compile(
     r"^(e|em)\b(?! (oi|a|nhe|nha)\b)|\bcho (e|em)\b"

@@ -39,6 +39,7 @@ from bot.catalog import models
 from bot.catalog.geography import area_label
 from bot.catalog.rules import policies_superseded_by
 from bot.catalog.search import institutions_with_combined_route
+from bot.privacy import extract_phone
 from bot.text import fold
 
 INTENT_DESCRIPTIONS = {
@@ -133,6 +134,13 @@ class ActionInformFollowup(CatalogAction):
         intent = (tracker.latest_message.get("intent") or {}).get("name")
         events: List[Dict] = []
         row = interest_of(tracker.latest_message.get("text"))
+        if extract_phone(tracker.latest_message.get("text")):  # a number typed with no callback asked
+            dispatcher.utter_message(
+                text=f"Mình chưa lưu số điện thoại này. Nếu {you(tracker)} muốn thầy cô tư vấn gọi lại, bấm "
+                '"Nhờ thầy cô gọi lại" bên dưới (mình sẽ hỏi đồng ý và giờ tiện nghe máy trước).',
+                buttons=[{"title": "Nhờ thầy cô gọi lại", "payload": "/request_human"}],
+            )
+            return []
         if "occupation" in typed or row is not None:
             topic = "find_programme"
         elif "beneficiary_group" in typed or (intent == "deny" and topic == "support_policy"):

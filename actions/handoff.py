@@ -61,14 +61,26 @@ class ValidateCallbackForm(FormValidationAction):
     ) -> List[Text]:
         if tracker.get_slot("callback_consent") is False:
             return ["callback_consent"]
+        if tracker.get_slot("callback_phone"):  # typed early: stored now, the role left unknown
+            return ["callback_consent", "callback_time", "callback_phone"]
         return ["callback_consent", "user_role", "callback_time", "callback_phone"]
 
     async def extract_callback_consent(
         self, dispatcher, tracker: Tracker, domain: DomainDict
     ) -> Dict[Text, Any]:
-        if tracker.get_slot("requested_slot") != "callback_consent":
+        requested = tracker.get_slot("requested_slot")
+        if requested not in ("callback_consent", "user_role"):
             return {}
-        answer = yes_no(tracker.latest_message.get("text"))
+        text = tracker.latest_message.get("text")
+        phone = extract_phone(text)
+        if phone is not None:
+            # A number typed before it was asked for ("0912 345 678 ạ" to "do you agree?"): giving
+            # it is the consent, and it must be stored in this same turn (see the module's
+            # docstring), so the request goes in now, without a time.
+            return {"callback_consent": True, "callback_time": NO_TIME, "callback_phone": phone}
+        if requested != "callback_consent":
+            return {}
+        answer = yes_no(text)
         return {} if answer is None else {"callback_consent": answer}
 
     def validate_callback_time(

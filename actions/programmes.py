@@ -260,12 +260,9 @@ def nearby_places_answer(session, tracker: Tracker, area, level=None):
     lines.append(
         f"{you(tracker, True)} muốn học nghề gì? Chọn nghề bên dưới để xem nơi dạy, hoặc gõ tên nghề."
     )
-    buttons = [{"title": o.name, "payload": f'/inform{{"occupation":"{o.id}"}}'} for o in trades[:4]]
-    buttons += [
-        {"title": "Chưa biết học nghề gì", "payload": "/start_interest_quiz"},
-        {"title": "Học phí, hỗ trợ", "payload": "/ask_support_policy"},
-        SOURCES_BUTTON,
-    ]
+    buttons = [{"title": "Chưa biết học nghề gì", "payload": "/start_interest_quiz"}]
+    buttons += [{"title": o.name, "payload": f'/inform{{"occupation":"{o.id}"}}'} for o in trades[:3]]
+    buttons += [{"title": "Học phí, hỗ trợ", "payload": "/ask_support_policy"}, SOURCES_BUTTON]
     return lines, buttons, cited
 
 

@@ -23,6 +23,7 @@ from actions.common import (
     user_role,
     wants_stop,
     yes_no,
+    you,
 )
 from actions.lean import ask_lean
 from actions.programmes import interest_answer, interest_of
@@ -150,10 +151,12 @@ def top_types(scores: Dict[str, int], count: int = 2) -> List[str]:
 def quiz_result(session, tracker: Tracker):
     answers = {slot: tracker.get_slot(slot) for slot in QUIZ_SLOTS}
     codes = top_types(quiz_scores(answers))
-    lines = ["Kết quả chỉ để định hướng, không phải kết luận về em."]
+    parent = user_role(tracker) == "parent"
+    lines = [f"Kết quả chỉ để định hướng, không phải kết luận về {'cháu' if parent else 'em'}."]
     if not codes:
         lines.append(
-            "Chưa thấy nhóm sở thích nào nổi bật. Em có thể làm lại sau, hoặc trò chuyện với thầy cô tư vấn."
+            f"Chưa thấy nhóm sở thích nào nổi bật. {you(tracker, True)} có thể làm lại sau, hoặc trò chuyện "
+            "với thầy cô tư vấn."
         )
         return join_lines(lines), [{"title": "Gặp tư vấn viên", "payload": "/request_human"}]
     lines.append("Nhóm sở thích nổi bật: " + "; ".join(TYPE_NAMES[c] for c in codes) + ".")
@@ -175,9 +178,18 @@ def quiz_result(session, tracker: Tracker):
                         "payload": f'/find_programme{{"occupation":"{occupation.id}"}}',
                     }
                 )
-        lines.append("Gợi ý này chỉ để tham khảo; em nên nói chuyện thêm với thầy cô và bố mẹ.")
+        lines.append(
+            "Gợi ý này chỉ để tham khảo; "
+            + (
+                "anh/chị nên trao đổi thêm với cháu và thầy cô."
+                if parent
+                else "em nên nói chuyện thêm với thầy cô và bố mẹ."
+            )
+        )
     else:
-        lines.append("Nghề ứng với nhóm này chưa có trong dữ liệu của mình; em hỏi thầy cô tư vấn nhé.")
+        lines.append(
+            f"Nghề ứng với nhóm này chưa có trong dữ liệu của mình; {you(tracker)} hỏi thầy cô tư vấn nhé."
+        )
     buttons.append({"title": "Gặp tư vấn viên", "payload": "/request_human"})
     return join_lines(lines), buttons
 
@@ -195,7 +207,7 @@ class ActionQuizResult(CatalogAction):
             return reset + [SlotSet("flow_exit", None), SlotSet("last_topic", "find_programme")]
         if tracker.get_slot("flow_exit") == "stop":
             dispatcher.utter_message(
-                text='Dạ, mình dừng trắc nghiệm ở đây. Khi nào muốn, em nhắn "trắc nghiệm" để làm lại, '
+                text=f'Dạ, mình dừng trắc nghiệm ở đây. Khi nào muốn, {you(tracker)} nhắn "trắc nghiệm" để làm lại, '
                 "hoặc hỏi mình về trường, nghề, học phí nhé.",
                 buttons=menu_buttons(tracker)[:4],
             )

@@ -9,10 +9,14 @@ entities found is in `filler_words` (particles, pronouns, "ở", "nhà") and the
 message asks nothing ("?", question words are not fillers), the intent
 becomes `inform` with `confidence`; the other intents keep their order and
 share the rest.
+
+A phone number counts as an entity here ("0912 345 678 ạ", "số của chị là 09…"):
+the callback form reads it from the text.
 """
 
 from __future__ import annotations
 
+import re
 from typing import Any, Dict, Iterable, List, Optional, Text, Type
 
 from rasa.engine.graph import ExecutionContext, GraphComponent
@@ -30,6 +34,7 @@ from rasa.shared.nlu.constants import (
 from rasa.shared.nlu.training_data.message import Message
 
 from bot.nlu.pieces import VI_PIECES, normalize_pieces
+from bot.privacy import MASK_PHONE, find_pii
 from bot.text import fold
 from bot.vocabulary import CATALOG_ENTITY_TABLES
 
@@ -46,6 +51,9 @@ def is_entity_reply(
         return False
     types = set(entity_types)
     spans = [(e["start"], e["end"]) for e in entities if e.get("entity") in types]
+    # a phone number is a slot value too (the callback form's last question, often typed early)
+    spans += [(m.start, m.end) for m in find_pii(text) if m.mask == MASK_PHONE]
+    spans += [(m.start(), m.end()) for m in re.finditer(re.escape(MASK_PHONE), text)]  # already masked
     if not spans:
         return False
     fillers = set(fillers)
@@ -123,6 +131,19 @@ class EntityReplyClassifier(GraphComponent):
                 "dang",
                 "thich",
                 "muon",
+                # a follow-up naming a place: "gần xã Tam Sơn có không"
+                "gan",
+                "co",
+                "ko",
+                "k",
+                "khong",
+                # around a phone number: "số của chị là 09…", "sdt em 09…"
+                "e",
+                "so",
+                "sdt",
+                "dt",
+                "chi",
+                "anh",
             ],
         }
 

@@ -4,7 +4,7 @@ import pytest
 import sqlalchemy as sa
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.handoff import ActionSubmitCallback, ValidateCallbackForm, extract_phone
+from actions.handoff import NO_TIME, ActionSubmitCallback, ValidateCallbackForm, extract_phone
 from bot.handoff import CallbackRequest
 from tests.actions.helpers import make_tracker, run_action, texts
 
@@ -104,7 +104,6 @@ def test_no_consent_stores_nothing(catalog_url):
         ("ko", False),
         ("Không", False),
         ("sau 19h", None),
-        ("0912345678", None),
     ],
 )
 def test_typed_consent_is_understood_only_while_asked(typed, expected):
@@ -116,6 +115,27 @@ def test_typed_consent_is_understood_only_while_asked(typed, expected):
     assert result == ({} if expected is None else {"callback_consent": expected})
     later = make_tracker({"requested_slot": "callback_time"}, intent="deny", text=typed)
     assert asyncio.run(form.extract_callback_consent(CollectingDispatcher(), later, {})) == {}
+
+
+@pytest.mark.parametrize("requested", ["callback_consent", "user_role"])
+def test_a_number_typed_before_it_is_asked_is_the_consent_and_completes_the_request(requested):
+    # the number exists unmasked only in this turn: consent, no time and the number, all now,
+    # and the role (if unknown) is not asked any more
+    import asyncio
+
+    form, dispatcher = ValidateCallbackForm(), CollectingDispatcher()
+    early = make_tracker({"requested_slot": requested}, intent="inform", text="0912 345 678 ạ")
+    assert asyncio.run(form.extract_callback_consent(dispatcher, early, {})) == {
+        "callback_consent": True,
+        "callback_time": NO_TIME,
+        "callback_phone": "0912345678",
+    }
+    filled = make_tracker(
+        {"callback_consent": True, "callback_time": NO_TIME, "callback_phone": "0912345678"}
+    )
+    assert "user_role" not in asyncio.run(form.required_slots([], dispatcher, filled, {}))
+    no_number = make_tracker({"requested_slot": requested}, intent="inform", text="sau 19h")
+    assert asyncio.run(form.extract_callback_consent(dispatcher, no_number, {})) == {}
 
 
 def test_changing_ones_mind_at_the_phone_question_cancels():

@@ -28,6 +28,11 @@ def _entity(text, surface, entity="area", value="x"):
         ("Yên Lạc?", "Yên Lạc", False),  # a question mark
         ("em muốn học cntt ở Yên Lạc", "cntt", False),  # more than a reply
         ("hello", None, False),  # no entity at all
+        ("gần xã Tam Sơn có không", "xã Tam Sơn", True),  # a follow-up naming a place
+        ("0912 345 678 ạ", None, True),  # a phone number is a slot value (the callback form)
+        ("Số của chị là 0912 345 678", None, True),
+        ("[SĐT] a", None, True),  # as the masked transcript shows it
+        ("gọi lại cho em số 0912 345 678", None, False),  # a request, not only the number
     ],
 )
 def test_entity_reply(text, surface, expected):
