@@ -320,10 +320,14 @@ class CatalogAction(Action, metaclass=abc.ABCMeta):
     Subclasses implement `answer(dispatcher, tracker, domain, session)` and
     return the events to apply. A question about a legal document named by its
     number is answered about that document instead (actions/documents.py), unless
-    the subclass sets `yields_to_documents = False`.
+    the subclass sets `yields_to_documents = False`; likewise a liked trade
+    (`yields_to_interests`).
     """
 
     yields_to_documents = True
+    # "con tôi thích may vá, nên học nghề gì" read as another topic: the trade and where it is
+    # taught (actions.programmes.liked_trade_answer); False where the action handles interests
+    yields_to_interests = True
 
     @abc.abstractmethod
     def name(self) -> Text:
@@ -339,11 +343,14 @@ class CatalogAction(Action, metaclass=abc.ABCMeta):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
         from actions.documents import document_answer  # documents builds on this module
+        from actions.programmes import liked_trade_answer
 
         collected = CollectingDispatcher()
         try:
             with catalog_session() as session:
                 found = document_answer(session, tracker) if self.yields_to_documents else None
+                if found is None and self.yields_to_interests:
+                    found = liked_trade_answer(session, tracker)
                 if found is not None:  # "NQ 19 còn áp dụng không", whatever intent NLU chose
                     lines, buttons, cited = found
                     say(collected, lines, buttons)

@@ -125,6 +125,8 @@ class ActionInformFollowup(CatalogAction):
     """New details after an answer (an area, a level, a household group, "không" to the
     group question, an interest): answer the last topic again with them."""
 
+    yields_to_interests = False
+
     def name(self) -> Text:
         return "action_inform_followup"
 
@@ -221,6 +223,7 @@ class ActionShowSources(CatalogAction):
     """The full sources of the last answer: title, issuer, date, public address, checked-on date."""
 
     yields_to_documents = False
+    yields_to_interests = False
 
     def name(self) -> Text:
         return "action_show_sources"

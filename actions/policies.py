@@ -371,6 +371,8 @@ def support_policy_answer(session, tracker: Tracker):
 
 
 class ActionSupportPolicy(CatalogAction):
+    yields_to_interests = False
+
     def name(self) -> Text:
         return "action_support_policy"
 

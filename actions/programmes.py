@@ -71,7 +71,13 @@ INTERESTS: List[Tuple[str, str, str, Tuple[str, ...], Tuple[str, ...]]] = [
         ("sua_chua_xe_may", "cong_nghe_xe_may"),
         ("cong_nghe_o_to",),
     ),
-    (r"\bve\b|hoi hoa|my thuat|do hoa|thiet ke", "vẽ", "Thiết kế đồ họa", ("thiet_ke_do_hoa",), ()),
+    (
+        r"\bve\b.{0,25}\bmay tinh\b|\bve\b|hoi hoa|my thuat|do hoa|thiet ke",
+        "vẽ",
+        "Thiết kế đồ họa",
+        ("thiet_ke_do_hoa",),
+        (),
+    ),
     (r"o to|oto|xe hoi", "ô tô", "Công nghệ ô tô", ("cong_nghe_o_to",), ()),
     (
         r"may tinh|tin hoc|lap trinh|\bgame\b|\bit\b|phan mem",
@@ -98,7 +104,7 @@ INTERESTS: List[Tuple[str, str, str, Tuple[str, ...], Tuple[str, ...]]] = [
         (),
     ),
     (
-        r"may va|may quan ao|thoi trang|may mac|thiet ke quan ao",
+        r"may va|may quan ao|thoi trang|may mac|thiet ke (quan ao|thoi trang)",
         "may mặc",
         "May thời trang",
         ("may_thoi_trang",),
@@ -143,10 +149,12 @@ def interest_of(text: Any):
     key = fold(text or "")
     if not _INTEREST_CUE.search(key):
         return None
-    for row in INTERESTS:
-        if re.search(row[0], key):
-            return row
-    return None
+    best, longest = None, 0
+    for row in INTERESTS:  # the most specific mention wins: "thiết kế quần áo" is sewing, not drawing
+        for match in re.finditer(row[0], key):
+            if len(match.group(0)) > longest:
+                best, longest = row, len(match.group(0))
+    return best
 
 
 def message_occupations(tracker: Tracker) -> List[str]:
@@ -398,7 +406,18 @@ def interest_answer(session, tracker: Tracker, row):
     return lines, buttons, close
 
 
+def liked_trade_answer(session, tracker: Tracker):
+    """(lines, buttons, cited) for a liking stated with a trade ("con tôi thích may vá"), else None."""
+    text = tracker.latest_message.get("text")
+    row = interest_of(text)
+    if row is None or not _LIKING.search(fold(text or "")):
+        return None
+    return interest_answer(session, tracker, row)
+
+
 class ActionFindProgrammes(CatalogAction):
+    yields_to_interests = False  # answers them itself, keeping the trade for follow-ups
+
     def name(self) -> Text:
         return "action_find_programmes"
 
@@ -415,8 +434,9 @@ class ActionFindProgrammes(CatalogAction):
             trades = interest_trades(session, tracker, row)
             # keep a single trade for follow-ups ("ở Bình Xuyên", "trung cấp"); "not in our data" keeps none
             events.append(SlotSet("occupation", trades[0] if len(trades) == 1 else None))
-        elif tracker.get_slot("occupation") == NO_VALUE and mentions_nine_plus(
-            tracker.latest_message.get("text")
+        elif tracker.get_slot("occupation") == NO_VALUE and (
+            mentions_nine_plus(tracker.latest_message.get("text"))
+            or tracker.get_slot("last_topic") == "combined_route"  # "học ở đâu" after a 9+ answer
         ):
             area_id = slot_value(tracker, "area")
             area = lookup_area(session, area_id) if area_id else None
@@ -451,6 +471,8 @@ class ActionFindProgrammes(CatalogAction):
 
 class ActionAskOccupation(CatalogAction):
     """Asks for the occupation, offering those the catalogue has a school for."""
+
+    yields_to_interests = False
 
     def name(self) -> Text:
         return "action_ask_occupation"
@@ -489,7 +511,10 @@ class ValidateProgrammeForm(FormValidationAction):
             except CatalogUnavailable:
                 known = []
             return {"occupation": known[0] if len(known) == 1 else NO_VALUE}
-        if mentions_nine_plus(text) and not tracker.get_slot("occupation"):
+        after_nine_plus = tracker.get_slot("last_topic") == "combined_route" and not tracker.get_slot(
+            "requested_slot"
+        )
+        if (mentions_nine_plus(text) or after_nine_plus) and not tracker.get_slot("occupation"):
             return {"occupation": NO_VALUE}  # "học 9+ ở đâu": the route's places, no trade needed
         if (
             tracker.get_slot("requested_slot") is None

@@ -195,6 +195,8 @@ def quiz_result(session, tracker: Tracker):
 
 
 class ActionQuizResult(CatalogAction):
+    yields_to_interests = False
+
     def name(self) -> Text:
         return "action_quiz_result"
 
