@@ -237,6 +237,8 @@ def combined_route_answer(session, tracker: Tracker):
     area = lookup_area(session, area_id) if area_id else None
     text = tracker.latest_message.get("text")
     topic = subtopic(text)
+    if topic is None and tracker.get_slot("last_topic") == "support_policy":
+        topic = "cost"  # "thế còn phần văn hóa thì sao" after a tuition answer
     who = learner(tracker)
     if asks_new_level(tracker):
         lines, cited = new_level_answer(session, tracker)
@@ -429,6 +431,9 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
     occupations = occupations_taught(session, institution=school.id)
     if occupations:
         lines.append("Nghề có trong dữ liệu của mình: " + ", ".join(o.name for o in occupations) + ".")
+    asked = asked_school_detail(tracker, school)
+    if asked:
+        lines.insert(0, asked)  # the detail asked first, then what the catalogue has
     lines.append(confidence_words(school))
     if not (school.phone or school.website):
         lines.append(next_step(tracker))
@@ -438,6 +443,35 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
         SOURCES_BUTTON,
     ]
     return bubbles(lines), buttons, school.id, cited
+
+
+# Details of a school families ask about that the catalogue may not hold (folded text).
+_SCHOOL_DETAILS = (
+    ("phone", r"\b(so dien thoai|dien thoai|sdt|so dt|hotline|lien lac)\b", "Số điện thoại"),
+    ("dorm", r"\b(ky tuc|ki tuc|ktx|noi tru|cho o|o lai)\b", "Ký túc xá, chỗ ở"),
+    ("score", r"\b(diem chuan|diem dau vao|bao nhieu diem|lay diem)\b", "Điểm chuẩn"),
+    ("quota", r"\b(chi tieu|tuyen bao nhieu)\b", "Chỉ tiêu tuyển sinh năm nay"),
+)
+
+
+def asked_school_detail(tracker: Tracker, school) -> str:
+    """The answer to a detail asked about a school: its sourced phone, or the detail said as
+    missing from our data with the school's phone / website as the next step; "" if none asked."""
+    key = fold(tracker.latest_message.get("text") or "")
+    found = next(((kind, label) for kind, pattern, label in _SCHOOL_DETAILS if re.search(pattern, key)), None)
+    if found is None:
+        return ""
+    kind, label = found
+    if kind == "phone" and school.phone:
+        return f"Số điện thoại của {school.name}: {school.phone}."
+    reach = " hoặc ".join(
+        x for x in (school.phone and f"gọi {school.phone}", school.website and f"xem {school.website}") if x
+    )
+    return (
+        f"{label} của {school.name}: chưa có trong dữ liệu của mình; {you(tracker)} "
+        + (reach if reach else "hỏi trực tiếp trường hoặc Sở GD&ĐT Phú Thọ")
+        + "."
+    )
 
 
 class ActionSchoolInfo(CatalogAction):

@@ -1,0 +1,140 @@
+"""Replies carry the detail asked (issue 13): what exists near a place when no trade is
+named, the grade-10 record asked about, rules asked by what they say, the most specific
+interest, a school's missing detail said as missing, and who is talking."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+from rasa_sdk.executor import CollectingDispatcher
+
+from actions.common import NO_VALUE, role_cue
+from actions.info import ActionAdmission, ActionComparePaths, ActionSchoolInfo
+from actions.policies import ActionSupportPolicy
+from actions.programmes import ActionFindProgrammes, ValidateProgrammeForm, interest_of
+from bot.catalog.geography import area_label
+from tests.actions.helpers import entity, make_tracker, run_action, texts
+
+
+def test_an_area_with_no_trade_lists_the_nearest_places_of_every_kind():
+    form = ValidateProgrammeForm()
+    starting = make_tracker(
+        {"area": "tam_hong"}, intent="find_programme", text="em o xa tam hong, hoc nghe o dau"
+    )
+    assert asyncio.run(form.extract_occupation(CollectingDispatcher(), starting, {})) == {
+        "occupation": NO_VALUE
+    }
+    messages, _ = run_action(
+        ActionFindProgrammes(), make_tracker({"occupation": NO_VALUE, "area": "tam_hong"})
+    )
+    reply = texts(messages)
+    assert reply.startswith("Nơi học nghề gần xã Tam Hồng (huyện Yên Lạc cũ) nhất")
+    assert "Trung tâm GDNN-GDTX (Yên Lạc cũ)" in reply.split("\n")[1]  # the nearest first
+    assert "Em muốn học nghề gì?" in reply
+
+
+def test_a_level_no_school_is_recorded_for_is_said_missing_not_listed():
+    messages, _ = run_action(
+        ActionFindProgrammes(),
+        make_tracker({"occupation": NO_VALUE, "area": "tam_hong", "level": "trung_hoc_nghe"}),
+    )
+    assert texts(messages).startswith("Nơi học nghề trình độ trung học nghề gần xã Tam Hồng")
+    assert "chưa có trong dữ liệu của mình" in texts(messages)
+
+
+def test_a_former_commune_is_named_with_the_commune_it_became_part_of(session):
+    assert area_label(session, "tan_phu") == "xã Tân Phú (cũ, nay thuộc xã Vĩnh Thành)"
+    assert area_label(session, "binh_nguyen") == "xã Bình Nguyên (huyện Bình Xuyên cũ)"
+
+
+@pytest.mark.parametrize(
+    "question, lead",
+    [
+        ("dang ky thi vao 10 duoc may nguyen vong", "Đăng ký tối đa 2 nguyện vọng"),
+        ("thi tieng anh vao 10 lam bai bn phut", "Thi tuyển sinh vào lớp 10 THPT công lập"),
+    ],
+)
+def test_the_grade_10_record_asked_about_leads(question, lead):
+    messages, events = run_action(ActionAdmission(), make_tracker(intent="ask_admission", text=question))
+    assert texts(messages).startswith(lead)
+    if "phut" in question:
+        assert "Tiếng Anh 60 phút" in texts(messages).split("\n")[0]
+    assert {"event": "slot", "timestamp": None, "name": "last_topic", "value": "admission_lop_10"} in events
+
+
+def test_a_follow_up_stays_on_grade_10_unless_it_names_vocational_school():
+    after = {"last_topic": "admission_lop_10"}
+    dates, _ = run_action(
+        ActionAdmission(), make_tracker(after, intent="ask_admission", text="thi vao ngay nao")
+    )
+    assert texts(dates).startswith("Thi tuyển sinh vào lớp 10 THPT công lập") and "1/6/2026" in texts(dates)
+    vocational, _ = run_action(
+        ActionAdmission(), make_tracker(after, intent="ask_admission", text="truong nghe tuyen den khi nao")
+    )
+    assert texts(vocational).startswith("Vào học trung cấp")
+
+
+def test_the_thcs_diploma_question_gets_the_hoc_ba_rule_whatever_the_intent():
+    messages, _ = run_action(
+        ActionComparePaths(),
+        make_tracker(intent="compare_paths", text="hoc xong lop 9 con duoc cap bang tot nghiep cap 2 khong"),
+    )
+    assert texts(messages).startswith("Từ 1/1/2026 không còn cấp bằng tốt nghiệp THCS")
+    assert "học bạ" in texts(messages) and "Luật 123/2025/QH15" in texts(messages)
+
+
+def test_monthly_support_is_for_thpt_graduates_and_nq_19_leads_for_a_2025_graduate():
+    grade_9 = "Con tôi mới hết lớp 9, nghe nói tỉnh hỗ trợ 800 nghìn một tháng, cháu có được nhận không?"
+    messages, _ = run_action(
+        ActionSupportPolicy(), make_tracker({"user_role": "parent"}, "ask_support_policy", text=grade_9)
+    )
+    first = texts(messages).split("\n")[0]
+    assert first.startswith("Chưa, nếu con anh/chị mới học xong lớp 9") and "bằng tốt nghiệp THPT" in first
+    graduate = "con toi hoc cao dang o vinh phuc, ra truong nam 2025, nghe noi duoc ho tro 500 nghin 1 thang"
+    messages, _ = run_action(
+        ActionSupportPolicy(), make_tracker({"user_role": "parent"}, "ask_support_policy", text=graduate)
+    )
+    first = texts(messages).split("\n")[0]
+    assert (
+        first.startswith("Tùy điều kiện: NQ 19/2021/NQ-HĐND") and "12 tháng" in first and "500.000" in first
+    )
+
+
+def test_the_most_specific_interest_wins_and_is_answered_under_another_topic():
+    assert interest_of("con gai toi thich may va thiet ke quan ao")[1] == "may mặc"
+    assert interest_of("thich co dien tu")[1] == "cơ điện tử"
+    assert interest_of("em thich buon ban")[1] == "buôn bán"
+    messages, _ = run_action(
+        ActionComparePaths(),
+        make_tracker(
+            intent="compare_paths", text="Con tôi rất thích vẽ và dùng máy tính, nên cho cháu học nghề gì?"
+        ),
+    )
+    assert texts(messages).startswith("Thích vẽ thì có thể học nghề Thiết kế đồ họa")
+
+
+def test_a_school_detail_we_lack_is_said_missing_first():
+    tracker = make_tracker(
+        intent="ask_school_info",
+        entities=[entity("school", "cd_ktcn_vinh_phuc")],
+        text="truong cao dang ky thuat cong nghe vinh phuc co ky tuc xa khong",
+    )
+    messages, _ = run_action(ActionSchoolInfo(), tracker)
+    assert texts(messages).startswith(
+        "Ký túc xá, chỗ ở của Trường Cao đẳng Kỹ thuật - Công nghệ Vĩnh Phúc: chưa có"
+    )
+
+
+@pytest.mark.parametrize(
+    "text, cue",
+    [
+        ("Bố cháu đây, cho hỏi huyện có hỗ trợ học sinh lớp 9 đi học nghề không?", ("parent", True)),
+        ("em la hoc sinh lop 9", ("student", True)),
+        ("Tỉnh đặt mục tiêu bao nhiêu phần trăm học sinh đi học nghề?", (None, False)),
+        ("Liên hệ Sở Lao động hay Sở Giáo dục hả em?", ("parent", False)),
+        ("cho em hỏi học nghề ở đâu", ("student", False)),
+    ],
+)
+def test_how_the_user_names_themself(text, cue):
+    assert role_cue(text) == cue
