@@ -71,6 +71,9 @@ _ASKS_TO_PAY = re.compile(
 _ASKS_BOARDING = re.compile(r"\b(noi tru|ky tuc xa|ktx|hoc bong|o lai truong|tien an|an o)\b")
 _ASKS_TRAVEL = re.compile(r"\b(di lai|tien xe|xe buyt|xe bus|tien tau xe|xa nha|cach nha|km|ve que)\b")
 # Someone who already has (or will have) the THPT diploma, or asks about NQ 19/2021 by name.
+_ONE_PARENT_LOST = re.compile(
+    r"\b(mat|mo coi) (bo|cha|me|ba)\b|\b(bo|cha|me|ba) (em |chau )?(cung )?(mat|da mat|qua doi)\b"
+)
 _THPT_GRADUATE = re.compile(
     r"\b(tot nghiep (thpt|cap 3|cap ba|lop 12)|da co bang (thpt|cap 3)|co bang (thpt|cap 3)|hoc xong (lop 12|cap 3)|"
     r"nq 19|nghi quyet 19|19/2021)\b"
@@ -317,6 +320,19 @@ def support_policy_answer(session, tracker: Tracker):
         cited.append(policy)
     if graduate:
         lines += extra[1:]
+    if "mo_coi" not in groups and _ONE_PARENT_LOST.search(text_key):
+        # "em mất bố": the orphan rule decides, and it needs both parents lost
+        orphan = [
+            p
+            for p in applicable_policies(session, level=level_id, groups=["mo_coi"], on=on)
+            if "mo_coi" in (p.group_ids or [])
+        ]
+        for policy in orphan[:1]:
+            lines.append(
+                f"• Mồ côi: {benefit_text(policy)} chỉ khi mồ côi cả cha lẫn mẹ. Điều kiện: {policy.conditions} "
+                f"{cite(policy)}"
+            )
+            cited.append(policy)
     for group in groups:
         if not any(group in (p.group_ids or []) for p in specific):
             lines.append(
