@@ -167,7 +167,10 @@ def local_lines(session, tracker: Tracker, area) -> tuple:
             lines.append(f"• {place}: {policy.title}{until}. {cite(policy)}")
             cited.append(policy)
     elif found.former_districts:
-        names = ", ".join(d.name for d in found.former_districts)
+        # a commune is said back with its former district ("xã Tề Lỗ (huyện Yên Lạc cũ)")
+        names = (
+            place if area.kind in ("commune", "ward") else ", ".join(d.name for d in found.former_districts)
+        )
         lines.append(f"• {names}: dữ liệu của mình chưa có quyết định hỗ trợ học nghề riêng của huyện.")
     ended = [p for p in found.notices if p.area_id is not None]
     if ended and found.former_districts:
