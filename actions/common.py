@@ -74,6 +74,7 @@ _PARENT_STRONG = re.compile(
     r"con minh|con nha minh|con gai|con trai|cho con|chau nha toi|nha toi|gia dinh toi|cho chau|"
     r"chau (hoc|muon|thi|dang|sap|vua|moi|nam nay|lop|co duoc|co the|nha|bi))\b"
     r"|\bchi (la|muon|hoi|can|o|thay|dang|cung|nho|khong|ko|tham|cam on|chao|moi|vua|doi y)\b"
+    r"|\bcho (chi|anh|toi|tui) (hoi|gap|xin|biet|dang ky)\b"
     r"|^chi\b"
 )
 # "học sinh" names the user only with a subject ("em là học sinh"); a parent asks about "hỗ trợ học sinh".

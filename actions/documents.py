@@ -35,7 +35,8 @@ from actions.common import (
 )
 from actions.policies import graduate_lines
 from actions.programmes import interest_answer, interest_of
-from bot.catalog.models import Policy
+from bot.catalog.geography import area_label, current_units
+from bot.catalog.models import Area, Policy
 from bot.catalog.present import period, short_citation
 from bot.catalog.tables import all_records
 from bot.text import fold
@@ -143,13 +144,50 @@ def monthly_support_answer(session, tracker: Tracker, text: str):
     return lines, [SOURCES_BUTTON], cited
 
 
+_ASKS_TODAYS_UNIT = re.compile(
+    r"\b(thuoc (xa|phuong) nao|la (xa|phuong) nao|gio (la|thuoc)|bay gio (la|thuoc)|nay (la|thuoc)|sap nhap|"
+    r"nhap vao|nhap voi|ten moi|doi ten)\b"
+)
+
+
+def todays_unit_answer(session, tracker: Tracker):
+    """ "Lũng Hòa giờ thuộc xã nào": the commune a former one became part of, or a former
+    district's communes of today (1/7/2025)."""
+    values = [
+        e.get("value")
+        for e in tracker.latest_message.get("entities") or []
+        if e.get("entity") == "area" and e.get("value")
+    ]
+    areas = [a for a in (session.get(Area, v) for v in values) if a is not None]
+    if not areas:
+        return None
+    lines: List[str] = []
+    for area in areas[:2]:
+        units = [u for u in current_units(session, area.id) if u.id != area.id]
+        if area.kind in ("commune", "ward"):
+            label = area_label(session, area.id) or area.name
+            lines.append(f"{label[0].upper()}{label[1:]}.")
+        elif units and area.status != "active":
+            lines.append(f"Từ 1/7/2025 {area.name} gồm: " + ", ".join(u.name for u in units) + ".")
+        else:
+            lines.append(f"{area.name}: đơn vị hành chính đang có.")
+    lines.append(
+        "Không còn cấp huyện (từ 1/7/2025); giấy tờ ở địa phương nay làm tại UBND xã/phường mới. "
+        f"Nguồn tra cứu: {you(tracker)} bấm Nguồn."
+    )
+    return lines, [SOURCES_BUTTON], areas[:2]
+
+
 def rule_answer(session, tracker: Tracker) -> Optional[Tuple[List[str], List[Dict[str, str]], List[Any]]]:
-    """The THCS diploma or the monthly support, asked by what the rule says; None otherwise."""
+    """The THCS diploma, the monthly support or today's commune, asked by what the rule
+    says; None otherwise."""
     key = fold(tracker.latest_message.get("text") or "")
     if _THCS_DIPLOMA.search(key):
         return thcs_diploma_answer(session, tracker)
     if _MONTHLY_SUPPORT.search(key):
         return monthly_support_answer(session, tracker, key)
+    if _ASKS_TODAYS_UNIT.search(key):
+        return todays_unit_answer(session, tracker)
     return None
 
 

@@ -138,3 +138,31 @@ def test_a_school_detail_we_lack_is_said_missing_first():
 )
 def test_how_the_user_names_themself(text, cue):
     assert role_cue(text) == cue
+
+
+def test_todays_commune_is_answered_whatever_the_intent():
+    former = make_tracker(
+        intent="out_of_scope", entities=[{**entity("area", "lung_hoa")}], text="Lũng Hòa giờ thuộc xã nào"
+    )
+    messages, _ = run_action(ActionComparePaths(), former)
+    assert texts(messages).startswith("Xã Lũng Hòa (cũ, nay thuộc xã Vĩnh Thành).")
+    district = make_tracker(
+        intent="find_programme",
+        entities=[entity("area", "vinh_tuong")],
+        text="huyen vinh tuong gio la nhung xa nao",
+    )
+    messages, _ = run_action(ActionComparePaths(), district)
+    assert texts(messages).startswith("Từ 1/7/2025 huyện Vĩnh Tường (cũ) gồm:") and "xã Vĩnh Thành" in texts(
+        messages
+    )
+
+
+def test_a_lost_parent_gets_the_orphan_rule_and_its_condition():
+    tracker = make_tracker(
+        intent="ask_support_policy",
+        entities=[entity("level", "cao_dang")],
+        slots={"level": "cao_dang"},
+        text="em mat bo, hoc cao dang co duoc mien hoc phi khong",
+    )
+    messages, _ = run_action(ActionSupportPolicy(), tracker)
+    assert "chỉ khi mồ côi cả cha lẫn mẹ" in texts(messages)
