@@ -34,6 +34,7 @@ from actions.common import (
     you,
 )
 from actions.lean import ask_lean
+from actions.policies import support_policy_answer
 from actions.programmes import combined_route_places, contact_text, mentions_nine_plus, next_step
 from bot.catalog.admissions import admission_calendar
 from bot.catalog.names import get_level, get_policy, lookup_area, lookup_institution, lookup_occupation
@@ -64,6 +65,11 @@ def subtopic(text: Any) -> Optional[str]:
             return name
     return None
 
+
+# A question, not a statement ("cháu định học trung cấp"), in folded text.
+_QUESTION = re.compile(
+    r"\?|\b(gi|j|nao|sao|khong|ko|k|chua|bao nhieu|bn|may|the nao|o dau|the)\s*$|\b(co|duoc|dc) .* (khong|ko|k)\b"
+)
 
 NEW_LEVEL = "trung_hoc_nghe"
 _ASKS_CONFIRM = re.compile(
@@ -153,7 +159,16 @@ class ActionVocationalLevels(CatalogAction):
 
     def answer(self, dispatcher, tracker, domain, session) -> List[Dict]:
         wanted = [v for v in latest_entities(tracker, "level") if v in LEVEL_IDS]
-        topic = subtopic(tracker.latest_message.get("text"))
+        text = tracker.latest_message.get("text") or ""
+        topic = subtopic(text)
+        after_support = tracker.get_slot("last_topic") == "support_policy" and not _QUESTION.search(
+            fold(text)
+        )
+        if len(wanted) == 1 and (topic == "cost" or after_support):
+            # "trung cấp học phí bao nhiêu", or "cháu định học trung cấp" told after a tuition answer
+            texts, buttons, cited = support_policy_answer(session, tracker)
+            say(dispatcher, texts, buttons)
+            return [SlotSet("last_topic", "support_policy"), sources_event(cited)]
         if _ASKS_LAW.search(fold(tracker.latest_message.get("text") or "")) and not wanted:
             lines, cited = laws_answer(session, tracker)
             say(
@@ -187,10 +202,6 @@ class ActionVocationalLevels(CatalogAction):
             level = levels[0]
             if topic == "duration":
                 lines.append(f"Thời gian học {level.name.lower()}: {level.duration}.")
-            elif topic == "cost":
-                lines.append(
-                    f'Về học phí {level.name.lower()}, {you(tracker)} bấm "Học phí, hỗ trợ" bên dưới nhé.'
-                )
             lines.append(f"{level.name}: {level.description}")
             if topic != "duration":
                 lines.append(f"Thời gian học: {level.duration}.")

@@ -66,7 +66,7 @@ OTHER_COSTS = (
 # "có phải đóng tiền không", "mất bao nhiêu tiền": the answer starts "Không mất học phí", not "Có".
 _ASKS_TO_PAY = re.compile(
     r"\b(dong|phai tra|mat tien|mat bn|mat bao nhieu|ton tien|ton bn|ton bao nhieu|bao nhieu tien|"
-    r"bn tien|chi phi|het bao nhieu)\b"
+    r"bn tien|chi phi|het bao nhieu|het bn|hoc phi (bao nhieu|bn|the nao|ra sao))\b"
 )
 _ASKS_BOARDING = re.compile(r"\b(noi tru|ky tuc xa|ktx|hoc bong|o lai truong|tien an|an o)\b")
 _ASKS_TRAVEL = re.compile(r"\b(di lai|tien xe|xe buyt|xe bus|tien tau xe|xa nha|cach nha|km|ve que)\b")
