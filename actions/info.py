@@ -442,7 +442,7 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
     occupations = occupations_taught(session, institution=school.id)
     if occupations:
         lines.append("Nghề có trong dữ liệu của mình: " + ", ".join(o.name for o in occupations) + ".")
-    asked = asked_school_detail(tracker, school)
+    asked = asked_school_detail(tracker, school, occupations)
     if asked:
         lines.insert(0, asked)  # the detail asked first, then what the catalogue has
     lines.append(confidence_words(school))
@@ -458,6 +458,11 @@ def school_answer(session, tracker: Tracker, school_value: Optional[str]):
 
 # Details of a school families ask about that the catalogue may not hold (folded text).
 _SCHOOL_DETAILS = (
+    (
+        "trades",
+        r"\b(nghe gi|nghe j|nganh gi|nganh j|nhung nghe nao|nghe nao|nhung nganh nao|day gi|day j)\b",
+        "Nghề",
+    ),
     ("phone", r"\b(so dien thoai|dien thoai|sdt|so dt|hotline|lien lac)\b", "Số điện thoại"),
     ("dorm", r"\b(ky tuc|ki tuc|ktx|noi tru|cho o|o lai)\b", "Ký túc xá, chỗ ở"),
     ("score", r"\b(diem chuan|diem dau vao|bao nhieu diem|lay diem)\b", "Điểm chuẩn"),
@@ -465,14 +470,17 @@ _SCHOOL_DETAILS = (
 )
 
 
-def asked_school_detail(tracker: Tracker, school) -> str:
-    """The answer to a detail asked about a school: its sourced phone, or the detail said as
-    missing from our data with the school's phone / website as the next step; "" if none asked."""
+def asked_school_detail(tracker: Tracker, school, occupations) -> str:
+    """The answer to a detail asked about a school: the trades it teaches, its sourced phone,
+    or the detail said as missing from our data with the school's phone / website as the next
+    step; "" if none asked."""
     key = fold(tracker.latest_message.get("text") or "")
     found = next(((kind, label) for kind, pattern, label in _SCHOOL_DETAILS if re.search(pattern, key)), None)
     if found is None:
         return ""
     kind, label = found
+    if kind == "trades" and occupations:
+        return f"{school.name} dạy (trong dữ liệu của mình): " + ", ".join(o.name for o in occupations) + "."
     if kind == "phone" and school.phone:
         return f"Số điện thoại của {school.name}: {school.phone}."
     reach = " hoặc ".join(

@@ -166,3 +166,13 @@ def test_a_lost_parent_gets_the_orphan_rule_and_its_condition():
     )
     messages, _ = run_action(ActionSupportPolicy(), tracker)
     assert "chỉ khi mồ côi cả cha lẫn mẹ" in texts(messages)
+
+
+def test_the_trades_of_the_school_in_the_conversation_lead():
+    tracker = make_tracker(
+        {"school": "cd_ktcn_vinh_phuc"}, intent="ask_school_info", text="Trường dạy những nghề gì?"
+    )
+    messages, _ = run_action(ActionSchoolInfo(), tracker)
+    first = texts(messages).split("\n")[0]
+    assert first.startswith("Trường Cao đẳng Kỹ thuật - Công nghệ Vĩnh Phúc dạy (trong dữ liệu của mình):")
+    assert "Điện công nghiệp" in first
