@@ -240,13 +240,26 @@ def bubbles(
     lines: Iterable[Optional[str]], first: int = FIRST_BUBBLE_CHARS, rest: int = MAX_BUBBLE_CHARS
 ) -> List[str]:
     """Pack lines into bubbles: the first at most `first` characters, the others at most `rest`;
-    a line longer than its bubble is cut at a word boundary."""
+    a line longer than its bubble goes on at the next bubble from its last sentence end that
+    fits (nothing is lost), or is cut at a word boundary when no sentence end fits."""
     out: List[str] = []
     current = ""
-    for line in (l for l in lines if l):
+    pending = [l for l in lines if l]
+    while pending:
+        line = pending.pop(0)
         limit = first if not out else rest
         if len(line) > limit:
-            line = line[: limit - 1].rsplit(" ", 1)[0] + "…"
+            room = limit - len(current) - 1 if current else limit
+            end = line.rfind(". ", 0, max(room, 0))
+            if end <= 0 and current:  # none fits after what is there: start a new bubble with it
+                out.append(current)
+                current, limit = "", rest
+                end = line.rfind(". ", 0, limit)
+            if end > 0:
+                pending.insert(0, line[end + 2 :])
+                line = line[: end + 1]
+            else:
+                line = line[: limit - 1].rsplit(" ", 1)[0] + "…"
         candidate = f"{current}\n{line}" if current else line
         if len(candidate) <= limit:
             current = candidate

@@ -176,3 +176,15 @@ def test_the_trades_of_the_school_in_the_conversation_lead():
     first = texts(messages).split("\n")[0]
     assert first.startswith("Trường Cao đẳng Kỹ thuật - Công nghệ Vĩnh Phúc dạy (trong dữ liệu của mình):")
     assert "Điện công nghiệp" in first
+
+
+def test_a_long_line_goes_on_in_the_next_bubble_without_losing_a_sentence():
+    from actions.common import FIRST_BUBBLE_CHARS, MAX_BUBBLE_CHARS, bubbles
+
+    sentences = [f"Câu số {i} nói một điều cần biết về học phí và hỗ trợ." for i in range(40)]
+    packed = bubbles(["Có: miễn 100% học phí.", " ".join(sentences), "Bước tiếp: hỏi trường."])
+    assert len(packed[0]) <= FIRST_BUBBLE_CHARS and all(len(b) <= MAX_BUBBLE_CHARS for b in packed)
+    assert packed[0].startswith("Có: miễn 100% học phí.")
+    joined = "\n".join(packed)
+    assert all(s in joined for s in sentences) and "…" not in joined
+    assert packed[-1].endswith("Bước tiếp: hỏi trường.")
