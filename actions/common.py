@@ -165,7 +165,7 @@ def reassurance(tracker: Tracker) -> str:
         who = "con" if user_role(tracker) == "parent" else "em"
         return (
             f"{'Anh/chị' if who == 'con' else 'Em'} đừng lo: học nghề là một lựa chọn chính đáng, không có gì phải "
-            f"ngại. Nhiều bạn chọn học nghề để sớm có nghề vững; học 9+ thì {who} vẫn có thể lấy bằng THPT và học "
+            f"ngại. Nhiều học sinh chọn học nghề để sớm có nghề vững; học 9+ thì {who} vẫn có thể lấy bằng THPT và học "
             "tiếp cao đẳng, đại học."
         )
     if user_role(tracker) == "parent":

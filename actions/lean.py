@@ -64,7 +64,7 @@ def acknowledgement(tracker: Tracker, value: str) -> str:
             return (
                 "Dạ, cảm ơn anh/chị. Chưa chọn được cũng không sao ạ; anh/chị cứ hỏi mình về từng hướng nhé."
             )
-        return "Cảm ơn em. Chưa chọn được cũng không sao, nhiều bạn lớp 9 cũng vậy; em cứ hỏi mình về từng hướng nhé."
+        return "Cảm ơn em. Chưa chọn được cũng không sao, nhiều học sinh lớp 9 cũng vậy; em cứ hỏi mình về từng hướng nhé."
     if parent:
         return f"Dạ, cảm ơn anh/chị, mình ghi nhận: cháu đang nghiêng về {CHOSEN[value]}. Anh/chị cứ hỏi tiếp nhé."
     return f"Cảm ơn em, mình ghi nhận: em đang nghiêng về {CHOSEN[value]}. Em cứ hỏi tiếp nhé."
