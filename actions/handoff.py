@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
@@ -30,10 +31,15 @@ from actions.common import (
 )
 from bot.handoff import create_callback_request
 from bot.privacy import extract_phone  # the one phone parser: whatever it accepts, masking removes
+from bot.text import fold
 
 logger = logging.getLogger(__name__)
 
 CALLBACK_SLOTS = ("callback_consent", "callback_time", "callback_phone")
+# A time of day or week, not a phone number (folded text).
+_TIME_WORDS = re.compile(
+    r"\b(gio|h|sang|trua|chieu|toi|dem|thu \d|thu hai|thu ba|chu nhat|cuoi tuan|buoi)\b|\d+ ?h\b"
+)
 NO_TIME = "chưa hẹn giờ"  # a number typed when the time was asked
 
 
@@ -109,6 +115,15 @@ class ValidateCallbackForm(FormValidationAction):
         ):  # "thôi", "không": changed their mind, nothing is kept
             return {"callback_consent": False, "callback_phone": None}
         phone = extract_phone(value)
+        if (
+            phone is None
+            and isinstance(value, str)
+            and _TIME_WORDS.search(fold(value))
+            and not re.search(r"\d{6}", value)
+        ):
+            # "gọi chị buổi chiều sau 5 giờ nhé": a (new) time, not a wrong number
+            dispatcher.utter_message(text=f'Dạ, mình ghi giờ gọi: "{value.strip()[:200]}".')
+            return {"callback_phone": None, "callback_time": value.strip()[:200]}
         if phone is None:
             dispatcher.utter_message(
                 text="Số điện thoại chưa đúng. Số di động Việt Nam có 10 chữ số, bắt đầu bằng 0 (ví dụ 09xx xxx xxx) hoặc +84."

@@ -178,7 +178,8 @@ TRACKER_NOTES: List[str] = []
 
 def read_tracker(url: str, sender: str, turns: List[Turn]) -> None:
     """Fill each turn's intent, entities and actions from the sender's tracker (one user
-    event per turn, in order); leave them empty if the API is not enabled."""
+    event per turn, in order, skipping a message Rasa put back after a two-stage fallback);
+    leave them empty if the API is not enabled."""
     try:
         response = requests.get(url.rstrip("/") + f"/conversations/{sender}/tracker", timeout=60)
         response.raise_for_status()
@@ -190,6 +191,11 @@ def read_tracker(url: str, sender: str, turns: List[Turn]) -> None:
     current = -1
     for event in events:
         if event.get("event") == "user":
+            text = event.get("text") or ""
+            earlier = {t.text for t in turns[: current + 1]}
+            following = turns[current + 1].text if current + 1 < len(turns) else None
+            if text in earlier and text != following:
+                continue  # an earlier message put back by Rasa (the two-stage fallback's "yes")
             current += 1
             if current < len(turns):
                 parse = event.get("parse_data") or {}

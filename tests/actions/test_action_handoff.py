@@ -151,3 +151,14 @@ def test_changing_ones_mind_at_the_phone_question_cancels():
     assert asyncio.run(form.required_slots(["callback_consent"], dispatcher, cancelled, {})) == [
         "callback_consent"
     ]
+
+
+def test_a_time_given_at_the_phone_question_is_kept_as_the_time_not_called_a_wrong_number():
+    form, dispatcher = ValidateCallbackForm(), CollectingDispatcher()
+    tracker = make_tracker({"user_role": "parent", "callback_consent": True, "callback_time": "sáng"})
+    result = form.validate_callback_phone("Gọi chị buổi chiều sau 5 giờ nhé", dispatcher, tracker, {})
+    assert result == {"callback_phone": None, "callback_time": "Gọi chị buổi chiều sau 5 giờ nhé"}
+    assert "chưa đúng" not in dispatcher.messages[0]["text"]
+    wrong = CollectingDispatcher()
+    assert form.validate_callback_phone("0912 34", wrong, tracker, {}) == {"callback_phone": None}
+    assert "chưa đúng" in wrong.messages[0]["text"]
