@@ -33,7 +33,8 @@ from actions.common import (
     vn_date,
     you,
 )
-from actions.policies import graduate_lines
+from actions.info import combined_route_answer, subtopic
+from actions.policies import graduate_lines, support_policy_answer
 from actions.programmes import interest_answer, interest_of
 from bot.catalog.geography import area_label, current_units
 from bot.catalog.models import Area, Policy
@@ -236,14 +237,20 @@ def document_answer(session, tracker: Tracker) -> Optional[Tuple[List[str], List
 def utter_known_answer(dispatcher, tracker: Tracker) -> bool:
     """For the actions that answer without the catalogue (fallbacks, out of scope): say the
     document answer if the message asks about a named document or a rule `rule_answer`
-    knows, or the trade and where it is taught for an interest statement ("em thích buôn
-    bán" taken for out of scope); True when it did."""
+    knows, the trade and where it is taught for an interest statement ("em thích buôn
+    bán" taken for out of scope), or the cost of what was just talked about ("mất bn tiền
+    ad" after a 9+ answer); True when it did."""
     try:
         with catalog_session() as session:
             found = document_answer(session, tracker)
             if found is None:
                 row = interest_of(tracker.latest_message.get("text"))
                 found = interest_answer(session, tracker, row) if row is not None else None
+            if found is None and subtopic(tracker.latest_message.get("text")) == "cost":
+                if tracker.get_slot("last_topic") == "combined_route":
+                    found = combined_route_answer(session, tracker)
+                elif tracker.get_slot("last_topic"):
+                    found = support_policy_answer(session, tracker)
             if found is None:
                 return False
             lines, buttons, _ = found

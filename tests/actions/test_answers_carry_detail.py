@@ -188,3 +188,16 @@ def test_a_long_line_goes_on_in_the_next_bubble_without_losing_a_sentence():
     joined = "\n".join(packed)
     assert all(s in joined for s in sentences) and "…" not in joined
     assert packed[-1].endswith("Bước tiếp: hỏi trường.")
+
+
+def test_a_cost_question_taken_for_out_of_scope_gets_the_cost_of_the_last_topic():
+    from actions.asks import ActionOutOfScope
+
+    after_nine_plus = make_tracker(
+        {"last_topic": "combined_route"}, intent="out_of_scope", text="mat bn tien ad"
+    )
+    messages, _ = run_action(ActionOutOfScope(), after_nine_plus)
+    assert "miễn 100% học phí" in texts(messages).split("\n")[0]
+    nothing_before = make_tracker(intent="out_of_scope", text="mat bn tien ad")
+    messages, _ = run_action(ActionOutOfScope(), nothing_before)
+    assert "chưa giúp được" in texts(messages)
