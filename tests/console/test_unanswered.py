@@ -64,6 +64,14 @@ def test_fallback_counts_only_for_an_in_scope_message():
     assert reasons(worried) == [""]
 
 
+def test_an_out_of_scope_action_that_answered_after_all_is_an_answer():
+    cost = "Không mất học phí: em học trung cấp sau lớp 9 được miễn 100% học phí. Căn cứ: NĐ 238/2025/NĐ-CP."
+    answered = Turn("mat bn tien ad", "out_of_scope", 1.0, ("action_out_of_scope",), (cost,))
+    assert reasons(answered) == [""]
+    refused = Turn("mat bn tien ad", "out_of_scope", 1.0, ("action_out_of_scope",), (OUT_OF_SCOPE,))
+    assert reasons(refused) == ["fallback"]
+
+
 def test_generic_and_silent_replies_count_whatever_the_confidence():
     assert reasons(Turn("thich", "inform", 0.91, ("action_inform_followup",), (NOTED,))) == ["generic"]
     phone = "Số điện thoại chưa đúng. Số di động Việt Nam có 10 chữ số, bắt đầu bằng 0."

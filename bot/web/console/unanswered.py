@@ -4,7 +4,9 @@ A turn is one user message and everything the assistant did until the next
 user message (actions, bubbles). It counts as unanswered when it got
 
 1. ``fallback``: a fallback or out-of-scope reply (Rasa's fallback actions,
-   ``action_out_of_scope``, or their texts) to an in-scope message;
+   ``action_out_of_scope``, or their texts) to an in-scope message, unless the
+   action answered after all (a text that neither refuses nor asks again: the
+   known answers of actions/documents.py);
 2. ``generic``: a generic reply: "Mình đã ghi nhận. … muốn hỏi về nội dung
    nào?", a form's "that was not valid" re-ask, or the "service unavailable"
    apology; or ``silent``: no reply at all;
@@ -254,9 +256,22 @@ class Reply:
             return "answer"
         if self.generic:
             return "generic"
-        if self.refusal or self.fallback_action or self.reask_text:
+        if self.refusal or self.reask_text:
+            return "fallback"
+        if self.fallback_action and not self.answered_anyway:
             return "fallback"
         return "answer" if self.has_text else "none"
+
+    @property
+    def answered_anyway(self) -> bool:
+        """A fallback or out-of-scope action that answered after all (a document, a rule, an
+        interest or a cost it recognised: actions/documents.py): text that is neither a
+        refusal nor a re-ask, in a reply that does not only ask."""
+        return (
+            self.has_text
+            and not (self.refusal or self.reask_text or self.generic)
+            and (self.questions < self.bubbles)
+        )
 
     @property
     def reask(self) -> bool:
