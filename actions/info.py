@@ -72,6 +72,7 @@ _QUESTION = re.compile(
 )
 
 NEW_LEVEL = "trung_hoc_nghe"
+_ASKS_INTAKE = re.compile(r"\b(tuyen sinh|bao gio|khi nao|nam nay|dang ky|khoa dau|bat dau)\b")
 _ASKS_CONFIRM = re.compile(
     r"\b(co dung khong|dung khong|dung ko|phai khong|phai ko|co that|co phai|nghe noi)\b"
 )
@@ -98,6 +99,17 @@ def new_level_answer(session, tracker: Tracker):
             level.notes,
             confidence_words(level),
         ]
+        key = fold(tracker.latest_message.get("text") or "")
+        intake = [e for e in admission_calendar(session) if e.track == NEW_LEVEL]
+        if intake and _ASKS_INTAKE.search(key):  # "bao giờ tuyển sinh trung học nghề": the intake first
+            lines.insert(0, f"{intake[0].title}: {intake[0].description} {intake[0].notes or ''}".strip())
+            return lines, [level, intake[0]]
+        if mentions_nine_plus(tracker.latest_message.get("text")):  # "9+ còn không hay chuyển sang THN"
+            lines.insert(
+                0,
+                "Lộ trình 9+ (trung cấp + văn hóa THPT) vẫn có trong dữ liệu tuyển sinh năm 2026-2027 của mình; "
+                "trung học nghề là cấp học thêm mới, dữ liệu của mình chưa có văn bản nào bỏ 9+.",
+            )
         return lines, [level]
     return [
         (
