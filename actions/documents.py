@@ -57,6 +57,16 @@ _ABOUT_DOCUMENT = re.compile(
 )
 
 
+_KIND_NAMES = {
+    "nq": "NQ", "nghi quyet": "NQ", "nd": "NĐ", "nghi dinh": "NĐ", "qd": "QĐ", "quyet dinh": "QĐ", "kh": "KH",
+    "ke hoach": "KH", "luat": "Luật", "thong tu": "Thông tư", "tt": "Thông tư", "cv": "Công văn", "cong van": "Công văn",
+}  # fmt: skip
+# A document named by kind and number ("nghị quyết 1676", "cv 1676", "tt 05/2024"), folded.
+_DOCUMENT_NUMBER = re.compile(
+    r"\b(nq|nghi quyet|nd|nghi dinh|qd|quyet dinh|kh|ke hoach|luat|thong tu|tt|cv|cong van) ?\d{1,5}(/\d{4})?\b"
+)
+
+
 def _patterns(number: str) -> List[str]:
     """Folded ways of writing a document number: "19/2021/NQ-HĐND" -> "19/2021", "nq 19",
     "nghi quyet 19"; "124/2025/QH15" -> "124/2025", "luat 124"."""
@@ -196,8 +206,21 @@ def document_answer(session, tracker: Tracker) -> Optional[Tuple[List[str], List
     """(lines, buttons, cited) when the latest message asks about documents the catalogue
     names by number, or about one of the rules `rule_answer` knows; None otherwise."""
     text = tracker.latest_message.get("text")
-    named = named_documents(session, text) if _ABOUT_DOCUMENT.search(fold(text or "")) else []
+    about = bool(_ABOUT_DOCUMENT.search(fold(text or "")))
+    named = named_documents(session, text) if about else []
     if not named:
+        unknown = _DOCUMENT_NUMBER.search(fold(text or "")) if about else None
+        if unknown is not None:  # a document we hold nothing about: said so, and whom to ask
+            return (
+                [
+                    f"Văn bản {_KIND_NAMES[unknown.group(1)]} {unknown.group(0)[len(unknown.group(1)) :].strip()} "
+                    "chưa có trong dữ liệu của mình, nên mình chưa nói được nó "
+                    f"quy định gì. {you(tracker, True)} có thể tra cứu trên thuvienphapluat.vn hoặc "
+                    "vbpl.vn, hoặc hỏi Sở GD&ĐT Phú Thọ.",
+                ],
+                [{"title": "Gặp tư vấn viên", "payload": "/request_human"}],
+                [],
+            )
         return rule_answer(session, tracker)
     on = today()
     lines: List[str] = []

@@ -71,6 +71,9 @@ _ASKS_TO_PAY = re.compile(
 _ASKS_BOARDING = re.compile(r"\b(noi tru|ky tuc xa|ktx|hoc bong|o lai truong|tien an|an o)\b")
 _ASKS_TRAVEL = re.compile(r"\b(di lai|tien xe|xe buyt|xe bus|tien tau xe|xa nha|cach nha|km|ve que)\b")
 # Someone who already has (or will have) the THPT diploma, or asks about NQ 19/2021 by name.
+_SHORT_COURSE = re.compile(
+    r"\b(ngan han|duoi 3 thang|khoa (ngan|3 thang|vai thang|mot vai thang)|hoc nghe ngan)\b"
+)
 _ONE_PARENT_LOST = re.compile(
     r"\b(mat|mo coi) (bo|cha|me|ba)\b|\b(bo|cha|me|ba) (em |chau )?(cung )?(mat|da mat|qua doi)\b"
 )
@@ -230,6 +233,11 @@ def group_names(session, groups: List[str]) -> str:
 def support_policy_answer(session, tracker: Tracker):
     """(bubbles, buttons, cited records)."""
     level_id = slot_value(tracker, "level") or DEFAULT_LEVEL
+    said = [
+        e.get("value") for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "level"
+    ]
+    if not said and _SHORT_COURSE.search(fold(tracker.latest_message.get("text") or "")):
+        level_id = "so_cap"  # "khóa ngắn hạn", "học nghề dưới 3 tháng": QĐ 46 covers them with sơ cấp
     level = get_level(session, level_id) or get_level(session, DEFAULT_LEVEL)
     level_id = level.id if level else DEFAULT_LEVEL
     area_id = slot_value(tracker, "area")
@@ -345,6 +353,8 @@ def support_policy_answer(session, tracker: Tracker):
     others = [
         p for p in universal if p is not main and not p.is_unverified and p.benefit_kind == "mien_hoc_phi"
     ]
+    if level_id != DEFAULT_LEVEL:  # the GDTX culture part belongs to the 9+ route (trung cấp)
+        others = [p for p in others if "GDTX" not in p.title]
     for policy in [] if graduate else others[:1]:
         lines.append(
             f"• Phần văn hóa (GDTX) ở cơ sở công lập: {benefit_text(policy)}. {cite(policy)}"

@@ -201,3 +201,27 @@ def test_a_cost_question_taken_for_out_of_scope_gets_the_cost_of_the_last_topic(
     nothing_before = make_tracker(intent="out_of_scope", text="mat bn tien ad")
     messages, _ = run_action(ActionOutOfScope(), nothing_before)
     assert "chưa giúp được" in texts(messages)
+
+
+def test_a_short_course_is_the_so_cap_support_and_a_document_we_lack_is_said_missing():
+    short = make_tracker(intent="ask_support_policy", slots={"beneficiary_group": ["ho_can_ngheo"]},
+                         text="nha e can ngheo, hoc khoa ngan han dc ho tro bn")  # fmt: skip
+    messages, _ = run_action(ActionSupportPolicy(), short)
+    assert "học sơ cấp" in texts(messages).split("\n")[0] and "2.500.000" in texts(messages)
+    assert "GDTX" not in texts(messages)  # the culture part belongs to 9+, not to a short course
+    unknown = make_tracker(intent="ask_support_policy", text="nghi quyet 1676 noi gi")
+    messages, _ = run_action(ActionSupportPolicy(), unknown)
+    assert texts(messages).startswith("Văn bản NQ 1676 chưa có trong dữ liệu của mình")
+
+
+def test_kh_before_a_plan_number_reads_as_ke_hoach():
+    from bot.nlu.pieces import Lexicon, normalize_pieces
+
+    from pathlib import Path
+
+    lexicon = Lexicon.from_yaml_file(
+        Path(__file__).resolve().parents[2] / "data" / "lexicon" / "teencode.yml"
+    )
+    norm = lambda text: " ".join(" ".join(p["norm"]) for p in normalize_pieces(text, lexicon))  # noqa: E731
+    assert norm("kh 220 la j ad").startswith("kế hoạch 220")
+    assert norm("em kh biet") == "em không biet"
