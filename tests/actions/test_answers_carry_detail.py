@@ -213,15 +213,3 @@ def test_a_short_course_is_the_so_cap_support_and_a_document_we_lack_is_said_mis
     messages, _ = run_action(ActionSupportPolicy(), unknown)
     assert texts(messages).startswith("Văn bản NQ 1676 chưa có trong dữ liệu của mình")
 
-
-def test_kh_before_a_plan_number_reads_as_ke_hoach():
-    from bot.nlu.pieces import Lexicon, normalize_pieces
-
-    from pathlib import Path
-
-    lexicon = Lexicon.from_yaml_file(
-        Path(__file__).resolve().parents[2] / "data" / "lexicon" / "teencode.yml"
-    )
-    norm = lambda text: " ".join(" ".join(p["norm"]) for p in normalize_pieces(text, lexicon))  # noqa: E731
-    assert norm("kh 220 la j ad").startswith("kế hoạch 220")
-    assert norm("em kh biet") == "em không biet"
