@@ -102,6 +102,21 @@ class ActionOutOfScope(Action):
         return []
 
 
+class ActionDenyOutsideQuestion(Action):
+    """A "no" outside any question: fine, come back any time. "kh 220 là gì" also reads as a
+    "no" ("kh" is chat shorthand for "không"), so a document or rule it names is answered."""
+
+    def name(self) -> Text:
+        return "action_deny_outside_question"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict]:
+        if not utter_known_answer(dispatcher, tracker):
+            dispatcher.utter_message(response="utter_anything_else_no")
+        return []
+
+
 class ActionDefaultFallback(Action):
     """Last stage of every fallback: say so in Vietnamese, offer the menu, forget the message."""
 

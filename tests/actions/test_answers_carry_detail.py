@@ -213,3 +213,11 @@ def test_a_short_course_is_the_so_cap_support_and_a_document_we_lack_is_said_mis
     messages, _ = run_action(ActionSupportPolicy(), unknown)
     assert texts(messages).startswith("Văn bản NQ 1676 chưa có trong dữ liệu của mình")
 
+
+def test_a_plan_number_read_as_a_no_is_still_answered():
+    from actions.asks import ActionDenyOutsideQuestion
+
+    messages, _ = run_action(ActionDenyOutsideQuestion(), make_tracker(intent="deny", text="kh 220 la j ad"))
+    assert "KH 220/KH-UBND" in texts(messages) and "40%" in texts(messages)
+    plain_no, _ = run_action(ActionDenyOutsideQuestion(), make_tracker(intent="deny", text="không ạ"))
+    assert len(plain_no) == 1 and plain_no[0]["response"] == "utter_anything_else_no"
