@@ -11,10 +11,10 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import UserUtteranceReverted
+from rasa_sdk.events import ActiveLoop, UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import is_worried, menu_buttons, reassurance, user_role, you
+from actions.common import is_worried, menu_buttons, polish, reassurance, user_role, you
 from actions.documents import utter_known_answer
 
 # slot -> ({role or None: text}, buttons); None = role unknown, addressed as "em" (docs/dialogue.md)
@@ -22,6 +22,9 @@ QUESTIONS: Dict[str, Any] = {
     "callback_consent": (
         {
             None: "Thầy cô tư vấn có thể gọi lại để trao đổi kỹ hơn về chọn nghề, chọn trường và chế độ hỗ trợ. "
+            "Có đồng ý để lại số điện thoại không (học sinh nên hỏi ý bố mẹ trước)? Số chỉ dùng để gọi lại; "
+            'nhắn "thôi" để hủy bất cứ lúc nào.',
+            "student": "Thầy cô tư vấn có thể gọi lại để trao đổi kỹ hơn về chọn nghề, chọn trường và chế độ hỗ trợ. "
             "Em có đồng ý để lại số điện thoại không (nên hỏi ý bố mẹ trước nhé)? Số chỉ dùng để gọi lại; "
             'nhắn "thôi" để hủy bất cứ lúc nào.',
             "parent": "Thầy cô tư vấn có thể gọi lại để trao đổi kỹ hơn về chọn nghề, chọn trường và chế độ hỗ trợ cho con. "
@@ -39,7 +42,8 @@ QUESTIONS: Dict[str, Any] = {
     ),
     "callback_time": (
         {
-            None: 'Em tiện nghe máy vào khoảng thời gian nào? (ví dụ: "sáng thứ 7", "sau 19h")',
+            None: 'Tiện nghe máy vào khoảng thời gian nào ạ? (ví dụ: "sáng thứ 7", "sau 19h")',
+            "student": 'Em tiện nghe máy vào khoảng thời gian nào? (ví dụ: "sáng thứ 7", "sau 19h")',
             "parent": 'Anh/chị tiện nghe máy vào khoảng thời gian nào ạ? (ví dụ: "sáng thứ 7", "sau 19h")',
         },
         [],
@@ -79,7 +83,7 @@ def reply_with_menu(dispatcher: CollectingDispatcher, tracker: Tracker, text: st
     """`text` and the menu; a worried message gets reassurance and the menu instead."""
     if is_worried(tracker.latest_message.get("text")):
         text = reassurance(tracker) + " Mình có thể giúp gì trước?"
-    dispatcher.utter_message(text=text, buttons=menu_buttons(tracker))
+    dispatcher.utter_message(text=polish(text), buttons=menu_buttons(tracker))
 
 
 class ActionOutOfScope(Action):
@@ -146,9 +150,11 @@ class ActionDefaultAskRephrase(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
         if utter_known_answer(dispatcher, tracker):
-            return []
+            return [ActiveLoop(None)]  # answered after all: the two-stage fallback ends
         dispatcher.utter_message(
-            text=f"Mình chưa hiểu rõ. {you(tracker, True)} nói lại theo cách khác giúp mình nhé, "
-            'ví dụ: "học trung cấp có được miễn học phí không".'
+            text=polish(
+                f"Mình chưa hiểu rõ. {you(tracker, True)} nói lại theo cách khác giúp mình nhé, "
+                'ví dụ: "học trung cấp có được miễn học phí không".'
+            )
         )
         return []

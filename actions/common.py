@@ -61,8 +61,9 @@ def vn_money(amount: Optional[int]) -> str:
 
 # ------------------------------------------------------------------ register
 
-# Unknown role: "em". Most users are grade-9 students, and a reply that starts
-# with "bạn" and later turns to "em" or "anh/chị" is a register switch.
+# Unknown role: no address word at all ("Bước tiếp: hỏi Sở GD&ĐT…", "học sinh học trung
+# cấp…"). A reply that says "em" to someone who later turns out to be a parent (or "bạn",
+# then "em") is a register switch; `polish` tidies the sentences the empty word leaves.
 _ADDRESS = {"student": "em", "parent": "anh/chị"}
 _LEARNER = {"student": "em", "parent": "con anh/chị"}
 
@@ -75,6 +76,9 @@ _PARENT_STRONG = re.compile(
     r"chau (hoc|muon|thi|dang|sap|vua|moi|nam nay|lop|co duoc|co the|nha|bi))\b"
     r"|\bchi (la|muon|hoi|can|o|thay|dang|cung|nho|khong|ko|tham|cam on|chao|moi|vua|doi y)\b"
     r"|\bcho (chi|anh|toi|tui) (hoi|gap|xin|biet|dang ky)\b"
+    # chat shorthand: "c"/"a" for chị/anh ("c hỏi chút, con c học cđ", "nhà a dân tộc")
+    r"|\bcon (c|a) (hoc|dang|muon|sap|vua|nam|lop|thi|co)\b|^(c|a) (hoi|muon|can|xin|la)\b"
+    r"|\bnha (c|a) (o|ho|la|dan|thuoc|co|ngheo|can)\b"
     r"|^chi\b"
 )
 # "học sinh" names the user only with a subject ("em là học sinh"); a parent asks about "hỗ trợ học sinh".
@@ -92,6 +96,7 @@ _STUDENT_WEAK = re.compile(
 _PARENT_WEAK = re.compile(
     r"\b(cam on|chao|nhe|vay|oi|a|biet) em\b|^em oi\b|\bem cho (chi |anh |toi |co |minh )?hoi\b"
     r"|\b(khong|ko|ha|roi|chua|nhi|nao|gi|dau|sao|vay|the|duoc|dc|nhe|nha|ay) em\s*$"
+    r"|\b(tks|thanks|thank|cam on|camon) e\s*$|\bko e\s*$"
 )
 _CO_SELF = re.compile(r"(^|[\s,.!?])cô (là|muốn|hỏi|cần|ở|thấy|đang|cũng|nhờ|không|cảm ơn|chào|mới|vừa)\b")
 
@@ -131,14 +136,39 @@ def user_role(tracker: Tracker) -> Optional[str]:
 
 
 def you(tracker: Tracker, capital: bool = False) -> str:
-    """How the assistant addresses the user: em (students, and while unknown) / anh/chị."""
-    word = _ADDRESS.get(user_role(tracker) or "", "em")
-    return word[0].upper() + word[1:] if capital else word
+    """How the assistant addresses the user: em (students) / anh/chị (parents) / nothing while
+    unknown (the sentence then reads as a plain imperative; `polish` fixes its spacing)."""
+    word = _ADDRESS.get(user_role(tracker) or "", "")
+    return word[0].upper() + word[1:] if capital and word else word
 
 
 def learner(tracker: Tracker) -> str:
-    """Who studies: the student themself, or the parent's child."""
-    return _LEARNER.get(user_role(tracker) or "", "em")
+    """Who studies: the student themself, the parent's child, or "học sinh" while unknown."""
+    return _LEARNER.get(user_role(tracker) or "", "học sinh")
+
+
+def home(tracker: Tracker) -> str:
+    """ "Nhà em" / "Nhà anh/chị" / "Gia đình" (unknown)."""
+    word = you(tracker)
+    return f"Nhà {word}" if word else "Gia đình"
+
+
+# A lower-case letter starting a line or a sentence, not an address ("https://…", "vixo.edu.vn").
+_LOWER_START = re.compile(
+    r"(^|\n|[.!?]\s)(?!https?:|www\.|\S+\.(?:vn|com|net|org)\b)"
+    r"([a-zđàáảãạăằắẳẵặâầấẩẫậèéẻẽẹêềếểễệìíỉĩịòóỏõọôồốổỗộơờớởỡợùúủũụưừứửữựỳýỷỹỵ])"
+)
+
+
+def polish(text: str) -> str:
+    """Tidy a reply written with an empty address word: no double or stray spaces before
+    punctuation, and a capital letter where a sentence or line starts."""
+    if not text:
+        return text
+    text = re.sub(r"[ \t]{2,}", " ", text)
+    text = re.sub(r" ([,.;:!?)])", r"\1", text)
+    text = re.sub(r"(^|\n) +", r"\1", text)
+    return _LOWER_START.sub(lambda m: m.group(1) + m.group(2).upper(), text)
 
 
 # ------------------------------------------------------------------ worry
@@ -231,7 +261,7 @@ def say(
     first: int = FIRST_BUBBLE_CHARS,
 ) -> None:
     """Utter `lines` packed into bubbles (first <= 600, others <= 1,500), buttons on the last."""
-    texts = bubbles(lines, first=first)
+    texts = bubbles([polish(line) if line else line for line in lines], first=first)
     for index, text in enumerate(texts):
         dispatcher.utter_message(text=text, buttons=(buttons or None) if index == len(texts) - 1 else None)
 
@@ -322,7 +352,7 @@ def catalog_session() -> Iterator[Any]:
 
 
 def apology(tracker: Tracker) -> str:
-    return (
+    return polish(
         f"Xin lỗi {you(tracker)}, hệ thống dữ liệu đang tạm thời gián đoạn nên mình chưa tra cứu được. "
         f'{you(tracker, capital=True)} vui lòng hỏi lại sau ít phút, hoặc nhắn "gặp tư vấn viên" để được gọi lại.'
     )
@@ -377,7 +407,7 @@ class CatalogAction(Action, metaclass=abc.ABCMeta):
             return self.on_unavailable(tracker)
         for message in collected.messages:
             if message.get("text"):
-                message["text"] = fit(message["text"])
+                message["text"] = fit(polish(message["text"]))
             dispatcher.messages.append(message)
         return events or []
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import SlotSet
+from rasa_sdk.events import ActiveLoop, SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
@@ -22,6 +22,7 @@ from actions.common import (
     bubbles,
     is_worried,
     menu_buttons,
+    polish,
     reassurance,
     role_cue,
     role_from_text,
@@ -82,13 +83,15 @@ class ActionDefaultAskAffirmation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
-        if utter_known_answer(dispatcher, tracker):  # a document named by its number: answer it
-            return []
+        # Answered after all (a document, rule, interest or cost it recognised; a worry): the
+        # two-stage fallback ends here, or the next message would be read as its yes/no
+        if utter_known_answer(dispatcher, tracker):
+            return [ActiveLoop(None)]
         if is_worried(tracker.latest_message.get("text")):  # reassurance and options, not "did you mean"
             dispatcher.utter_message(
                 text=reassurance(tracker) + " Mình có thể giúp gì trước?", buttons=menu_buttons(tracker)
             )
-            return []
+            return [ActiveLoop(None)]
         ranking = tracker.latest_message.get("intent_ranking") or []
         candidates = [
             r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback", "out_of_scope")
@@ -97,7 +100,7 @@ class ActionDefaultAskAffirmation(Action):
         if intent not in INTENT_DESCRIPTIONS:
             return await ActionDefaultAskRephrase().run(dispatcher, tracker, domain)
         dispatcher.utter_message(
-            text=f"Có phải {you(tracker)} muốn hỏi về: {INTENT_DESCRIPTIONS[intent]}?",
+            text=polish(f"Có phải {you(tracker)} muốn hỏi về: {INTENT_DESCRIPTIONS[intent]}?"),
             buttons=[
                 {"title": "Đúng vậy", "payload": f"/{intent}"},
                 {"title": "Không, ý khác", "payload": "/out_of_scope"},
@@ -138,8 +141,10 @@ class ActionInformFollowup(CatalogAction):
         row = interest_of(tracker.latest_message.get("text"))
         if extract_phone(tracker.latest_message.get("text")):  # a number typed with no callback asked
             dispatcher.utter_message(
-                text=f"Mình chưa lưu số điện thoại này. Nếu {you(tracker)} muốn thầy cô tư vấn gọi lại, bấm "
-                '"Nhờ thầy cô gọi lại" bên dưới (mình sẽ hỏi đồng ý và giờ tiện nghe máy trước).',
+                text=polish(
+                    f"Mình chưa lưu số điện thoại này. Nếu {you(tracker)} muốn thầy cô tư vấn gọi lại, bấm "
+                    '"Nhờ thầy cô gọi lại" bên dưới (mình sẽ hỏi đồng ý và giờ tiện nghe máy trước).'
+                ),
                 buttons=[{"title": "Nhờ thầy cô gọi lại", "payload": "/request_human"}],
             )
             return []
@@ -187,12 +192,12 @@ class ActionInformFollowup(CatalogAction):
             return [SlotSet("last_topic", "support_policy")]
         if intent == "affirm":  # a yes outside any question
             dispatcher.utter_message(
-                text=f"{you(tracker, True)} chọn một chủ đề bên dưới, hoặc gõ câu hỏi nhé.",
+                text=polish(f"{you(tracker, True)} chọn một chủ đề bên dưới, hoặc gõ câu hỏi nhé."),
                 buttons=menu_buttons(tracker),
             )
             return []
         dispatcher.utter_message(
-            text=f"Mình đã ghi nhận. {you(tracker, True)} muốn hỏi về nội dung nào?",
+            text=polish(f"Mình đã ghi nhận. {you(tracker, True)} muốn hỏi về nội dung nào?"),
             buttons=menu_buttons(tracker),
         )
         return []
@@ -208,7 +213,7 @@ class ActionStop(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
         dispatcher.utter_message(
-            text=f"Dạ, mình dừng ở đây. Khi cần, {you(tracker)} cứ nhắn lại nhé.",
+            text=polish(f"Dạ, mình dừng ở đây. Khi cần, {you(tracker)} cứ nhắn lại nhé."),
             buttons=menu_buttons(tracker)[:4],
         )
         return [
@@ -244,8 +249,10 @@ class ActionShowSources(CatalogAction):
                 records = combined_route_answer(session, tracker)[2]
         if not records:
             dispatcher.utter_message(
-                text=f"Câu trả lời vừa rồi không trích văn bản nào. {you(tracker, True)} hỏi một câu (ví dụ "
-                '"học trung cấp có được miễn học phí không") rồi bấm "Nguồn" nhé.'
+                text=polish(
+                    f"Câu trả lời vừa rồi không trích văn bản nào. {you(tracker, True)} hỏi một câu (ví dụ "
+                    '"học trung cấp có được miễn học phí không") rồi bấm "Nguồn" nhé.'
+                )
             )
             return []
         lines = ["Nguồn của câu trả lời vừa rồi:"]

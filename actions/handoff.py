@@ -24,6 +24,7 @@ from actions.common import (
     apology,
     catalog_session,
     is_stop_text,
+    polish,
     slot_value,
     wants_stop,
     yes_no,
@@ -102,7 +103,9 @@ class ValidateCallbackForm(FormValidationAction):
             return {"callback_time": NO_TIME, "callback_phone": phone}
         if not text:
             dispatcher.utter_message(
-                text=f'{you(tracker, True)} cho mình biết khung giờ tiện nghe máy (ví dụ: "sáng thứ 7", "sau 19h") nhé.'
+                text=polish(
+                    f'{you(tracker, True)} cho mình biết khung giờ tiện nghe máy (ví dụ: "sáng thứ 7", "sau 19h") nhé.'
+                )
             )
             return {"callback_time": None}
         return {"callback_time": text[:200]}
@@ -142,8 +145,10 @@ class ActionSubmitCallback(Action):
         reset = [SlotSet(slot, None) for slot in CALLBACK_SLOTS]
         if tracker.get_slot("callback_consent") is not True:
             dispatcher.utter_message(
-                text=f"Dạ, mình đã hủy yêu cầu gọi lại và không lưu thông tin liên lạc nào. "
-                f"{you(tracker, True)} vẫn có thể hỏi mình tiếp ở đây."
+                text=polish(
+                    f"Dạ, mình đã hủy yêu cầu gọi lại và không lưu thông tin liên lạc nào. "
+                    f"{you(tracker, True)} vẫn có thể hỏi mình tiếp ở đây."
+                )
             )
             return reset
         phone = tracker.get_slot("callback_phone")
@@ -171,7 +176,7 @@ class ActionSubmitCallback(Action):
             dispatcher.utter_message(text=apology(tracker))
             return reset
         dispatcher.utter_message(
-            text=(
+            text=polish(
                 f"Đã ghi nhận. Thầy cô tư vấn sẽ gọi số {masked(phone)}"
                 + (
                     f' vào khoảng "{preferred_time}". '

@@ -23,6 +23,7 @@ from actions.common import (
     bubbles,
     cite,
     confidence_words,
+    home,
     is_worried,
     learner,
     reassurance,
@@ -390,7 +391,7 @@ def support_policy_answer(session, tracker: Tracker):
         lines.append(confidence_words(main))
     buttons: List[Dict[str, str]] = []
     if not groups and not tracker.get_slot("beneficiary_group"):
-        lines.append(f"Nhà {you(tracker)} có thuộc nhóm nào dưới đây không? Chọn để xem hỗ trợ thêm.")
+        lines.append(f"{home(tracker)} có thuộc nhóm nào dưới đây không? Chọn để xem hỗ trợ thêm.")
         buttons = [
             {"title": title, "payload": f'/inform{{"beneficiary_group":"{gid}"}}'}
             for title, gid in GROUP_BUTTONS

@@ -18,7 +18,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.common import you
+from actions.common import polish, you
 from bot.web.console.erasure import ERASE_ACTION
 
 
@@ -30,7 +30,7 @@ class ActionDeleteMyData(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
         dispatcher.utter_message(
-            text=(
+            text=polish(
                 f"Dạ, mình đã xóa toàn bộ cuộc trò chuyện này cùng mọi thông tin {you(tracker)} đã gửi, "
                 "kể cả yêu cầu gọi lại nếu có. Nếu nhắn tiếp, mình sẽ bắt đầu như một cuộc trò chuyện mới."
             )

@@ -25,6 +25,7 @@ from actions.common import (
     CatalogAction,
     CatalogUnavailable,
     catalog_session,
+    polish,
     record_key,
     say,
     slot_value,
@@ -135,7 +136,14 @@ INTERESTS: List[Tuple[str, str, str, Tuple[str, ...], Tuple[str, ...]]] = [
     ),
     (r"logistics|kho van|giao hang|van chuyen", "giao nhận, kho vận", "Logistics", ("logistics",), ()),
     (r"xay dung|xay nha|tho xay", "xây dựng", "Kỹ thuật xây dựng", ("ky_thuat_xay_dung",), ()),
-    (r"\bhan\b", "hàn", "Hàn", ("han",), ()),
+    # "hàn" folds like "hạn": not in "ngắn hạn", "thời hạn", "hạn chót", "gia hạn"
+    (
+        r"(?<!ngan )(?<!thoi )(?<!gia )(?<!dung )(?<!co )\bhan\b(?! (che|nop|chot|cuoi|muc))",
+        "hàn",
+        "Hàn",
+        ("han",),
+        (),
+    ),
     (r"co khi|tien phay|gia cong", "cơ khí", "Cắt gọt kim loại", ("cat_got_kim_loai",), ()),
 ]
 _INTEREST_CUE = re.compile(
@@ -484,7 +492,10 @@ class ActionAskOccupation(CatalogAction):
         ]
         buttons.append({"title": "Chưa biết học nghề gì", "payload": "/start_interest_quiz"})
         dispatcher.utter_message(
-            text=f"{you(tracker, True)} muốn học nghề gì? Chọn bên dưới, gõ tên nghề, hoặc kể điều {you(tracker)} thích làm.",
+            text=polish(
+                f"{you(tracker, True)} muốn học nghề gì? Chọn bên dưới, gõ tên nghề, hoặc kể sở thích "
+                '(ví dụ: "thích sửa xe").'
+            ),
             buttons=buttons,
         )
         return []

@@ -17,6 +17,7 @@ from actions.common import (
     bubbles,
     cite,
     confidence_words,
+    learner,
     record_key,
     say,
     vn_date,
@@ -46,7 +47,7 @@ def plan_answer(session, tracker):
         )
         lines.append(
             "Đây là mục tiêu của cả tỉnh, không phải yêu cầu bắt buộc với từng học sinh: "
-            f"{you(tracker)} vẫn được chọn thi lớp 10 hay học nghề. Cấp huyện đã kết thúc từ 1/7/2025. "
+            f"{learner(tracker)} vẫn được chọn thi lớp 10 hay học nghề. Cấp huyện đã kết thúc từ 1/7/2025. "
             + (confidence_words(plan) or "")
         )
         cited.append(plan)

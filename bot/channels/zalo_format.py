@@ -16,13 +16,14 @@ _SENTENCE_END = re.compile(r"[.!?…]+[\"'”’)\]]*(?=\s)|\n")
 _SPACE = re.compile(r"\s")
 
 UNSUPPORTED_MEDIA_TEXT = (
-    "Xin lỗi, hiện tại mình chỉ đọc được tin nhắn chữ thôi. Bạn nhắn câu hỏi bằng chữ giúp mình nhé!"
+    "Xin lỗi, hiện tại mình chỉ đọc được tin nhắn chữ thôi. Nhắn câu hỏi bằng chữ giúp mình nhé!"
 )
 WELCOME_TEXT = (
-    "Chào bạn! Cảm ơn bạn đã quan tâm. Mình là trợ lý hướng nghiệp cho học sinh lớp 9. "
-    "Bạn cứ nhắn câu hỏi về học nghề, lộ trình 9+ hay chính sách hỗ trợ nhé."
+    "Xin chào, cảm ơn đã quan tâm! Mình là trợ lý hướng nghiệp cho học sinh lớp 9. "
+    "Cứ nhắn câu hỏi về học nghề, lộ trình 9+ hay chính sách hỗ trợ nhé."
 )
-MENU_HINT_TEMPLATE = "Bạn gõ {choices} để chọn nhé."
+# No address word: the channel does not know yet whether a student or a parent is writing.
+MENU_HINT_TEMPLATE = "Gõ {choices} để chọn nhé."
 
 
 def split_text(text: str, limit: int = ZALO_TEXT_LIMIT) -> List[str]:

@@ -453,7 +453,7 @@ def test_too_many_buttons_fall_back_to_numbered_menu_and_answers_map_back(fake, 
 
     output_run(fake, db, scenario, max_buttons=4)
     [sent] = fake.messages_for(uid)
-    assert sent.buttons == [] and "3. Lựa chọn 3" in sent.text and "Bạn gõ 1, 2, 3, 4 hoặc 5" in sent.text
+    assert sent.buttons == [] and "3. Lựa chọn 3" in sent.text and "Gõ 1, 2, 3, 4 hoặc 5" in sent.text
     assert [m.text for m in received] == ["/choice_3", "3"]
     assert received[0].input_channel == "zalo"
     assert received[0].sender_id == "zalo:" + uid  # the conversation lives in Zalo's namespace
@@ -620,7 +620,7 @@ def test_webhook_follow_without_payload_sends_fixed_welcome(fake, db):
     fresh_fake_pair(fake)
     uid = user()
     results, received = webhook_run(fake, db, [signed(follow_event(uid))], follow_payload="")
-    assert received == [] and fake.messages_for(uid)[0].text.startswith("Chào bạn!")
+    assert received == [] and fake.messages_for(uid)[0].text.startswith("Xin chào, cảm ơn đã quan tâm!")
 
 
 def test_webhook_replayed_old_event_acknowledged_but_dropped(fake, db):

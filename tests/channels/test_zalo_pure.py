@@ -219,7 +219,7 @@ def test_numbered_menu_and_choice_mapping():
         "",
         "1. Trung cấp",
         "2. Cao đẳng",
-        "Bạn gõ 1 hoặc 2 để chọn nhé.",
+        "Gõ 1 hoặc 2 để chọn nhé.",
     ]
     payloads = menu_payloads(BUTTONS[:2])
     assert menu_choice("2", payloads) == '/ask_level{"level":"cao_dang"}'

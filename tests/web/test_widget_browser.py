@@ -34,7 +34,7 @@ BUTTON_REPLY = "9+ là lộ trình cho học sinh xong lớp 9"
 QUESTION = "bạn là người hay máy"
 BOT_ANSWER = "Mình là trợ lý tự động (chatbot)"
 AFTER_RELOAD = "tạm biệt"
-GOODBYE_REPLY = "chúc em chọn được con đường phù hợp"
+GOODBYE_REPLY = "chọn được con đường phù hợp"  # neutral until the role is known
 
 VIEWPORTS = {
     "desktop": dict(viewport={"width": 1280, "height": 800}),
