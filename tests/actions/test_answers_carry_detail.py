@@ -221,3 +221,23 @@ def test_a_plan_number_read_as_a_no_is_still_answered():
     assert "KH 220/KH-UBND" in texts(messages) and "40%" in texts(messages)
     plain_no, _ = run_action(ActionDenyOutsideQuestion(), make_tracker(intent="deny", text="không ạ"))
     assert len(plain_no) == 1 and plain_no[0]["response"] == "utter_anything_else_no"
+
+
+def test_no_address_word_before_the_role_is_known():
+    import re
+
+    from actions.common import polish
+
+    messages, _ = run_action(
+        ActionSupportPolicy(), make_tracker(intent="ask_support_policy", text="hoc trung cap co mat tien ko")
+    )
+    reply = texts(messages)
+    assert "học sinh học trung cấp sau lớp 9" in reply and "Gia đình có thuộc nhóm nào" in reply
+    assert not re.search(r"(?<![\w/])em\b", reply.replace("trẻ em", "")) and "anh/chị" not in reply
+    assert "  " not in reply
+    student, _ = run_action(ActionSupportPolicy(), make_tracker({"user_role": "student"}, "ask_support_policy", text="hoc trung cap co mat tien ko"))  # fmt: skip
+    assert "em học trung cấp sau lớp 9" in texts(student) and "Nhà em có thuộc nhóm nào" in texts(student)
+    assert (
+        polish(" muốn hỏi gì?  chọn bên dưới , nhé\nhttps://a.vn")
+        == "Muốn hỏi gì? Chọn bên dưới, nhé\nhttps://a.vn"
+    )
