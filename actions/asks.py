@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Optional, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, UserUtteranceReverted
+from rasa_sdk.events import UserUtteranceReverted
 from rasa_sdk.executor import CollectingDispatcher
 
 from actions.common import is_worried, menu_buttons, polish, reassurance, user_role, you
@@ -150,7 +150,7 @@ class ActionDefaultAskRephrase(Action):
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
         if utter_known_answer(dispatcher, tracker):
-            return [ActiveLoop(None)]  # answered after all: the two-stage fallback ends
+            return []
         dispatcher.utter_message(
             text=polish(
                 f"Mình chưa hiểu rõ. {you(tracker, True)} nói lại theo cách khác giúp mình nhé, "

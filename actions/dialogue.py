@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, Dict, List, Text
 
 from rasa_sdk import Action, Tracker
-from rasa_sdk.events import ActiveLoop, SlotSet
+from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 from rasa_sdk.forms import ValidationAction
 
@@ -83,15 +83,13 @@ class ActionDefaultAskAffirmation(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
-        # Answered after all (a document, rule, interest or cost it recognised; a worry): the
-        # two-stage fallback ends here, or the next message would be read as its yes/no
-        if utter_known_answer(dispatcher, tracker):
-            return [ActiveLoop(None)]
+        if utter_known_answer(dispatcher, tracker):  # a document, rule, interest or cost it recognised
+            return []
         if is_worried(tracker.latest_message.get("text")):  # reassurance and options, not "did you mean"
             dispatcher.utter_message(
                 text=reassurance(tracker) + " Mình có thể giúp gì trước?", buttons=menu_buttons(tracker)
             )
-            return [ActiveLoop(None)]
+            return []
         ranking = tracker.latest_message.get("intent_ranking") or []
         candidates = [
             r.get("name") for r in ranking if r.get("name") not in (None, "nlu_fallback", "out_of_scope")
