@@ -179,7 +179,8 @@ _WORRY = re.compile(
     r"(?<!thieu )\b(so truot|so thi|so khong|so ko|so k|so bi|so lam|so qua|em so|e so|con so|chau so|lo lam|"
     r"lo qua|lo lang|toi lo|chi lo|em lo|e lo|buon(?! ban)|chan qua|ap luc|stress|khoc|bi mang|me mang|bo mang|"
     r"that vong|tuyet vong|hoang|tu ti|xau ho|khong biet lam sao|ko biet lam sao|k biet lam sao|hoc kem|hoc doi|"
-    r"hoc yeu|coi thuong|bi che|che cuoi|khinh|khong co tuong lai|ko co tuong lai|lo chau|lo cho con)\b"
+    r"hoc yeu|coi thuong|coi thg|bi che|che cuoi|khinh|khong co tuong lai|ko co tuong lai|lo chau|lo cho con|"
+    r"sinh kem|kem moi|yeu moi|(bo me|bme|bm|ba me) (e |em |chau )?(k|ko|khong|hok|chang) (cho|dong y))\b"
 )
 
 
@@ -187,7 +188,7 @@ def is_worried(text: Any) -> bool:
     return isinstance(text, str) and bool(_WORRY.search(fold(text)))
 
 
-_STIGMA = re.compile(r"\b(coi thuong|bi che|che cuoi|khinh|xau ho|tu ti)\b")
+_STIGMA = re.compile(r"\b(coi thuong|coi thg|bi che|che cuoi|khinh|xau ho|tu ti|sinh kem|kem moi|yeu moi)\b")
 
 
 def reassurance(tracker: Tracker) -> str:

@@ -33,7 +33,7 @@ from actions.common import (
     you,
 )
 from actions.documents import utter_known_answer
-from actions.info import combined_route_answer, subtopic
+from actions.info import combined_route_answer, school_answer, subtopic
 from actions.policies import support_policy_answer
 from actions.programmes import contact_text, find_programmes_answer, interest_answer, interest_of
 from bot.catalog import models
@@ -146,6 +146,20 @@ class ActionInformFollowup(CatalogAction):
                 buttons=[{"title": "Nhờ thầy cô gọi lại", "payload": "/request_human"}],
             )
             return []
+        if "school" in typed and "occupation" not in typed:  # a school named alone: what we know of it
+            texts, buttons, school_id, _ = school_answer(
+                session,
+                tracker,
+                [
+                    e.get("value")
+                    for e in tracker.latest_message.get("entities")
+                    if e.get("entity") == "school"
+                ][-1],
+            )
+            say(dispatcher, texts, buttons)
+            return [SlotSet("last_topic", "school_info")] + (
+                [SlotSet("school", school_id)] if school_id else []
+            )
         if "occupation" in typed or row is not None:
             topic = "find_programme"
         elif "beneficiary_group" in typed or (intent == "deny" and topic == "support_policy"):
@@ -210,6 +224,11 @@ class ActionStop(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict]:
+        if is_worried(tracker.latest_message.get("text")):  # "bố mẹ em không cho" is not a stop
+            dispatcher.utter_message(
+                text=reassurance(tracker) + " Mình có thể giúp gì trước?", buttons=menu_buttons(tracker)
+            )
+            return []
         dispatcher.utter_message(
             text=polish(f"Dạ, mình dừng ở đây. Khi cần, {you(tracker)} cứ nhắn lại nhé."),
             buttons=menu_buttons(tracker)[:4],

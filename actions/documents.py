@@ -57,6 +57,7 @@ _ABOUT_DOCUMENT = re.compile(
 )
 
 
+TUITION_RULE = "nd_238_2025_thcs_trung_cap"  # the tuition decree in force (catalogue id)
 _KIND_NAMES = {
     "nq": "NQ", "nghi quyet": "NQ", "nd": "NĐ", "nghi dinh": "NĐ", "qd": "QĐ", "quyet dinh": "QĐ", "kh": "KH",
     "ke hoach": "KH", "luat": "Luật", "thong tu": "Thông tư", "tt": "Thông tư", "cv": "Công văn", "cong van": "Công văn",
@@ -211,16 +212,21 @@ def document_answer(session, tracker: Tracker) -> Optional[Tuple[List[str], List
     if not named:
         unknown = _DOCUMENT_NUMBER.search(fold(text or "")) if about else None
         if unknown is not None:  # a document we hold nothing about: said so, and whom to ask
-            return (
-                [
-                    f"Văn bản {_KIND_NAMES[unknown.group(1)]} {unknown.group(0)[len(unknown.group(1)) :].strip()} "
-                    "chưa có trong dữ liệu của mình, nên mình chưa nói được nó "
-                    f"quy định gì. {you(tracker, True)} có thể tra cứu trên thuvienphapluat.vn hoặc "
-                    "vbpl.vn, hoặc hỏi Sở GD&ĐT Phú Thọ.",
-                ],
-                [{"title": "Gặp tư vấn viên", "payload": "/request_human"}],
-                [],
-            )
+            lines = [
+                f"Văn bản {_KIND_NAMES[unknown.group(1)]} {unknown.group(0)[len(unknown.group(1)) :].strip()} "
+                "chưa có trong dữ liệu của mình, nên mình chưa nói được nó "
+                f"quy định gì. {you(tracker, True)} có thể tra cứu trên thuvienphapluat.vn hoặc "
+                "vbpl.vn, hoặc hỏi Sở GD&ĐT Phú Thọ.",
+            ]
+            cited: List[Any] = []
+            tuition = session.get(Policy, TUITION_RULE)
+            if tuition is not None and re.search(r"\b(hoc phi|mien|giam)\b", fold(text or "")):
+                since = f" (từ {vn_date(tuition.valid_from)})" if tuition.valid_from else ""
+                lines.append(
+                    f"Về học phí, văn bản đang áp dụng trong dữ liệu của mình: {short_citation(tuition)}{since}."
+                )
+                cited.append(tuition)
+            return lines, [{"title": "Gặp tư vấn viên", "payload": "/request_human"}], cited
         return rule_answer(session, tracker)
     on = today()
     lines: List[str] = []

@@ -53,8 +53,9 @@ SUBTOPICS = {
     "cost": r"\b(tien|hoc phi|chi phi|dong|phi|ton|mien|bn tien|bao nhieu tien|tra)\b",
     "duration": r"\b(may nam|bao lau|bn lau|bao nhieu nam|bn nam|thoi gian|lau khong|lau ko|hoc lau|may thang)\b",
     "diploma": r"\b(bang|van bang|chung chi|bang gi|bang cap 3|bang thpt|thi tot nghiep)\b",
-    "where": r"\b(o dau|truong nao|cho nao|noi nao|dau day|hoc dau|o dau a|gan nha)\b",
+    # before "where": "khác nhau chỗ nào" asks for the difference, not a place
     "difference": r"\b(khac|khac gi|khac nhau|so sanh|hay hon|nao hon)\b",
+    "where": r"\b(o dau|truong nao|cho nao|noi nao|dau day|hoc dau|o dau a|gan nha)\b",
 }
 
 
@@ -173,8 +174,10 @@ class ActionVocationalLevels(CatalogAction):
         wanted = [v for v in latest_entities(tracker, "level") if v in LEVEL_IDS]
         text = tracker.latest_message.get("text") or ""
         topic = subtopic(text)
-        after_support = tracker.get_slot("last_topic") == "support_policy" and not _QUESTION.search(
-            fold(text)
+        # after a tuition answer, "cháu định học trung cấp" / "vậy học trung cấp thì sao?" asks the same
+        # question for that level (not one about duration, diplomas, places or the difference)
+        after_support = tracker.get_slot("last_topic") == "support_policy" and (
+            topic is None or not _QUESTION.search(fold(text))
         )
         if len(wanted) == 1 and (topic == "cost" or after_support):
             # "trung cấp học phí bao nhiêu", or "cháu định học trung cấp" told after a tuition answer
@@ -262,6 +265,8 @@ def combined_route_answer(session, tracker: Tracker):
     topic = subtopic(text)
     if topic is None and tracker.get_slot("last_topic") == "support_policy":
         topic = "cost"  # "thế còn phần văn hóa thì sao" after a tuition answer
+    if topic is None and latest_entities(tracker, "area"):
+        topic = "where"  # "học 9+ ở Vĩnh Tường được không"
     who = learner(tracker)
     if asks_new_level(tracker):
         lines, cited = new_level_answer(session, tracker)

@@ -105,14 +105,14 @@ INTERESTS: List[Tuple[str, str, str, Tuple[str, ...], Tuple[str, ...]]] = [
         (),
     ),
     (
-        r"may va|may quan ao|thoi trang|may mac|thiet ke (quan ao|thoi trang)",
+        r"may va|may (quan|qan|qua) ao|thoi trang|may mac|thiet ke (quan ao|thoi trang)",
         "may mặc",
         "May thời trang",
         ("may_thoi_trang",),
         (),
     ),
     (
-        r"cham soc nguoi|y ta|dieu duong|benh nhan|cham nguoi om",
+        r"cham soc (nguoi|ng)|y ta|dieu duong|benh nhan|cham nguoi om|(nguoi|ng) (benh|om)",
         "chăm sóc người bệnh",
         "Điều dưỡng",
         ("dieu_duong",),

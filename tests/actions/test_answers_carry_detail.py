@@ -241,3 +241,37 @@ def test_no_address_word_before_the_role_is_known():
         polish(" muốn hỏi gì?  chọn bên dưới , nhé\nhttps://a.vn")
         == "Muốn hỏi gì? Chọn bên dưới, nhé\nhttps://a.vn"
     )
+
+
+def test_worries_and_stigma_in_chat_shorthand_get_reassurance():
+    from actions.common import is_worried, reassurance
+    from actions.dialogue import ActionStop
+
+    assert is_worried("e mun di hoc nghe ma so bn be coi thg") and is_worried("bme e k cho")
+    assert is_worried("Có phải học sinh kém mới đi học nghề không ạ?")
+    messages, events = run_action(ActionStop(), make_tracker(intent="stop", text="bme e k cho"))
+    assert texts(messages).startswith("Em đừng lo") and events == []
+    assert "lựa chọn chính đáng" in reassurance(
+        make_tracker(text="Có phải học sinh kém mới đi học nghề không ạ?")
+    )
+
+
+def test_a_school_named_alone_and_a_level_after_a_tuition_answer():
+    from actions.dialogue import ActionInformFollowup
+    from actions.info import ActionVocationalLevels
+
+    school = make_tracker(
+        intent="inform",
+        entities=[entity("school", "cd_ktkt_vinh_phuc")],
+        text="truong cao dang kinh te ky thuat vinh phuc con khong",
+    )
+    messages, _ = run_action(ActionInformFollowup(), school)
+    assert "nay là Trường Cao đẳng Kỹ thuật - Công nghệ Vĩnh Phúc" in texts(messages)
+    level = make_tracker(
+        {"last_topic": "support_policy", "level": "trung_cap"},
+        intent="ask_vocational_levels",
+        entities=[entity("level", "trung_cap")],
+        text="Vậy học trung cấp thì sao?",
+    )
+    messages, _ = run_action(ActionVocationalLevels(), level)
+    assert "miễn 100% học phí" in texts(messages).split("\n")[0]
