@@ -128,6 +128,15 @@ def role_from_text(text: Any) -> Optional[str]:
     return role_cue(text)[0]
 
 
+def latest_entities(tracker: Tracker, entity: str) -> List[str]:
+    """The values NLU (or a button payload) gave `entity` in the latest message, in order, once each."""
+    values: List[str] = []
+    for item in tracker.latest_message.get("entities", []) or []:
+        if item.get("entity") == entity and item.get("value") and item["value"] not in values:
+            values.append(item["value"])
+    return values
+
+
 def user_role(tracker: Tracker) -> Optional[str]:
     role = tracker.get_slot("user_role")
     if role in ("student", "parent"):

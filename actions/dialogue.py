@@ -21,6 +21,7 @@ from actions.common import (
     CatalogAction,
     bubbles,
     is_worried,
+    latest_entities,
     menu_buttons,
     polish,
     reassurance,
@@ -150,11 +151,7 @@ class ActionInformFollowup(CatalogAction):
             texts, buttons, school_id, _ = school_answer(
                 session,
                 tracker,
-                [
-                    e.get("value")
-                    for e in tracker.latest_message.get("entities")
-                    if e.get("entity") == "school"
-                ][-1],
+                latest_entities(tracker, "school")[-1],
             )
             say(dispatcher, texts, buttons)
             return [SlotSet("last_topic", "school_info")] + (
@@ -290,21 +287,13 @@ class ActionShowSources(CatalogAction):
         return []
 
 
-def _entities(tracker: Tracker, entity: str) -> List[str]:
-    values: List[str] = []
-    for item in tracker.latest_message.get("entities", []) or []:
-        if item.get("entity") == entity and item.get("value") and item["value"] not in values:
-            values.append(item["value"])
-    return values
-
-
 class ValidateSlotMappings(ValidationAction):
     """Slot rules on every turn (Rasa's action_validate_slot_mappings). Both slots use a
     `custom` mapping so that the slot still holds the previous turn's value here."""
 
     async def extract_user_role(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         previous = tracker.get_slot("user_role")
-        named = [v for v in _entities(tracker, "user_role") if v in ("student", "parent")]
+        named = [v for v in latest_entities(tracker, "user_role") if v in ("student", "parent")]
         typed, strong = role_cue(tracker.latest_message.get("text"))
         # a strong cue in the words ("con tôi học lớp 9") beats an entity tagged on part of them
         role = typed if strong or not named else named[-1]
@@ -321,7 +310,7 @@ class ValidateSlotMappings(ValidationAction):
 
     async def extract_beneficiary_group(self, dispatcher, tracker: Tracker, domain) -> Dict[Text, Any]:
         """Groups accumulate ("cận nghèo", then "dân tộc thiểu số")."""
-        new = _entities(tracker, "beneficiary_group")
+        new = latest_entities(tracker, "beneficiary_group")
         if not new:
             return {}
         merged = [g for g in (tracker.get_slot("beneficiary_group") or []) if g != NO_GROUP]

@@ -27,6 +27,7 @@ from actions.common import (
     cite,
     confidence_words,
     fit,
+    latest_entities,
     learner,
     say,
     today,
@@ -165,12 +166,7 @@ _ASKS_TODAYS_UNIT = re.compile(
 def todays_unit_answer(session, tracker: Tracker):
     """ "Lũng Hòa giờ thuộc xã nào": the commune a former one became part of, or a former
     district's communes of today (1/7/2025)."""
-    values = [
-        e.get("value")
-        for e in tracker.latest_message.get("entities") or []
-        if e.get("entity") == "area" and e.get("value")
-    ]
-    areas = [a for a in (session.get(Area, v) for v in values) if a is not None]
+    areas = [a for a in (session.get(Area, v) for v in latest_entities(tracker, "area")) if a is not None]
     if not areas:
         return None
     lines: List[str] = []

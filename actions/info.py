@@ -24,6 +24,7 @@ from actions.common import (
     cite,
     confidence_words,
     is_worried,
+    latest_entities,
     learner,
     reassurance,
     record_key,
@@ -120,14 +121,6 @@ def new_level_answer(session, tracker: Tracker):
         f"Bước tiếp: {you(tracker)} hỏi Sở GD&ĐT Phú Thọ hoặc trường cao đẳng, trung cấp gần nhà; trong lúc chờ, "
         "lộ trình 9+ (trung cấp + văn hóa THPT) vẫn đang tuyển sinh.",
     ], []
-
-
-def latest_entities(tracker: Tracker, entity: str) -> List[str]:
-    values = []
-    for item in tracker.latest_message.get("entities", []) or []:
-        if item.get("entity") == entity and item.get("value") not in values:
-            values.append(item.get("value"))
-    return values
 
 
 def sources_event(records: List[Any]) -> SlotSet:

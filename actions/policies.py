@@ -25,6 +25,7 @@ from actions.common import (
     confidence_words,
     home,
     is_worried,
+    latest_entities,
     learner,
     reassurance,
     record_key,
@@ -234,10 +235,9 @@ def group_names(session, groups: List[str]) -> str:
 def support_policy_answer(session, tracker: Tracker):
     """(bubbles, buttons, cited records)."""
     level_id = slot_value(tracker, "level") or DEFAULT_LEVEL
-    said = [
-        e.get("value") for e in tracker.latest_message.get("entities") or [] if e.get("entity") == "level"
-    ]
-    if not said and _SHORT_COURSE.search(fold(tracker.latest_message.get("text") or "")):
+    if not latest_entities(tracker, "level") and _SHORT_COURSE.search(
+        fold(tracker.latest_message.get("text") or "")
+    ):
         level_id = "so_cap"  # "khóa ngắn hạn", "học nghề dưới 3 tháng": QĐ 46 covers them with sơ cấp
     level = get_level(session, level_id) or get_level(session, DEFAULT_LEVEL)
     level_id = level.id if level else DEFAULT_LEVEL

@@ -25,6 +25,7 @@ from actions.common import (
     CatalogAction,
     CatalogUnavailable,
     catalog_session,
+    latest_entities,
     polish,
     record_key,
     say,
@@ -165,18 +166,10 @@ def interest_of(text: Any):
     return best
 
 
-def message_occupations(tracker: Tracker) -> List[str]:
-    return [
-        e.get("value")
-        for e in tracker.latest_message.get("entities", []) or []
-        if e.get("entity") == "occupation"
-    ]
-
-
 def interest_trades(session, tracker: Tracker, row) -> List[str]:
     """The row's trades the catalogue has, narrowed to the one the user named ("điện công nghiệp")."""
     known = [i for i in row[3] if get_occupation(session, i) is not None]
-    named = [i for i in known if i in message_occupations(tracker)]
+    named = [i for i in known if i in latest_entities(tracker, "occupation")]
     return named or known
 
 
