@@ -36,9 +36,16 @@ from actions.common import (
 from actions.documents import utter_known_answer
 from actions.info import combined_route_answer, school_answer, subtopic
 from actions.policies import support_policy_answer
-from actions.programmes import contact_text, find_programmes_answer, interest_answer, interest_of
+from actions.programmes import (
+    contact_text,
+    find_programmes_answer,
+    interest_answer,
+    interest_of,
+    nearby_places_answer,
+)
 from bot.catalog import models
 from bot.catalog.geography import area_label
+from bot.catalog.names import lookup_area
 from bot.catalog.rules import policies_superseded_by
 from bot.catalog.search import institutions_with_combined_route
 from bot.privacy import extract_phone
@@ -199,6 +206,14 @@ class ActionInformFollowup(CatalogAction):
             texts, buttons, _ = support_policy_answer(session, tracker)
             say(dispatcher, texts, buttons)
             return [SlotSet("last_topic", "support_policy")]
+        if subtopic(tracker.latest_message.get("text")) == "where":  # "trường nghề ở đâu" read as a reply
+            area = lookup_area(session, area_id) if area_id else None
+            if area is not None:
+                lines, buttons, _ = nearby_places_answer(session, tracker, area)
+            else:
+                lines, buttons, _, _ = school_answer(session, tracker, None)
+            say(dispatcher, lines, buttons)
+            return [SlotSet("last_topic", "find_programme")]
         if intent == "affirm":  # a yes outside any question
             dispatcher.utter_message(
                 text=polish(f"{you(tracker, True)} chọn một chủ đề bên dưới, hoặc gõ câu hỏi nhé."),

@@ -381,7 +381,10 @@ def support_policy_answer(session, tracker: Tracker):
         cited.append(policy)
     if area is not None and area.kind != "province":
         extra, extra_cited = local_lines(session, tracker, area)
-        lines += extra
+        if latest_entities(tracker, "area") and not latest_entities(tracker, "level"):
+            lines[:0] = extra  # "ở xã Tề Lỗ" after a tuition answer: what the place changes comes first
+        else:
+            lines += extra
         cited += extra_cited
     lines.append(OTHER_COSTS)
     for policy in [] if graduate else needs_thpt[:1]:

@@ -275,3 +275,19 @@ def test_a_school_named_alone_and_a_level_after_a_tuition_answer():
     )
     messages, _ = run_action(ActionVocationalLevels(), level)
     assert "miễn 100% học phí" in texts(messages).split("\n")[0]
+
+
+def test_a_place_after_a_tuition_answer_leads_with_the_place_and_a_where_question_read_as_a_reply_lists_schools():
+    from actions.dialogue import ActionInformFollowup
+
+    place = make_tracker(
+        {"last_topic": "support_policy", "area": "te_lo"},
+        intent="inform",
+        entities=[entity("area", "te_lo")],
+        text="o xa te lo",
+    )
+    messages, _ = run_action(ActionInformFollowup(), place)
+    assert texts(messages).startswith("• xã Tề Lỗ (huyện Yên Lạc cũ)")
+    where = make_tracker(intent="inform", text="truong nghe o dau")
+    messages, _ = run_action(ActionInformFollowup(), where)
+    assert texts(messages).startswith("Trường, trung tâm dạy nghề có trong dữ liệu của mình")
